@@ -1,0 +1,127 @@
+"""Feature extractors shared by every image family: timm CNNs (ResNet, VGG, DenseNet, ConvNeXt) and small
+CNNs for 8x8 and 28x28 images. ``create_backbone(name, in_chans, pretrained, weights_file)`` returns a module
+mapping (B, C, H, W) images to a (B, D, H', W') feature map and exposing ``out_channels``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+class SmallCNN(nn.Module):
+    """Conv3x3 blocks (conv-BN-ReLU) with a 2x2 max-pool after each of the first ``num_pools`` stages.
+
+    ``small_cnn_8`` keeps 8x8 digits at a 4x4 map; ``small_cnn_28`` takes 28x28 MNIST to a 7x7 map, the same
+    grid as a 224-pixel ImageNet backbone, so prototypes stay part-sized.
+    """
+
+    def __init__(self, in_chans: int, widths: tuple[int, ...], num_pools: int):
+        super().__init__()
+        layers: list[nn.Module] = []
+        channels = in_chans
+        for i, width in enumerate(widths):
+            layers += [nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width),
+                       nn.ReLU(inplace=True)]
+            if i < num_pools:
+                layers.append(nn.MaxPool2d(2))
+            channels = width
+        self.features = nn.Sequential(*layers)
+        self.out_channels = channels
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.features(x)
+
+
+SMALL_BACKBONES = {
+    "small_cnn_8": dict(widths=(32, 64, 64), num_pools=1),
+    "small_cnn_28": dict(widths=(32, 64, 128, 128), num_pools=2),
+}
+
+
+class TimmFeatures(nn.Module):
+    """The last feature map of a timm model (``features_only``), e.g. 7x7 for a 224-pixel ResNet."""
+
+    def __init__(self, name: str, in_chans: int, pretrained: bool, weights_file: str | None):
+        super().__init__()
+        import timm
+
+        kwargs = {}
+        if weights_file:
+            path = Path(weights_file)
+            if not path.is_file():
+                raise FileNotFoundError(f"backbone weights file {path} does not exist")
+            kwargs["pretrained_cfg_overlay"] = dict(file=str(path))
+            pretrained = True
+        try:
+            self.body = timm.create_model(name, pretrained=pretrained, features_only=True, out_indices=(-1,),
+                                          in_chans=in_chans, **kwargs)
+        except Exception as err:
+            if pretrained and not weights_file:
+                raise RuntimeError(
+                    f"could not get ImageNet weights for {name!r} ({type(err).__name__}); this machine may be "
+                    f"offline: pass backbone_weights=<path to a .safetensors/.pth file> or "
+                    f"backbone_pretrained=false") from err
+            raise
+        self.out_channels = self.body.feature_info.channels()[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)[-1]
+
+
+def create_backbone(name: str, in_chans: int, pretrained: bool = False,
+                    weights_file: str | None = None) -> nn.Module:
+    if name in SMALL_BACKBONES:
+        if pretrained or weights_file:
+            raise ValueError(f"{name} has no pretrained weights; it is trained from scratch")
+        return SmallCNN(in_chans, **SMALL_BACKBONES[name])
+    return TimmFeatures(name, in_chans, pretrained, weights_file)
+
+
+@torch.no_grad()
+def feature_map_shape(backbone: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    was_training = backbone.training
+    backbone.eval()
+    out = backbone(torch.zeros(1, *input_shape))
+    backbone.train(was_training)
+    return tuple(out.shape[1:])
+
+
+def receptive_field_boxes(backbone: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
+    """(H', W', 4) input boxes ``(y0, y1, x0, x1)`` (end-exclusive) seen by each feature-map cell.
+
+    Found exactly by back-propagating from each cell to the input and taking the rows and columns with a
+    non-zero gradient, so it holds for any architecture without per-layer bookkeeping. The gradient is taken
+    with all weights set to a positive constant in a copy, so no path can cancel out; max-pools become
+    average pools there, since a max-pool passes gradient to one input only.
+    """
+    import copy
+
+    probe = copy.deepcopy(backbone).eval().float()
+    for parent in list(probe.modules()):
+        for child_name, child in parent.named_children():
+            if isinstance(child, nn.MaxPool2d):
+                setattr(parent, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding,
+                                                         child.ceil_mode))
+    for p in probe.parameters():
+        p.data.fill_(1e-2)
+    for m in probe.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.zero_()
+            m.running_var.fill_(1.0)
+    x = torch.ones(1, *input_shape, requires_grad=True)
+    out = probe(x)
+    h_out, w_out = out.shape[-2:]
+    boxes = torch.zeros(h_out, w_out, 4, dtype=torch.long)
+    for i in range(h_out):
+        for j in range(w_out):
+            (grad,) = torch.autograd.grad(out[0, :, i, j].sum(), x, retain_graph=True)
+            mask = grad[0].abs().sum(0) > 0
+            rows, cols = mask.any(1).nonzero(), mask.any(0).nonzero()
+            boxes[i, j] = torch.tensor([rows.min(), rows.max() + 1, cols.min(), cols.max() + 1])
+    return boxes
+

@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine (Python 3.10+):
+#   make demo   create the venv if missing, train ProtoPNet on the embedded digits data, release it,
+#               export explanations for the test split, and print where everything is
+#   make test   create the venv if missing, lint (ruff) and run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO ?= experiment=protopnet_digits
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) train.py $(DEMO) $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(VENV)/bin/pytest -q $(ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py $(ARGS)
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

@@ -98,7 +98,9 @@ def fixed_split(n: int, fractions: tuple[float, float], seed: int) -> tuple[list
 
 
 class AugmentedSubset(Dataset):
-    """A view of ``dataset`` at ``indices`` with an optional per-image transform (training augmentation)."""
+    """A view of ``dataset`` at ``indices`` with an optional per-image transform (training augmentation).
+
+    The transform applies to the first field; the others (label, concepts, ...) pass through unchanged."""
 
     def __init__(self, dataset: Dataset, indices: list[int], transform: Callable | None = None):
         self.dataset, self.indices, self.transform = dataset, list(indices), transform
@@ -107,8 +109,8 @@ class AugmentedSubset(Dataset):
         return len(self.indices)
 
     def __getitem__(self, i: int):
-        x, y = self.dataset[self.indices[i]]
-        return (self.transform(x) if self.transform else x), y
+        x, *rest = self.dataset[self.indices[i]]
+        return ((self.transform(x) if self.transform else x), *rest)
 
 
 class ZooDataModule(L.LightningDataModule):

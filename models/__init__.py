@@ -2,7 +2,11 @@
 
 __version__ = "0.1.0"
 
-from . import baseline  # noqa: E402,F401  (families fill the registry on import)
+from . import (  # noqa: E402,F401  (families fill the registry on import)
+    baseline,
+    protopnet,
+    transformer_programs,  # noqa: E402,F401
+)
 from .base import Decomposition, InputError, InterpretableModel  # noqa: E402
 from .explanation import Evidence, Explanation  # noqa: E402
 from .registry import create_model, list_models, list_pretrained  # noqa: E402

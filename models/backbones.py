@@ -102,6 +102,7 @@ def receptive_field_boxes(backbone: nn.Module, input_shape: tuple[int, ...]) -> 
     import copy
 
     probe = copy.deepcopy(backbone).eval().float()
+    device = next(probe.parameters()).device
     for parent in list(probe.modules()):
         for child_name, child in parent.named_children():
             if isinstance(child, nn.MaxPool2d):
@@ -113,15 +114,16 @@ def receptive_field_boxes(backbone: nn.Module, input_shape: tuple[int, ...]) -> 
         if isinstance(m, nn.BatchNorm2d):
             m.running_mean.zero_()
             m.running_var.fill_(1.0)
-    x = torch.ones(1, *input_shape, requires_grad=True)
-    out = probe(x)
-    h_out, w_out = out.shape[-2:]
-    boxes = torch.zeros(h_out, w_out, 4, dtype=torch.long)
-    for i in range(h_out):
-        for j in range(w_out):
-            (grad,) = torch.autograd.grad(out[0, :, i, j].sum(), x, retain_graph=True)
-            mask = grad[0].abs().sum(0) > 0
-            rows, cols = mask.any(1).nonzero(), mask.any(0).nonzero()
-            boxes[i, j] = torch.tensor([rows.min(), rows.max() + 1, cols.min(), cols.max() + 1])
+    x = torch.ones(1, *input_shape, device=device, requires_grad=True)
+    with torch.enable_grad():  # callers may be inside no_grad (explain, push)
+        out = probe(x)
+        h_out, w_out = out.shape[-2:]
+        boxes = torch.zeros(h_out, w_out, 4, dtype=torch.long)
+        for i in range(h_out):
+            for j in range(w_out):
+                (grad,) = torch.autograd.grad(out[0, :, i, j].sum(), x, retain_graph=True)
+                mask = (grad[0].abs().sum(0) > 0).cpu()
+                rows, cols = mask.any(1).nonzero(), mask.any(0).nonzero()
+                boxes[i, j] = torch.tensor([rows.min(), rows.max() + 1, cols.min(), cols.max() + 1])
     return boxes
 

@@ -120,7 +120,12 @@ def _build(model_class: str, args: dict[str, Any], variant: str | None, source: 
 
 
 def _load_state(model, state: dict[str, torch.Tensor], source: Path, expected: str | None = None) -> None:
-    result = model.load_state_dict(state, strict=False)
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # same names, other shapes: weights of another architecture or size
+        first = next((line.strip() for line in str(err).splitlines() if "size mismatch" in line), str(err))
+        name = expected or type(model).__name__
+        raise CheckpointError(f"{source} does not match {name}: {first}") from None
     if result.missing_keys or result.unexpected_keys:
         raise CheckpointError(
             f"{source} does not match {expected or type(model).__name__}: missing "

@@ -1,0 +1,118 @@
+"""Train Transformer Programs on the generated tasks, release them and their decompiled programs.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/tp_train.py hist sort --epochs 250
+
+For every task: a Lightning Trainer fits ``tp_<task>`` (Adam 5e-2, batch 512, Gumbel temperature 3.0 -> 0.01
+over the epochs); the epoch with the best validation accuracy of the *discrete* program is kept; it is tested
+on the test split and released to ``checkpoints/tp_<task>.default/`` (model.safetensors + config.json with the
+measured test accuracy), together with the decompiled program ``<task>.py`` + ``<task>_weights.csv`` and the
+program's length in lines. ``--decompile-only`` redoes the programs from the released weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import lightning as L  # noqa: E402
+import torch  # noqa: E402
+
+from datamodules import create_datamodule  # noqa: E402
+from models import create_model, load_release, save_release  # noqa: E402
+from models.decompile import program_agreement, save_program  # noqa: E402
+from models.registry import CHECKPOINT_DIR  # noqa: E402
+from models.release import atomic_write_text  # noqa: E402
+
+
+class Progress(L.Callback):
+    """One line every ``every`` epochs: the epoch, the temperature and the discrete program's val accuracy."""
+
+    def __init__(self, every: int = 10):
+        self.every = every
+
+    def on_validation_epoch_end(self, trainer, pl_module):
+        epoch = trainer.current_epoch
+        if trainer.sanity_checking or (epoch % self.every and epoch != trainer.max_epochs - 1):
+            return
+        acc = float(trainer.callback_metrics.get("val/acc", float("nan")))
+        print(f"epoch {epoch} tau {pl_module.temperature:.4f} val/acc {acc:.4f} {time.strftime('%H:%M:%S')}",
+              flush=True)
+
+
+def release_program(model, directory: Path, task: str, datamodule) -> dict:
+    program_path = save_program(model, directory, task)
+    agreement = program_agreement(model, program_path, datamodule.test_dataloader())
+    lines = len(program_path.read_text().splitlines())
+    return {"program": program_path.name, "program_lines": lines, "program_agreement_test": agreement}
+
+
+def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict) -> dict:
+    L.seed_everything(seed, workers=True)
+    datamodule = create_datamodule(task)
+    datamodule.setup()
+    model = create_model(f"tp_{task}", spec=datamodule.spec, **overrides)
+    checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=workdir / task, monitor="val/acc", mode="max",
+                                                     save_top_k=1, filename="best")
+    trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False,
+                        callbacks=[checkpoint, Progress()], enable_progress_bar=False,
+                        enable_model_summary=False,
+                        deterministic=True)
+    start = time.time()
+    trainer.fit(model, datamodule)
+    fit_seconds = time.time() - start
+    best = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
+    model.load_state_dict(best["state_dict"])
+    model.eval()
+    test = trainer.test(model, datamodule, verbose=False)[0]
+    val = trainer.validate(model, datamodule, verbose=False)[0]
+    metrics = {"test/acc": test["test/acc"], "val/acc": val["val/acc"]}
+    recipe = {"script": "bench/tp_train.py", "epochs": epochs, "best_epoch": int(best["epoch"]),
+              "optimizer": "Adam", "lr": model.hparams.lr, "batch_size": datamodule.batch_size,
+              "tau": [model.hparams.tau_start, model.hparams.tau_end, "geometric, smoothed in epochs"],
+              "selection": "best val/acc of the discrete program", "fit_seconds": round(fit_seconds),
+              "paper_epochs": 250, "overrides": overrides, "device": "cpu, 1 thread"}
+    directory = CHECKPOINT_DIR / f"tp_{task}.default"
+    save_release(model, directory, metrics=metrics, recipe=recipe, seed=seed, tag="default")
+    return finish(task, directory, datamodule)
+
+
+def finish(task: str, directory: Path, datamodule=None) -> dict:
+    if datamodule is None:
+        datamodule = create_datamodule(task)
+        datamodule.setup()
+    model = load_release(directory)
+    info = release_program(model, directory, task, datamodule)
+    card = json.loads((directory / "config.json").read_text())
+    card["program"] = info
+    atomic_write_text(directory / "config.json", json.dumps(card, indent=2) + "\n")
+    return {"task": task, **card["metrics"], **info, "recipe": card["recipe"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tasks", nargs="+")
+    parser.add_argument("--epochs", type=int, default=250)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tp_runs"))
+    parser.add_argument("--decompile-only", action="store_true")
+    parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    overrides = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
+    for task in args.tasks:
+        if args.decompile_only:
+            result = finish(task, CHECKPOINT_DIR / f"tp_{task}.default")
+        else:
+            result = train(task, args.epochs, args.seed, args.workdir, overrides)
+        print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""CUB-200-2011 (Wah et al., 2011): 11,788 photographs of 200 bird species, each annotated with a bounding
+box, 15 part locations and 312 binary attributes with a certainty.
+
+``cub200`` serves (image, label), or (image, label, concepts) with ``return_concepts=True``. By default the
+images are cropped to their bounding box and resized to 224x224, as ProtoPNet trains. The per-image
+annotations (attributes, certainties, part locations mapped into the crop/resize coordinates, boxes) of any
+split are available as tensors from ``annotations(split)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from .base import DataRootError, DataSpec, register_datamodule
+from .images import IMAGENET_MEAN, IMAGENET_STD, RootedDataModule, as_size, read_image
+
+CUB_FOLDER = "CUB_200_2011"
+CUB_PAGE = "https://data.caltech.edu/records/65de6-vp158"
+CUB_URL = "https://data.caltech.edu/records/65de6-vp158/files/CUB_200_2011.tgz?download=1"
+CUB_MD5 = "97eceeb196236b17998738112f37df78"
+CERTAINTY_NAMES = {1: "not visible", 2: "guessing", 3: "probably", 4: "definitely"}
+
+
+# ---- the annotation files -------------------------------------------------------------------------------
+def read_table(path: Path, fields: int) -> list[list[str]]:
+    """Whitespace-separated rows; the last of ``fields`` keeps any spaces (names like "left eye"), and
+    fields beyond it are dropped (a few rows of image_attribute_labels.txt carry an extra value)."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split(maxsplit=fields - 1)
+            if not parts:
+                continue
+            if len(parts) < fields:
+                raise ValueError(f"{path}: expected {fields} fields per line, got {line.strip()!r}")
+            rows.append(parts)
+    return rows
+
+
+def read_names(path: Path) -> list[str]:
+    """``<id> <name>`` files (classes.txt, attributes.txt, parts.txt), in id order."""
+    rows = sorted((int(i), name.strip()) for i, name in read_table(path, 2))
+    return [name for _, name in rows]
+
+
+@dataclass
+class CubIndex:
+    """Images, labels, official split and boxes, in images.txt order."""
+
+    image_ids: list[int]
+    paths: list[str]  # relative to CUB_200_2011/images/
+    labels: torch.Tensor  # (N,) 0-based class
+    is_train: torch.Tensor  # (N,) bool, from train_test_split.txt
+    boxes: torch.Tensor  # (N, 4) x, y, width, height in original pixels
+    class_names: list[str]
+
+
+def read_index(folder: Path) -> CubIndex:
+    images = [(int(i), path.strip()) for i, path in read_table(folder / "images.txt", 2)]
+    position = {image_id: n for n, (image_id, _) in enumerate(images)}
+
+    def per_image(name: str, fields: int) -> np.ndarray:
+        values = np.zeros((len(images), fields - 1), dtype=np.float64)
+        seen = np.zeros(len(images), dtype=bool)
+        for row in read_table(folder / name, fields):
+            n = position.get(int(row[0]))
+            if n is None:
+                raise ValueError(f"{folder / name}: image id {row[0]} is not in images.txt")
+            values[n], seen[n] = [float(v) for v in row[1:fields]], True
+        if not seen.all():
+            raise ValueError(f"{folder / name} has no row for {int((~seen).sum())} image(s) of images.txt")
+        return values
+
+    labels = torch.from_numpy(per_image("image_class_labels.txt", 2)[:, 0]).long() - 1
+    class_names = [name.split(".", 1)[-1] for name in read_names(folder / "classes.txt")]  # "001.Black_..."
+    if labels.min() < 0 or labels.max() >= len(class_names):
+        raise ValueError(f"{folder / 'image_class_labels.txt'}: class ids outside 1..{len(class_names)}")
+    return CubIndex(
+        image_ids=[i for i, _ in images], paths=[p for _, p in images], labels=labels,
+        is_train=torch.from_numpy(per_image("train_test_split.txt", 2)[:, 0] == 1),
+        boxes=torch.from_numpy(per_image("bounding_boxes.txt", 5)).float(), class_names=class_names)
+
+
+def read_columns(path: Path, columns: int, dtype=np.int64) -> np.ndarray:
+    """The first ``columns`` whitespace-separated fields of every row, as an array (rows, columns)."""
+    try:
+        return np.loadtxt(path, usecols=range(columns), dtype=dtype, ndmin=2)
+    except ValueError:  # a numpy that rejects the odd row with an extra field: drop extra fields by hand
+        with open(path, encoding="utf-8") as f:
+            rows = [line.split()[:columns] for line in f if line.strip()]
+        return np.array(rows, dtype=dtype).reshape(-1, columns)
+
+
+def image_rows(path: Path, table: np.ndarray, image_ids: Sequence[int], count: int, what: str
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of ``table`` (image id, item id, ...) that belong to ``image_ids``: (row, image position,
+    0-based item), checking the item ids lie in 1..count."""
+    ids = np.asarray(image_ids, dtype=np.int64)
+    order = np.argsort(ids)
+    wanted = table[:, 0].astype(np.int64)
+    found = np.minimum(np.searchsorted(ids[order], wanted), len(ids) - 1)
+    positions = np.where(ids[order][found] == wanted, order[found], -1)
+    keep = np.flatnonzero(positions >= 0)
+    items = table[keep, 1].astype(np.int64) - 1
+    if len(items) and (items.min() < 0 or items.max() >= count):
+        raise ValueError(f"{path}: {what} ids outside 1..{count}")
+    return keep, positions[keep], items
+
+
+def read_attributes(labels_file: Path, image_ids: Sequence[int], num_attributes: int
+                    ) -> tuple[torch.Tensor, torch.Tensor]:
+    """image_attribute_labels.txt (``<image> <attribute> <is_present> <certainty> <time>``) ->
+    is_present (N, A) uint8 and certainty (N, A) uint8 (1 not visible .. 4 definitely; 0 if absent)."""
+    table = read_columns(labels_file, 4)
+    rows, images, attributes = image_rows(labels_file, table, image_ids, num_attributes, "attribute")
+    is_present = np.zeros((len(image_ids), num_attributes), dtype=np.uint8)
+    certainty = np.zeros((len(image_ids), num_attributes), dtype=np.uint8)
+    is_present[images, attributes] = table[rows, 2]
+    certainty[images, attributes] = table[rows, 3]
+    return torch.from_numpy(is_present), torch.from_numpy(certainty)
+
+
+def read_part_locations(locations_file: Path, image_ids: Sequence[int], num_parts: int
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+    """part_locs.txt (``<image> <part> <x> <y> <visible>``) -> (x, y) (N, P, 2) in original pixels and
+    visible (N, P) bool."""
+    table = read_columns(locations_file, 5, dtype=np.float64)
+    rows, images, parts = image_rows(locations_file, table, image_ids, num_parts, "part")
+    xy = np.zeros((len(image_ids), num_parts, 2), dtype=np.float32)
+    visible = np.zeros((len(image_ids), num_parts), dtype=bool)
+    xy[images, parts] = table[rows, 2:4]
+    visible[images, parts] = table[rows, 4] == 1
+    return torch.from_numpy(xy), torch.from_numpy(visible)
+
+
+# ---- geometry: one definition of the crop, used for pixels and for part locations ----------------------
+def crop_box(bbox: Sequence[float], image_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """A CUB box (x, y, width, height) -> the integer (left, top, right, bottom) crop that covers it,
+    clipped to the image of ``image_size`` = (width, height)."""
+    x, y, w, h = (float(v) for v in bbox)
+    width, height = image_size
+    left, top = max(0, math.floor(x)), max(0, math.floor(y))
+    right, bottom = min(width, math.ceil(x + w)), min(height, math.ceil(y + h))
+    return left, top, max(right, left + 1), max(bottom, top + 1)
+
+
+def transform_points(xy: torch.Tensor, box: Sequence[int], size: tuple[int, int]) -> torch.Tensor:
+    """Points (..., 2) as (x, y) in original pixels -> the same points in the image cropped to ``box`` and
+    resized to ``size`` = (H, W). Continuous pixel coordinates: a point at the crop's edge maps to 0 or W."""
+    left, top, right, bottom = box
+    scale = torch.tensor([size[1] / (right - left), size[0] / (bottom - top)])
+    return (xy - torch.tensor([float(left), float(top)])) * scale
+
+
+# ---- dataset and datamodule -----------------------------------------------------------------------------
+class CubDataset(Dataset):
+    """CUB images at ``positions`` of the index, optionally cropped to their box, resized to ``size``;
+    items are (image, label) or, with ``concepts`` (N_all, K), (image, label, concepts)."""
+
+    def __init__(self, images_dir: Path, index: CubIndex, positions: Sequence[int], size: tuple[int, int],
+                 crop_to_bbox: bool, concepts: torch.Tensor | None = None):
+        self.images_dir, self.index, self.positions = images_dir, index, list(positions)
+        self.size, self.crop_to_bbox, self.concepts = size, crop_to_bbox, concepts
+        self.labels = index.labels[self.positions]
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def path(self, i: int) -> Path:
+        return self.images_dir / self.index.paths[self.positions[i]]
+
+    def box(self, i: int) -> tuple[int, int, int, int]:
+        """The (left, top, right, bottom) region of the original image that becomes the input."""
+        with Image.open(self.path(i)) as img:  # reads the header only
+            image_size = img.size
+        if not self.crop_to_bbox:
+            return (0, 0, *image_size)
+        return crop_box(self.index.boxes[self.positions[i]].tolist(), image_size)
+
+    def __getitem__(self, i: int):
+        image = read_image(self.path(i), 3, self.size, self.box(i))
+        if self.concepts is None:
+            return image, self.labels[i]
+        return image, self.labels[i], self.concepts[self.positions[i]]
+
+
+def augmentor_like_augmentation() -> v2.Transform:
+    """ProtoPNet's offline Augmentor recipe, online: each sample gets one of rotation (+-15 deg), skew
+    (perspective 0.2) or shear (+-10 deg along x or y), then a horizontal flip with p=0.5."""
+    shear = v2.RandomChoice([v2.RandomAffine(degrees=0, shear=(-10, 10)),
+                             v2.RandomAffine(degrees=0, shear=(0, 0, -10, 10))])
+    return v2.Compose([
+        v2.RandomChoice([v2.RandomRotation(15), v2.RandomPerspective(distortion_scale=0.2, p=1.0), shear]),
+        v2.RandomHorizontalFlip(0.5),
+    ])
+
+
+@register_datamodule("cub200")
+class Cub200DataModule(RootedDataModule):
+    """CUB-200-2011 from ``<root>/CUB_200_2011/`` with the official train/test split.
+
+    ``crop_to_bbox`` crops each image to its bounding box (ProtoPNet) before resizing to ``image_size``.
+    ``return_concepts`` adds each image's binary attributes (all 312, or ``attribute_indices``, 0-based) as
+    a float vector, and fills ``spec.concept_names`` and ``spec.concept_groups`` (grouped by the name's
+    prefix before "::", e.g. "has_bill_shape"). ``annotations(split)`` gives every per-image annotation.
+    """
+
+    name = "cub200"
+    mean, std = IMAGENET_MEAN, IMAGENET_STD
+
+    def __init__(self, root: str | Path = "data", download: bool = False, crop_to_bbox: bool = True,
+                 image_size: int | Sequence[int] = 224, return_concepts: bool = False,
+                 attribute_indices: Sequence[int] | None = None, val_fraction: float = 0.1,
+                 split_seed: int = 0, augment: bool = True, batch_size: int = 64,
+                 eval_batch_size: int | None = None, num_workers: int = 0):
+        super().__init__(root, download, val_fraction, split_seed, augment, batch_size, eval_batch_size,
+                         num_workers)
+        self.crop_to_bbox, self.return_concepts = crop_to_bbox, return_concepts
+        self.size = as_size(image_size)
+        self.input_shape = (3, *self.size)
+        self.attribute_indices = None if attribute_indices is None else [int(i) for i in attribute_indices]
+        self._index: CubIndex | None = None
+        self._attributes: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    # -- files
+    @property
+    def folder(self) -> Path:
+        return self.root / CUB_FOLDER
+
+    def expected_files(self):
+        names = ["images.txt", "image_class_labels.txt", "train_test_split.txt", "bounding_boxes.txt",
+                 "classes.txt", "images"]
+        concepts = self.concept_files() if self.return_concepts else []
+        return [(self.folder / name,) for name in names] + concepts
+
+    def concept_files(self) -> list[tuple[Path, ...]]:
+        return [(self.folder / "attributes" / "image_attribute_labels.txt",), self.attribute_names_files(),
+                (self.folder / "parts" / "part_locs.txt",), (self.folder / "parts" / "parts.txt",)]
+
+    def attribute_names_files(self) -> tuple[Path, ...]:
+        """The official tarball puts attributes.txt beside CUB_200_2011/; some copies move it inside."""
+        return (self.root / "attributes.txt", self.folder / "attributes" / "attributes.txt",
+                self.folder / "attributes.txt")
+
+    def how_to_get(self) -> str:
+        return (f"pass download=True (fetches {CUB_URL} and checks its MD5), or download CUB_200_2011.tgz "
+                f"from {CUB_PAGE} and run `tar -xzf CUB_200_2011.tgz -C {self.root}` so that "
+                f"{self.folder / 'images.txt'} exists.")
+
+    def download_data(self) -> None:
+        from torchvision.datasets.utils import download_and_extract_archive
+
+        download_and_extract_archive(CUB_URL, download_root=str(self.root), filename="CUB_200_2011.tgz",
+                                     md5=CUB_MD5)
+
+    # -- annotations
+    @property
+    def index(self) -> CubIndex:
+        if self._index is None:
+            self.prepare_data()
+            self.check_root()
+            self._index = read_index(self.folder)
+        return self._index
+
+    def attribute_names(self) -> list[str]:
+        self.check_root(self.concept_files())
+        path = next(p for p in self.attribute_names_files() if p.exists())
+        return read_names(path)
+
+    def part_names(self) -> list[str]:
+        self.check_root(self.concept_files())
+        return read_names(self.folder / "parts" / "parts.txt")
+
+    def attributes(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(is_present, certainty), each (N_all, 312) uint8 in images.txt order."""
+        if self._attributes is None:
+            self._attributes = read_attributes(self.folder / "attributes" / "image_attribute_labels.txt",
+                                               self.index.image_ids, len(self.attribute_names()))
+        return self._attributes
+
+    def selected_attributes(self) -> list[int]:
+        count = len(self.attribute_names())
+        indices = list(range(count)) if self.attribute_indices is None else self.attribute_indices
+        if any(not 0 <= i < count for i in indices):
+            raise ValueError(f"attribute_indices must lie in 0..{count - 1}, got {self.attribute_indices}")
+        return indices
+
+    def build_spec(self) -> DataSpec:
+        preprocessing: dict[str, Any] = {
+            "source": f"CUB-200-2011 (<root>/{CUB_FOLDER})",
+            "crop": "bounding box" if self.crop_to_bbox else None,
+            "resize": list(self.size), "interpolation": "bilinear (PIL, antialiased)", "scale": "x / 255",
+            "channels": "RGB", **self.split_preprocessing()}
+        concept_names = concept_groups = None
+        if self.return_concepts:
+            names = self.attribute_names()
+            indices = self.selected_attributes()
+            concept_names = [names[i] for i in indices]
+            concept_groups = {}
+            for k, name in enumerate(concept_names):
+                concept_groups.setdefault(name.split("::")[0], []).append(k)
+            preprocessing["concepts"] = "per-image attributes (image_attribute_labels.txt is_present)"
+            preprocessing["attribute_indices"] = indices
+        class_names = self.index.class_names
+        return DataSpec(name=self.name, input_shape=self.input_shape, num_classes=len(class_names),
+                        class_names=class_names, mean=self.mean, std=self.std, concept_names=concept_names,
+                        concept_groups=concept_groups, preprocessing=preprocessing)
+
+    def dataset(self, positions: Sequence[int]) -> CubDataset:
+        concepts = None
+        if self.return_concepts:
+            concepts = self.attributes()[0][:, self.selected_attributes()].float()
+        return CubDataset(self.folder / "images", self.index, positions, self.size, self.crop_to_bbox,
+                          concepts)
+
+    def load_official(self):
+        index = self.index
+        missing = [p for p in index.paths if not (self.folder / "images" / p).is_file()]
+        if missing:
+            raise DataRootError(f"cub200: {len(missing)} of {len(index.paths)} images listed in images.txt "
+                                f"are missing under {self.folder / 'images'} (e.g. {missing[:3]}). "
+                                f"How to get them: {self.how_to_get()}")
+        train = self.dataset(torch.nonzero(index.is_train).flatten().tolist())
+        return train, train.labels, self.dataset(torch.nonzero(~index.is_train).flatten().tolist())
+
+    def train_augmentation(self):
+        return augmentor_like_augmentation()
+
+    def split_positions(self, split: str) -> list[int]:
+        """Rows of images.txt in the order the split's dataset serves them ("train" is un-augmented)."""
+        if split not in ("train", "val", "test"):
+            raise KeyError(f"unknown split {split!r}; choose one of ['test', 'train', 'val']")
+        self.setup()
+        subsets = {"train": self.push_set, "val": self.val_set, "test": self.test_set}
+        dataset = subsets[split].dataset
+        return [dataset.positions[i] for i in subsets[split].indices]
+
+    def annotations(self, split: str) -> dict[str, Any]:
+        """Every per-image annotation of ``split``, row k describing the split's k-th sample:
+
+        image_id (N,), path [N], label (N,), attributes (N, 312) and certainty (N, 312) uint8 (certainty
+        1 not visible .. 4 definitely), part_names [15], part_locations (N, 15, 2) as (x, y) in the model
+        input's pixel coordinates (after crop and resize), part_visible (N, 15) (annotated visible and
+        inside the crop), bbox (N, 4) (x, y, w, h in original pixels) and crop_box (N, 4) (left, top, right,
+        bottom in original pixels).
+        """
+        positions = self.split_positions(split)
+        index, dataset = self.index, self.dataset(positions)
+        is_present, certainty = self.attributes()
+        xy, visible = read_part_locations(self.folder / "parts" / "part_locs.txt", index.image_ids,
+                                          len(self.part_names()))
+        boxes = torch.tensor([dataset.box(k) for k in range(len(positions))], dtype=torch.long).view(-1, 4)
+        locations = torch.stack([transform_points(xy[p], box.tolist(), self.size)
+                                 for p, box in zip(positions, boxes)]) if positions else xy[:0]
+        inside = ((locations >= 0) & (locations <= torch.tensor([self.size[1], self.size[0]]))).all(-1)
+        return {
+            "image_id": torch.tensor([index.image_ids[p] for p in positions], dtype=torch.long),
+            "path": [index.paths[p] for p in positions],
+            "label": index.labels[positions],
+            "attributes": is_present[positions],
+            "certainty": certainty[positions],
+            "part_names": self.part_names(),
+            "part_locations": locations,
+            "part_visible": visible[positions] & inside,
+            "bbox": index.boxes[positions],
+            "crop_box": boxes,
+        }

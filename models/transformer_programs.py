@@ -1,0 +1,519 @@
+"""Transformer Programs (Friedman, Wettig & Chen, *Learning Transformer Programs*, NeurIPS 2023).
+
+A transformer constrained so that, once its discrete choices are fixed, it is a program (§3):
+
+* The residual stream is *disentangled*: a list of named variables. A categorical variable is a one-hot
+  vector of cardinality ``k`` (``d_var``); a numerical variable is one scalar. The inputs are ``tokens``
+  (one-hot, or ``n_embed_vars`` learned categorical embeddings for word-level tasks), ``positions`` (one-hot)
+  and the numerical ``ones``.
+* Every module *reads* its inputs through a learned one-hot gate over the variables (``ConstrainedRead`` in
+  the paper's code) and *writes* one new variable per head or MLP; nothing is added into an existing slot.
+* Categorical attention (§3.2): query and key variables are compared through a predicate matrix
+  ``W_pred`` (each query value maps to one key value); every query selects exactly one key: the closest
+  match (a fixed relative-position bias: nearer first, the earlier of two at the same distance, the query's
+  own position last), or the BOS at position 0 when nothing matches. It copies that key's value variable.
+* Numerical attention (App. A.2): the same predicate, but no softmax: the output is the sum of the (numerical)
+  value over the matching keys; reading ``ones`` counts them (RASP's ``selector_width``).
+* Categorical and numerical MLPs read two variables and write a categorical one; after training they are
+  lookup tables.
+* The read-out is linear in the one-hot values and the numbers, so every logit is a sum of per-variable
+  contributions; ``<pad>`` and ``<unk>`` output logits are masked.
+
+Training relaxes every choice (gates, predicate rows, attention argmax, MLP outputs, learned embeddings) with
+the Gumbel-softmax at temperature ``tau``, annealed geometrically from 3.0 to 0.01 (``TemperatureAnnealing``).
+In eval mode the model is the discrete (argmax) program: that is what is validated, tested, released and
+decompiled (``models.decompile``), and it runs in float64 so the decompiled program reproduces it exactly.
+
+Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (``input_id`` = "b:t"), one
+per sequence for pooled classification. The units are the variables of the residual stream; a unit's
+contribution is the read-out weight of the value it holds (times the value for a numerical variable), so the
+contributions add up to the logit exactly (bias 0). ``extras`` holds every variable's value, each head's
+selected key position (categorical) or matched positions (numerical).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy
+
+from .base import InputError, InterpretableModel, split_batch
+from .explanation import Evidence, Explanation
+from .registry import register_model
+
+PAD, UNK = "<pad>", "<unk>"
+MASKED_LOGIT = -1e9  # the logit of a masked class (<pad>, <unk>): finite, so losses and sums stay finite
+LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
+
+
+def one_hot_choice(logits: torch.Tensor, tau: float | None, dim: int = -1) -> torch.Tensor:
+    """The relaxed choice: a Gumbel-softmax sample at temperature ``tau``; the argmax one-hot when ``tau`` is
+    None (the discrete program). The argmax breaks ties towards the lowest index, like ``torch.argmax``."""
+    if tau is None:
+        index = logits.argmax(dim, keepdim=True)
+        return torch.zeros_like(logits).scatter_(dim, index, 1.0)
+    return F.gumbel_softmax(logits, tau=tau, hard=False, dim=dim)
+
+
+class Gate(nn.Module):
+    """Each of ``n_reads`` readers picks one of ``n_vars`` variables: logits (n_reads, n_vars)."""
+
+    def __init__(self, n_reads: int, n_vars: int):
+        super().__init__()
+        self.logits = nn.Parameter(torch.randn(n_reads, n_vars) / math.sqrt(n_vars))
+
+    def forward(self, tau: float | None) -> torch.Tensor:
+        return one_hot_choice(self.logits, tau)  # (n_reads, n_vars)
+
+    def choices(self) -> list[int]:
+        return self.logits.argmax(-1).tolist()
+
+
+def closest_match_bias(n_ctx: int) -> torch.Tensor:
+    """(n_ctx, n_ctx) fixed bias b[i, j] ordering the keys j of query i: distance 1 first, the earlier key
+    before the later one at equal distance, the query's own position last. All values lie in (-2, 0], well
+    inside the gap log(1) - log(eps) between a match and a non-match, so they only break ties."""
+    i = torch.arange(n_ctx).view(-1, 1)
+    j = torch.arange(n_ctx).view(1, -1)
+    distance = (i - j).abs().double()
+    bias = -((distance - 1) + 0.5 * (j > i).double()) / n_ctx
+    return bias.masked_fill(i == j, -2.0).float()
+
+
+class CategoricalAttention(nn.Module):
+    """``n_heads`` heads, each reading a query, a key and a value categorical variable (§3.2)."""
+
+    def __init__(self, n_heads: int, n_vars: int, d_var: int):
+        super().__init__()
+        self.query, self.key, self.value = Gate(n_heads, n_vars), Gate(n_heads, n_vars), Gate(n_heads, n_vars)
+        self.predicate = nn.Parameter(torch.randn(n_heads, d_var, d_var) / math.sqrt(d_var))  # rows: queries
+        self.scale = math.sqrt(d_var)
+
+    def matches(self, x_cat: torch.Tensor, tau: float | None) -> torch.Tensor:
+        """S[b, h, i, j]: does key j satisfy query i's predicate (soft in training)."""
+        q = torch.einsum("btvk,hv->bthk", x_cat, self.query(tau).to(x_cat.dtype))
+        k = torch.einsum("btvk,hv->bthk", x_cat, self.key(tau).to(x_cat.dtype))
+        predicate = one_hot_choice(self.predicate, tau).to(x_cat.dtype)  # (H, k_query, k_key)
+        wanted = torch.einsum("bihq,hqc->bihc", q, predicate)  # the key value each query asks for
+        return torch.einsum("bihc,bjhc->bhij", wanted, k)
+
+    def forward(self, x_cat: torch.Tensor, allowed: torch.Tensor, bias: torch.Tensor, tau: float | None):
+        matches = self.matches(x_cat, tau).masked_fill(~allowed.unsqueeze(1), 0.0)  # (B, H, T, T)
+        # No matching key: attend to the BOS at position 0.
+        fallback = F.relu(1.0 - matches.amax(-1))  # (B, H, T)
+        bos = torch.zeros_like(matches[..., :1]).expand_as(matches).clone()
+        bos[..., 0] = 1.0
+        matches = matches + fallback.unsqueeze(-1) * bos
+        scores = ((matches + LOG_EPS).log() + bias) / self.scale
+        scores = scores.masked_fill(~allowed.unsqueeze(1), float("-inf"))
+        pattern = one_hot_choice(scores, tau)  # (B, H, T_query, T_key)
+        values = torch.einsum("btvk,hv->bthk", x_cat, self.value(tau).to(x_cat.dtype))
+        return torch.einsum("bhij,bjhk->bihk", pattern, values), pattern
+
+
+class NumericalAttention(nn.Module):
+    """Categorical query and key, numerical value; no softmax: out_i = sum_j S_ij value_j (App. A.2)."""
+
+    def __init__(self, n_heads: int, n_cat_vars: int, n_num_vars: int, d_var: int):
+        super().__init__()
+        self.query, self.key = Gate(n_heads, n_cat_vars), Gate(n_heads, n_cat_vars)
+        self.value = Gate(n_heads, n_num_vars)
+        self.predicate = nn.Parameter(torch.randn(n_heads, d_var, d_var) / math.sqrt(d_var))
+
+    matches = CategoricalAttention.matches
+
+    def forward(self, x_cat: torch.Tensor, x_num: torch.Tensor, allowed: torch.Tensor, tau: float | None):
+        pattern = self.matches(x_cat, tau).masked_fill(~allowed.unsqueeze(1), 0.0)  # (B, H, T, T)
+        values = torch.einsum("btv,hv->bth", x_num, self.value(tau).to(x_num.dtype))
+        return torch.einsum("bhij,bjh->bih", pattern, values), pattern
+
+
+class LookupMLP(nn.Module):
+    """Reads ``n_inputs`` variables (one-hot of size ``d_in`` each, or scalars with ``d_in=1``) and writes one
+    categorical variable of cardinality ``d_out``; a lookup table once discrete (§3.3)."""
+
+    def __init__(self, n_vars: int, d_in: int, d_out: int, d_mlp: int, n_inputs: int = 2):
+        super().__init__()
+        self.read = Gate(n_inputs, n_vars)
+        self.hidden = nn.Linear(n_inputs * d_in, d_mlp)
+        self.out = nn.Linear(d_mlp, d_out)
+
+    def apply_table(self, inputs: torch.Tensor, tau: float | None) -> torch.Tensor:
+        """inputs (..., n_inputs * d_in) -> one-hot output (..., d_out). The discrete program runs in float64,
+        and the decompiler enumerates its table through this same function."""
+        if tau is None:
+            inputs = inputs.double()
+            hidden = F.linear(inputs, self.hidden.weight.double(), self.hidden.bias.double())
+            logits = F.linear(hidden.relu(), self.out.weight.double(), self.out.bias.double())
+        else:
+            logits = self.out(self.hidden(inputs).relu())
+        return one_hot_choice(logits.log_softmax(-1), tau)
+
+    def forward(self, x: torch.Tensor, tau: float | None) -> torch.Tensor:
+        if x.dim() == 3:  # numerical variables (B, T, V) -> (B, T, V, 1)
+            x = x.unsqueeze(-1)
+        inputs = torch.einsum("btvd,rv->btrd", x, self.read(tau).to(x.dtype)).flatten(2)
+        return self.apply_table(inputs, tau)
+
+
+@dataclass
+class Variable:
+    name: str
+    kind: str  # "categorical" or "numerical"
+    source: str  # tokens | embedding | positions | ones | attention | num_attention | mlp | num_mlp
+    module: tuple[int, str, int] | None = None  # (layer, cat_attn | num_attn | cat_mlp | num_mlp, index)
+
+
+@dataclass
+class Trace:
+    """Everything the program computed on a batch."""
+
+    logits: torch.Tensor  # (B, T, C) for token tasks, (B, C) when pooled
+    x_cat: torch.Tensor  # (B, T, V_cat, k) one-hot values of every categorical variable
+    x_num: torch.Tensor  # (B, T, V_num)
+    patterns: dict[str, torch.Tensor] = field(default_factory=dict)  # head name -> (B, T_query, T_key)
+    valid: torch.Tensor | None = None  # (B, T) non-pad positions
+
+
+class TransformerProgram(InterpretableModel):
+    kind = "program"
+
+    def __init__(self, spec: dict[str, Any], n_layers: int = 2, n_cat_heads: int = 2, n_num_heads: int = 2,
+                 n_cat_mlps: int = 1, n_num_mlps: int = 1, d_mlp: int = 64, d_var: int | None = None,
+                 causal: bool | None = None, token_embedding: str = "one_hot", n_embed_vars: int = 1,
+                 mask_special_logits: bool = True, lr: float = 5e-2, tau_start: float = 3.0,
+                 tau_end: float = 0.01):
+        super().__init__(spec)
+        self.save_hyperparameters()
+        if not self.spec.vocab:
+            raise ValueError(f"data spec {self.spec.name!r} has no vocabulary; Transformer Programs need one")
+        if token_embedding not in ("one_hot", "learned"):
+            raise ValueError(f"token_embedding must be 'one_hot' or 'learned', got {token_embedding!r}")
+        self.vocab = list(self.spec.vocab)
+        self.n_ctx = self.spec.input_shape[0]
+        self.pad_id = self.vocab.index(PAD) if PAD in self.vocab else -1
+        prep = self.spec.preprocessing
+        self.pooled = prep.get("task_type", "token_classification") == "sequence_classification"
+        self.causal = bool(prep.get("causal", False)) if causal is None else causal
+        default_d = max(len(self.vocab), self.n_ctx) if token_embedding == "one_hot" else self.n_ctx
+        self.d_var = k = d_var or default_d
+        if token_embedding == "one_hot" and len(self.vocab) > k:
+            raise ValueError(f"one-hot tokens need d_var >= vocabulary size {len(self.vocab)}, got {k}")
+        if self.n_ctx > k:
+            raise ValueError(f"one-hot positions need d_var >= sequence length {self.n_ctx}, got {k}")
+        self.temperature: float = tau_start  # set by TemperatureAnnealing during training
+
+        if token_embedding == "learned":
+            self.embedding = nn.Parameter(torch.randn(len(self.vocab), n_embed_vars, k))
+            inputs = [Variable(f"var{i}_embeddings", "categorical", "embedding") for i in range(n_embed_vars)]
+        else:
+            self.embedding = None
+            inputs = [Variable("tokens", "categorical", "tokens")]
+        self.variables: list[Variable] = [*inputs, Variable("positions", "categorical", "positions"),
+                                          Variable("ones", "numerical", "ones")]
+        self.cat_attn, self.num_attn = nn.ModuleList(), nn.ModuleList()
+        self.cat_mlps, self.num_mlps = nn.ModuleList(), nn.ModuleList()
+        for layer in range(n_layers):
+            n_cat, n_num = self.n_cat_vars, self.n_num_vars
+            self.cat_attn.append(CategoricalAttention(n_cat_heads, n_cat, k))
+            self.num_attn.append(NumericalAttention(n_num_heads, n_cat, n_num, k))
+            self.cat_mlps.append(nn.ModuleList(
+                LookupMLP(n_cat + n_cat_heads, k, k, d_mlp) for _ in range(n_cat_mlps)))
+            self.num_mlps.append(nn.ModuleList(
+                LookupMLP(n_num + n_num_heads, 1, k, d_mlp) for _ in range(n_num_mlps)))
+            self.variables += [Variable(f"attn_{layer}_{h}_outputs", "categorical", "attention",
+                                        (layer, "cat_attn", h)) for h in range(n_cat_heads)]
+            self.variables += [Variable(f"num_attn_{layer}_{h}_outputs", "numerical", "num_attention",
+                                        (layer, "num_attn", h)) for h in range(n_num_heads)]
+            self.variables += [Variable(f"mlp_{layer}_{m}_outputs", "categorical", "mlp",
+                                        (layer, "cat_mlp", m))
+                               for m in range(n_cat_mlps)]
+            self.variables += [Variable(f"num_mlp_{layer}_{m}_outputs", "categorical", "num_mlp",
+                                        (layer, "num_mlp", m)) for m in range(n_num_mlps)]
+        # Read-out: one weight per (categorical variable, value, class) and per (numerical variable, class).
+        C = self.num_classes
+        self.readout_cat = nn.Parameter(torch.randn(C, self.n_cat_vars, k) / math.sqrt(C))
+        self.readout_num = nn.Parameter(torch.randn(C, self.n_num_vars) / math.sqrt(C))
+        masked = [c in (PAD, UNK) for c in self.spec.class_names] if mask_special_logits else [False] * C
+        self.register_buffer("class_mask", torch.tensor(masked), persistent=False)
+        self.register_buffer("position_bias", closest_match_bias(self.n_ctx), persistent=False)
+        causal_mask = torch.ones(self.n_ctx, self.n_ctx).tril().bool()
+        self.register_buffer("causal_mask", causal_mask, persistent=False)
+        # Token accuracy ignores the <pad> label (BOS, EOS, padding); pooled tasks count every sequence.
+        ignore = None if self.pooled else self.spec.class_names.index(PAD)
+        metrics = MetricCollection({"acc": MulticlassAccuracy(C, average="micro", ignore_index=ignore)})
+        self.train_metrics = metrics.clone(prefix="train/")
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+
+    # ---- the variables ------------------------------------------------------------------------------
+    @property
+    def cat_variables(self) -> list[Variable]:
+        return [v for v in self.variables if v.kind == "categorical"]
+
+    @property
+    def num_variables(self) -> list[Variable]:
+        return [v for v in self.variables if v.kind == "numerical"]
+
+    @property
+    def n_cat_vars(self) -> int:
+        return len(self.cat_variables)
+
+    @property
+    def n_num_vars(self) -> int:
+        return len(self.num_variables)
+
+    def unit_names(self) -> list[str]:
+        return [v.name for v in self.cat_variables] + [v.name for v in self.num_variables]
+
+    # ---- the program --------------------------------------------------------------------------------
+    def check_input(self, x: Any) -> torch.Tensor:
+        x = super().check_input(x)
+        if x.is_floating_point() or x.dtype == torch.bool:
+            raise InputError(f"expected token ids (an integer tensor) from the {self.spec.name!r} data, "
+                             f"got dtype {x.dtype}")
+        if x.min() < 0 or x.max() >= len(self.vocab):
+            raise InputError(f"token ids must lie in [0, {len(self.vocab)}) (the vocabulary of "
+                             f"{self.spec.name!r}), got values in [{int(x.min())}, {int(x.max())}]")
+        return x
+
+    def trace(self, x: torch.Tensor, tau: float | None = None) -> Trace:
+        """Run the program on token ids (B, T); ``tau`` None is the discrete program."""
+        B, T = x.shape
+        k = self.d_var
+        valid = x != self.pad_id  # (B, T)
+        allowed = valid.unsqueeze(1).expand(B, T, T)  # allowed[b, i, j]: query i may look at key j
+        if self.causal:
+            allowed = allowed & self.causal_mask[:T, :T]
+        bias = self.position_bias[:T, :T].to(torch.float64 if tau is None else torch.float32)
+        dtype = torch.float64 if tau is None else torch.float32
+        if self.embedding is not None:
+            table = one_hot_choice(self.embedding, tau)  # (V, n_embed_vars, k)
+            cat = list(table[x].to(dtype).unbind(2))
+        else:
+            cat = [F.one_hot(x, k).to(dtype)]
+        cat.append(F.one_hot(torch.arange(T, device=x.device), k).to(dtype).expand(B, T, k))
+        num = [torch.ones(B, T, dtype=dtype, device=x.device)]
+        patterns: dict[str, torch.Tensor] = {}
+        for layer in range(len(self.cat_attn)):
+            x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)
+            out, pattern = self.cat_attn[layer](x_cat, allowed, bias, tau)
+            cat += list(out.to(dtype).unbind(2))
+            patterns.update({f"attn_{layer}_{h}": p for h, p in enumerate(pattern.unbind(1))})
+            out, pattern = self.num_attn[layer](x_cat, x_num, allowed, tau)
+            num += list(out.to(dtype).unbind(2))
+            patterns.update({f"num_attn_{layer}_{h}": p for h, p in enumerate(pattern.unbind(1))})
+            x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)
+            cat += [mlp(x_cat, tau).to(dtype) for mlp in self.cat_mlps[layer]]
+            cat += [mlp(x_num, tau).to(dtype) for mlp in self.num_mlps[layer]]
+        x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)
+        features_cat, features_num = x_cat, x_num
+        if self.pooled:  # mean over the non-pad positions (sequence classification)
+            weights = valid.to(dtype) / valid.sum(1, keepdim=True).clamp_min(1).to(dtype)
+            features_cat = torch.einsum("btvk,bt->bvk", x_cat, weights)
+            features_num = torch.einsum("btv,bt->bv", x_num, weights)
+        logits = (torch.einsum("...vk,cvk->...c", features_cat, self.readout_cat.to(dtype))
+                  + torch.einsum("...v,cv->...c", features_num, self.readout_num.to(dtype)))
+        logits = logits.masked_fill(self.class_mask, MASKED_LOGIT)
+        return Trace(logits, x_cat, x_num, patterns, valid)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Token ids (B, T) -> logits (B, T, C) (token tasks) or (B, C) (pooled classification)."""
+        x = self.check_input(x)
+        return self.trace(x, self.temperature if self.training else None).logits
+
+    # ---- training -----------------------------------------------------------------------------------
+    def _flat(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return (logits, y) if self.pooled else (logits.flatten(0, 1), y.flatten())
+
+    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        ignore = -100 if self.pooled else self.spec.class_names.index(PAD)
+        return F.cross_entropy(*self._flat(logits.float(), y), ignore_index=ignore)
+
+    def training_step(self, batch, batch_idx):
+        x, y = split_batch(batch)
+        logits = self.trace(x, self.temperature).logits
+        loss = self._loss(logits, y)
+        self.train_metrics.update(*self._flat(logits.detach(), y))
+        self.log("train/loss", loss, prog_bar=True)
+        self.log("train/tau", self.temperature)
+        self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
+        return loss
+
+    def _eval_step(self, batch, metrics: MetricCollection, prefix: str):
+        x, y = split_batch(batch)
+        logits = self(x)  # eval mode: the discrete program
+        metrics.update(*self._flat(logits.float(), y))
+        self.log(f"{prefix}/loss", self._loss(logits, y), sync_dist=True)
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val")
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+
+    def configure_callbacks(self):
+        return [TemperatureAnnealing(self.hparams.tau_start, self.hparams.tau_end)]
+
+    # ---- explanations -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def explain(self, batch: Any, top_k: int = 5, explain_class: str = "prediction") -> list[Explanation]:
+        """One complete record per (sequence, non-pad position), or per sequence when pooled."""
+        if explain_class not in ("prediction", "target"):
+            raise ValueError(f"explain_class must be 'prediction' or 'target', got {explain_class!r}")
+        x, targets = split_batch(batch)
+        x = self.check_input(x).to(self.device)
+        trace = self.trace(x, None)
+        logits = trace.logits.double()
+        cat_values = trace.x_cat.argmax(-1)  # (B, T, V_cat)
+        names = self.unit_names()
+        n_cat = self.n_cat_vars
+        from .decompile import variable_types
+
+        types = variable_types(self)
+        # contributions[b, t, c, u]: the read-out weight of unit u's value (times the value if numerical)
+        contrib_cat = self.readout_cat.double().permute(1, 2, 0)[torch.arange(n_cat), cat_values]  # (B,T,V,C)
+        contrib_num = trace.x_num.unsqueeze(-1) * self.readout_num.double().T  # (B, T, V_num, C)
+        contributions = torch.cat([contrib_cat, contrib_num], 2).transpose(2, 3)  # (B, T, C, U)
+        if self.pooled:
+            weights = trace.valid.double() / trace.valid.sum(1, keepdim=True).double().clamp_min(1)
+            contributions = torch.einsum("btcu,bt->bcu", contributions, weights)
+        records = []
+        for b in range(x.shape[0]):
+            positions = [None] if self.pooled else trace.valid[b].nonzero().flatten().tolist()
+            for t in positions:
+                row_logits = logits[b] if t is None else logits[b, t]
+                row_contrib = contributions[b] if t is None else contributions[b, t]
+                target = None
+                if targets is not None:
+                    target = int(targets[b] if t is None else targets[b, t])
+                prediction = int(row_logits.argmax())
+                cls = target if explain_class == "target" and target is not None else prediction
+                row = row_contrib[cls]
+                top = row.abs().topk(min(top_k, row.numel())).indices.tolist()
+                details = self._position_details(trace, cat_values, types, x, b, t)
+                evidence = [Evidence(unit=names[u], index=u, contribution=float(row[u]),
+                                     score=None if u < n_cat else float(trace.x_num[b, t or 0, u - n_cat]),
+                                     weight=None, details={"value": details["variables"][names[u]]}
+                                     if t is not None else {}) for u in top]
+                records.append(Explanation(
+                    kind=self.kind, prediction=prediction, probabilities=row_logits.softmax(-1).tolist(),
+                    logits=row_logits.tolist(), explained_class=cls, contributions=row.tolist(), bias=0.0,
+                    target=target, class_names=self.spec.class_names, evidence=evidence,
+                    input_id=f"{b}" if t is None else f"{b}:{t}", extras=details))
+        return records
+
+    def _position_details(self, trace: Trace, cat_values: torch.Tensor, types: dict[str, str],
+                          x: torch.Tensor, b: int, t: int | None) -> dict:
+        tokens = [self.vocab[int(i)] for i, ok in zip(x[b], trace.valid[b]) if ok]
+        if t is None:
+            return {"sequence": b, "tokens": tokens}
+
+        def name(i: int, v: Variable) -> str | int:
+            value = int(cat_values[b, t, i])
+            if types[v.name] == "tokens":
+                return self.vocab[value]
+            return value
+
+        variables: dict[str, Any] = {v.name: name(i, v) for i, v in enumerate(self.cat_variables)}
+        variables.update({v.name: float(trace.x_num[b, t, i]) for i, v in enumerate(self.num_variables)})
+        attention = {}
+        for head, pattern in trace.patterns.items():
+            row = pattern[b, t]
+            selected = row.nonzero().flatten().tolist()  # one position (categorical), every match (numerical)
+            attention[head] = selected[0] if head.startswith("attn") else selected
+        return {"sequence": b, "position": t, "token": tokens[t], "tokens": tokens, "variables": variables,
+                "attention": attention}
+
+    def global_explanation(self) -> dict[str, Any]:
+        from .decompile import decompile
+
+        source = decompile(self, self.spec.name)
+        return {"kind": self.kind, "program": source, "program_lines": len(source.splitlines()),
+                "variables": self.unit_names()}
+
+
+class TemperatureAnnealing(L.Callback):
+    """Gumbel temperature geometric from ``tau_start`` to ``tau_end`` over the epochs (``np.geomspace``), and
+    geometric within each epoch towards the next epoch's value (the paper's ``smooth_temps``)."""
+
+    def __init__(self, tau_start: float = 3.0, tau_end: float = 0.01):
+        self.tau_start, self.tau_end = tau_start, tau_end
+
+    def temperature(self, epoch: int, step: int, steps_per_epoch: int, n_epochs: int) -> float:
+        if n_epochs <= 1:
+            return self.tau_start
+        ratio = (self.tau_end / self.tau_start) ** (1.0 / (n_epochs - 1))
+        start = self.tau_start * ratio ** min(epoch, n_epochs - 1)
+        if epoch >= n_epochs - 1:
+            return start
+        return start * ratio ** (step / max(steps_per_epoch, 1))
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        n_epochs = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else 1
+        steps = trainer.num_training_batches
+        steps = steps if isinstance(steps, int) or (isinstance(steps, float) and math.isfinite(steps)) else 1
+        pl_module.temperature = self.temperature(trainer.current_epoch, batch_idx, int(steps), n_epochs)
+
+
+# ---- named variants (Table 1 of the paper: categorical + numerical heads and MLPs) ---------------------
+_PAPER = "Friedman, Wettig & Chen, Learning Transformer Programs, NeurIPS 2023"
+
+
+def _variant(n_layers: int, n_heads: int, n_mlps: int) -> dict[str, Any]:
+    """The paper's H heads and M MLPs split evenly between categorical and numerical."""
+    return dict(n_layers=n_layers, n_cat_heads=n_heads // 2, n_num_heads=n_heads // 2,
+                n_cat_mlps=n_mlps // 2, n_num_mlps=n_mlps // 2)
+
+
+@register_model(TransformerProgram, default_data="sort", paper=_PAPER)
+def tp_sort():
+    return _variant(3, 8, 4)
+
+
+@register_model(TransformerProgram, default_data="reverse", paper=_PAPER)
+def tp_reverse():
+    return _variant(3, 8, 2)
+
+
+@register_model(TransformerProgram, default_data="hist", paper=_PAPER)
+def tp_hist():
+    return _variant(1, 4, 2)
+
+
+@register_model(TransformerProgram, default_data="double_hist", paper=_PAPER)
+def tp_double_hist():
+    return _variant(3, 4, 2)
+
+
+@register_model(TransformerProgram, default_data="most_freq", paper=_PAPER)
+def tp_most_freq():
+    return _variant(3, 8, 4)
+
+
+@register_model(TransformerProgram, default_data="dyck1", paper=_PAPER)
+def tp_dyck1():
+    return _variant(3, 8, 2)
+
+
+@register_model(TransformerProgram, default_data="dyck2", paper=_PAPER)
+def tp_dyck2():
+    return _variant(3, 4, 4)
+
+
+@register_model(TransformerProgram, default_data="induction", paper=_PAPER)
+def tp_induction():
+    """§4.1: two layers with one categorical head each, nothing else."""
+    return dict(n_layers=2, n_cat_heads=1, n_num_heads=0, n_cat_mlps=0, n_num_mlps=0)
+
+
+@register_model(TransformerProgram, default_data="text", paper=_PAPER)
+def tp_text():
+    """Word-level classification (App. B.3): learned categorical embeddings, pooled read-out."""
+    return dict(n_layers=2, n_cat_heads=4, n_num_heads=4, n_cat_mlps=1, n_num_mlps=1,
+                token_embedding="learned", n_embed_vars=4)

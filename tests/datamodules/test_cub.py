@@ -1,0 +1,236 @@
+"""cub200 on a tiny CUB_200_2011 tree written here with the official text-file formats and JPEGs."""
+
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from datamodules import DataRootError, create_datamodule
+from datamodules.cub import CUB_URL, crop_box, read_attributes, transform_points
+from datamodules.images import IMAGENET_MEAN
+
+CLASSES = ["001.Black_footed_Albatross", "002.Laysan_Albatross", "003.Sooty_Albatross"]
+COLOURS = [(230, 30, 30), (30, 230, 30), (30, 30, 230)]
+ATTRIBUTES = ["has_bill_shape::dagger", "has_bill_shape::hooked_seabird", "has_wing_color::blue",
+              "has_wing_color::brown", "has_wing_color::grey", "has_size::large_(16_-_32_in)"]
+PARTS = ["back", "left eye", "tail"]
+WIDTH, HEIGHT, SIZE = 60, 40, 16
+
+
+def bbox_of(image_id):
+    return (8.0 + image_id % 3, 6.0 + image_id % 2, 40.0, 24.0)  # x, y, w, h
+
+
+def back_of(image_id):
+    return (26.0 + image_id % 4, 17.0 + image_id % 3)  # the "back" part, inside the box
+
+
+def is_present(image_id, attribute):
+    return (image_id + attribute) % 2
+
+
+def certainty(image_id, attribute):
+    return 1 + (image_id * attribute) % 4
+
+
+def write_cub(root, per_class=4):
+    """Class k has per_class images; the last of each class is a test image. Each image: grey background,
+    the box filled with the class colour, a white 8x8 marker centred on the "back" part."""
+    folder = root / "CUB_200_2011"
+    for sub in ("attributes", "parts"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    images, labels, split, boxes, attribute_rows, part_rows = [], [], [], [], [], []
+    for k, class_name in enumerate(CLASSES):
+        (folder / "images" / class_name).mkdir(parents=True)
+        for j in range(per_class):
+            image_id = k * per_class + j + 1
+            path = f"{class_name}/{class_name[4:]}_{image_id:04d}_{100 + image_id}.jpg"
+            x, y, w, h = bbox_of(image_id)
+            bx, by = back_of(image_id)
+            image = Image.new("RGB", (WIDTH, HEIGHT), (128, 128, 128))
+            draw = ImageDraw.Draw(image)
+            draw.rectangle([x, y, x + w - 1, y + h - 1], fill=COLOURS[k])
+            draw.rectangle([bx - 4, by - 4, bx + 3, by + 3], fill=(255, 255, 255))
+            image.save(folder / "images" / path, quality=95, subsampling=0)  # 4:4:4 keeps edges sharp
+            images.append(f"{image_id} {path}")
+            labels.append(f"{image_id} {k + 1}")
+            split.append(f"{image_id} {int(j < per_class - 1)}")
+            boxes.append(f"{image_id} {x} {y} {w} {h}")
+            for a in range(1, len(ATTRIBUTES) + 1):
+                extra = " 0" if (image_id, a) == (2, 3) else ""  # as in a few rows of the real file
+                attribute_rows.append(f"{image_id} {a} {is_present(image_id, a)} {certainty(image_id, a)} "
+                                      f"{1.5 * a:.3f}{extra}")
+            part_rows += [f"{image_id} 1 {bx} {by} 1", f"{image_id} 2 5.0 5.0 1", f"{image_id} 3 0.0 0.0 0"]
+    (folder / "images.txt").write_text("\n".join(images) + "\n")
+    (folder / "image_class_labels.txt").write_text("\n".join(labels) + "\n")
+    (folder / "train_test_split.txt").write_text("\n".join(split) + "\n")
+    (folder / "bounding_boxes.txt").write_text("\n".join(boxes) + "\n")
+    (folder / "classes.txt").write_text("".join(f"{i} {c}\n" for i, c in enumerate(CLASSES, 1)))
+    (root / "attributes.txt").write_text("".join(f"{i} {a}\n" for i, a in enumerate(ATTRIBUTES, 1)))
+    certainties = "1 not visible\n2 guessing\n3 probably\n4 definitely\n"
+    (folder / "attributes" / "certainties.txt").write_text(certainties)
+    (folder / "attributes" / "image_attribute_labels.txt").write_text("\n".join(attribute_rows) + "\n")
+    (folder / "parts" / "parts.txt").write_text("".join(f"{i} {p}\n" for i, p in enumerate(PARTS, 1)))
+    (folder / "parts" / "part_locs.txt").write_text("\n".join(part_rows) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cub_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cub")
+    write_cub(root)
+    return root
+
+
+def make(root, **kwargs):
+    kwargs = {"image_size": SIZE, "val_fraction": 1 / 3, **kwargs}
+    dm = create_datamodule("cub200", root=root, **kwargs)
+    dm.setup()
+    return dm
+
+
+def test_spec(cub_root):
+    spec = create_datamodule("cub200", root=cub_root, image_size=(16, 24)).spec
+    assert spec.class_names == ["Black_footed_Albatross", "Laysan_Albatross", "Sooty_Albatross"]
+    assert spec.num_classes == 3 and spec.input_shape == (3, 16, 24) and spec.mean == IMAGENET_MEAN
+    assert spec.concept_names is None and spec.preprocessing["crop"] == "bounding box"
+    assert create_datamodule("cub200", root=cub_root, crop_to_bbox=False).spec.preprocessing["crop"] is None
+
+
+def test_official_split_with_stratified_validation(cub_root):
+    dm = make(cub_root)
+    train, val, test = (dm.split_positions(s) for s in ("train", "val", "test"))
+    assert (len(train), len(val), len(test)) == (6, 3, 3)
+    assert set(test) == {3, 7, 11}  # the rows marked 0 in train_test_split.txt
+    assert not set(train) & set(val) and not (set(train) | set(val)) & set(test)
+    assert sorted(int(dm.val_set[i][1]) for i in range(3)) == [0, 1, 2]
+    assert make(cub_root).split_positions("val") == val
+    assert dm.val_set.dataset is dm.push_set.dataset and dm.test_set.dataset is not dm.push_set.dataset
+
+
+def test_crop_to_bbox_keeps_only_the_box(cub_root):
+    for crop in (True, False):
+        dm = make(cub_root, crop_to_bbox=crop)
+        for i in range(len(dm.test_set)):
+            image, label = dm.test_set[i]
+            assert image.shape == (3, SIZE, SIZE) and 0 <= image.min() and image.max() <= 1
+            colour = torch.tensor(COLOURS[int(label)]) / 255
+            corner = image[:, 0, 0]
+            if crop:  # the box's colour reaches the corner; the grey background is gone
+                assert torch.allclose(corner, colour, atol=0.08)
+            else:
+                assert torch.allclose(corner, torch.full((3,), 128 / 255), atol=0.08)
+
+
+def test_part_locations_follow_the_crop_and_resize(cub_root):
+    dm = create_datamodule("cub200", root=cub_root, image_size=SIZE, val_fraction=1 / 3)
+    notes = dm.annotations("test")  # sets the datamodule up on first use
+    assert notes["part_names"] == PARTS and notes["image_id"].tolist() == [4, 8, 12]
+    for k, image_id in enumerate(notes["image_id"].tolist()):
+        x, y, w, h = bbox_of(image_id)
+        left, top = int(x), int(y)
+        assert notes["crop_box"][k].tolist() == [left, top, left + int(w), top + int(h)]
+        bx, by = back_of(image_id)
+        expected = torch.tensor([(bx - left) * SIZE / w, (by - top) * SIZE / h])
+        torch.testing.assert_close(notes["part_locations"][k, 0], expected)
+        # the white marker drawn around the part is where the transformed location says
+        image, _ = dm.test_set[k]
+        column, row = (int(v) for v in notes["part_locations"][k, 0])
+        assert image[:, row, column].min() > 0.75
+        assert notes["part_visible"][k].tolist() == [True, False, False]  # the eye lies outside the box
+    uncropped = make(cub_root, crop_to_bbox=False).annotations("test")
+    assert uncropped["part_visible"][:, 1].all()
+    eye = torch.tensor([[5 * SIZE / WIDTH, 5 * SIZE / HEIGHT]] * 3)
+    torch.testing.assert_close(uncropped["part_locations"][:, 1], eye)
+
+
+def test_attributes_and_certainty_per_image(cub_root):
+    dm = make(cub_root)
+    notes = dm.annotations("train")
+    for k, image_id in enumerate(notes["image_id"].tolist()):
+        assert notes["attributes"][k].tolist() == [is_present(image_id, a) for a in range(1, 7)]
+        assert notes["certainty"][k].tolist() == [certainty(image_id, a) for a in range(1, 7)]
+    assert notes["label"].tolist() == [int(dm.push_set[k][1]) for k in range(len(dm.push_set))]
+
+
+def test_return_concepts(cub_root):
+    dm = make(cub_root, return_concepts=True, batch_size=4)
+    assert dm.spec.concept_names == ATTRIBUTES
+    assert dm.spec.concept_groups == {"has_bill_shape": [0, 1], "has_wing_color": [2, 3, 4], "has_size": [5]}
+    image_ids = dm.annotations("val")["image_id"].tolist()
+    for k, image_id in enumerate(image_ids):
+        image, label, concepts = dm.val_set[k]
+        assert concepts.dtype == torch.float32
+        assert concepts.tolist() == [is_present(image_id, a) for a in range(1, 7)]
+    images, labels, concepts = next(iter(dm.train_dataloader()))  # augmented, concepts ride along
+    assert images.shape == (4, 3, SIZE, SIZE) and labels.shape == (4,) and concepts.shape == (4, 6)
+
+    subset = make(cub_root, return_concepts=True, attribute_indices=[2, 5])
+    assert subset.spec.concept_names == [ATTRIBUTES[2], ATTRIBUTES[5]]
+    assert subset.spec.concept_groups == {"has_wing_color": [0], "has_size": [1]}
+    assert subset.test_set[0][2].tolist() == [is_present(4, 3), is_present(4, 6)]
+
+
+def test_training_augmentation_keeps_shape_and_changes_pixels(cub_root):
+    dm = make(cub_root)
+    torch.manual_seed(0)
+    augmented = torch.stack([dm.train_set[i][0] for i in range(len(dm.train_set))])
+    plain = torch.stack([dm.push_set[i][0] for i in range(len(dm.push_set))])
+    assert augmented.shape == plain.shape and not torch.equal(augmented, plain)
+    assert dm.push_set.transform is None and 0 <= augmented.min() and augmented.max() <= 1
+
+
+def test_missing_or_incomplete_root(tmp_path, cub_root):
+    with pytest.raises(DataRootError) as error:
+        create_datamodule("cub200", root=tmp_path / "nowhere").setup()
+    message = str(error.value)
+    assert "CUB_200_2011" in message and "images.txt" in message
+    assert "https://data.caltech.edu/records/65de6-vp158" in message and "tar -xzf" in message
+
+    copy = tmp_path / "copy"
+    shutil.copytree(cub_root, copy)
+    next((copy / "CUB_200_2011" / "images" / CLASSES[1]).iterdir()).unlink()
+    with pytest.raises(DataRootError, match="1 of 12 images"):
+        create_datamodule("cub200", root=copy).setup()
+    shutil.rmtree(copy / "CUB_200_2011" / "attributes")
+    with pytest.raises(DataRootError, match="image_attribute_labels.txt"):
+        create_datamodule("cub200", root=copy, return_concepts=True).setup()
+
+
+def test_crop_box_and_point_transform():
+    assert crop_box((10.4, 5.0, 20.2, 9.5), (100, 100)) == (10, 5, 31, 15)
+    assert crop_box((90.0, -2.0, 30.0, 10.0), (100, 50)) == (90, 0, 100, 8)  # clipped to the image
+    points = torch.tensor([[10.0, 5.0], [30.0, 15.0], [20.0, 10.0]])
+    torch.testing.assert_close(transform_points(points, (10, 5, 30, 15), (20, 40)),
+                               torch.tensor([[0.0, 0.0], [40.0, 20.0], [20.0, 10.0]]))
+
+
+def test_download_fetches_the_official_archive(tmp_path, monkeypatch):
+    import torchvision.datasets.utils
+
+    calls = []
+
+    def fake_download(url, download_root, filename, md5):
+        calls.append((url, filename, md5))
+        write_cub(tmp_path)
+
+    monkeypatch.setattr(torchvision.datasets.utils, "download_and_extract_archive", fake_download)
+    dm = make(tmp_path, download=True)
+    assert calls == [(CUB_URL, "CUB_200_2011.tgz", "97eceeb196236b17998738112f37df78")]
+    assert len(dm.test_set) == 3
+
+
+def test_attribute_rows_with_extra_fields_parse_without_fast_path(cub_root, monkeypatch):
+    fast = read_attributes(cub_root / "CUB_200_2011" / "attributes" / "image_attribute_labels.txt",
+                           list(range(1, 13)), len(ATTRIBUTES))
+
+    def strict_loadtxt(*args, **kwargs):
+        raise ValueError("the number of columns changed")
+
+    monkeypatch.setattr(np, "loadtxt", strict_loadtxt)
+    slow = read_attributes(cub_root / "CUB_200_2011" / "attributes" / "image_attribute_labels.txt",
+                           list(range(1, 13)), len(ATTRIBUTES))
+    assert torch.equal(fast[0], slow[0]) and torch.equal(fast[1], slow[1])
+    assert slow[1][1, 2] == certainty(2, 3)  # the row with the extra field

@@ -1,0 +1,131 @@
+"""The export command ``python -m explain``: on a datamodule split, on a folder of the user's images, and its
+one-line errors (missing / corrupt / wrong-architecture checkpoint, missing data root, mismatched data)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from explain.__main__ import main
+from models import create_model, load_release, save_release
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Path:
+    return save_release(create_model("linear_small8"), tmp_path_factory.mktemp("rel") / "linear_small8")
+
+
+def run_cli(argv, capsys) -> tuple[int, str]:
+    code = main([str(a) for a in argv])
+    return code, capsys.readouterr().err.strip()
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_explains_a_datamodule_split(release, tmp_path, capsys):
+    code, err = run_cli(["--checkpoint", release, "--data", "digits", "--split", "val", "--out", tmp_path,
+                         "--limit", "12", "--image-limit", "3"], capsys)
+    assert code == 0, err
+    records = read_jsonl(tmp_path / "explanations.jsonl")
+    assert [r["input_id"] for r in records[:2]] == ["val-00000", "val-00001"] and len(records) == 12
+    assert all(r["target"] is not None for r in records)
+    assert (tmp_path / "index.html").read_text().count("<section>") == 3
+
+
+def test_explains_a_folder_of_own_images_of_any_size_and_mode(release, tmp_path, capsys):
+    folder = tmp_path / "mine"
+    (folder / "sub").mkdir(parents=True)
+    Image.new("RGB", (30, 20), (200, 10, 10)).save(folder / "red.png")
+    Image.new("L", (8, 8), 255).save(folder / "sub" / "white.jpg")
+    (folder / "notes.txt").write_text("not an image")
+    code, err = run_cli(["--checkpoint", release, "--images", folder, "--out", tmp_path / "out"], capsys)
+    assert code == 0, err
+    records = read_jsonl(tmp_path / "out" / "explanations.jsonl")
+    assert [r["input_id"] for r in records] == ["red.png", "sub/white.jpg"]
+    assert all(r["target"] is None for r in records)
+    with torch.no_grad():
+        white = load_release(release)(torch.ones(1, 1, 8, 8))
+    assert records[1]["logits"] == pytest.approx(white[0].tolist(), abs=1e-5)  # read, converted, resized
+
+
+def test_explains_a_lightning_checkpoint(tmp_path, capsys):
+    import lightning as L
+
+    from datamodules import create_datamodule
+
+    model = create_model("linear_small8")
+    trainer = L.Trainer(max_steps=1, limit_val_batches=0, logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, default_root_dir=tmp_path, enable_checkpointing=False)
+    trainer.fit(model, datamodule=create_datamodule("digits"))
+    trainer.save_checkpoint(tmp_path / "m.ckpt")
+    code, err = run_cli(["--checkpoint", tmp_path / "m.ckpt", "--data", "digits", "--out", tmp_path / "o",
+                         "--limit", "3", "--formats", "jsonl"], capsys)
+    assert code == 0, err
+    assert len(read_jsonl(tmp_path / "o" / "explanations.jsonl")) == 3
+
+
+def test_missing_checkpoint(tmp_path, capsys):
+    code, err = run_cli(["--checkpoint", tmp_path / "nope", "--data", "digits", "--out", tmp_path / "o"],
+                        capsys)
+    assert code == 2 and err.startswith("error: checkpoint") and "does not exist" in err
+    code, err = run_cli(["--checkpoint", "linear_small8.nosuchtag", "--data", "digits", "--out", tmp_path],
+                        capsys)
+    assert code == 2 and "no released weights linear_small8.nosuchtag" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_corrupt_checkpoint(release, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text((release / "config.json").read_text())
+    (broken / "model.safetensors").write_bytes(b"\x00garbage" * 10)
+    code, err = run_cli(["--checkpoint", broken, "--data", "digits", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "model.safetensors is missing or corrupt" in err and "\n" not in err
+    (tmp_path / "x.ckpt").write_bytes(b"not a zip")
+    code, err = run_cli(["--checkpoint", tmp_path / "x.ckpt", "--data", "digits", "--out", tmp_path / "o"],
+                        capsys)
+    assert code == 2 and "is not a readable checkpoint" in err
+
+
+def test_wrong_architecture_checkpoint(release, tmp_path, capsys):
+    """A card whose weights belong to another architecture, and data the checkpoint was not trained on."""
+    other = tmp_path / "other"
+    save_release(create_model("linear_small8"), other)
+    card = json.loads((other / "config.json").read_text())
+    card["model_args"]["backbone"] = "small_cnn_28"
+    (other / "config.json").write_text(json.dumps(card))
+    code, err = run_cli(["--checkpoint", other, "--data", "digits", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "does not match LinearHeadClassifier" in err
+    code, err = run_cli(["--checkpoint", release, "--data", "mnist5k", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "trained on 'digits'" in err and "(1, 28, 28)" in err
+
+
+def test_missing_data_root(tmp_path, capsys):
+    release = save_release(create_model("linear_small28"), tmp_path / "rel28")
+    code, err = run_cli(["--checkpoint", release, "--data", "mnist", "--data-arg",
+                         f"root={tmp_path / 'none'}", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and err.startswith("error: mnist: data root")
+    code, err = run_cli(["--checkpoint", release, "--images", tmp_path / "no_folder",
+                         "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "no such file or folder" in err
+
+
+def test_module_entry_point_exit_code(tmp_path):
+    """``python -m explain`` itself: a user error is one line on stderr and exit status 2, no traceback."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    bad = subprocess.run([sys.executable, "-m", "explain", "--checkpoint", str(tmp_path / "missing.ckpt"),
+                          "--data", "digits", "--out", str(tmp_path)], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip() == f"error: checkpoint {tmp_path / 'missing.ckpt'} does not exist"

@@ -1,0 +1,35 @@
+import torch
+from torch import nn
+
+from models.backbones import create_backbone, receptive_field_boxes
+
+
+def test_receptive_fields_of_a_strided_conv():
+    # A 3x3 stride-2 convolution without padding: cell i sees input rows [2i, 2i + 3).
+    conv = nn.Conv2d(1, 2, 3, stride=2)
+    boxes = receptive_field_boxes(conv, (1, 9, 9))
+    assert boxes.shape == (4, 4, 4)
+    for i in range(4):
+        for j in range(4):
+            assert boxes[i, j].tolist() == [2 * i, 2 * i + 3, 2 * j, 2 * j + 3]
+
+
+def test_receptive_fields_of_small_cnn_8_match_the_layer_arithmetic():
+    # conv3 (pad 1) -> max-pool 2 -> conv3 -> conv3: cell i sees rows [2i - 5, 2i + 7) clipped to [0, 8).
+    backbone = create_backbone("small_cnn_8", 1)
+    with torch.no_grad():  # callers such as explain() run under no_grad
+        boxes = receptive_field_boxes(backbone, (1, 8, 8))
+    assert boxes.shape == (4, 4, 4)
+    for i in range(4):
+        expected = [max(0, 2 * i - 5), min(8, 2 * i + 7)]
+        assert boxes[i, 0, :2].tolist() == expected
+        assert boxes[0, i, 2:].tolist() == expected
+
+
+def test_receptive_fields_leave_the_backbone_untouched():
+    backbone = create_backbone("small_cnn_8", 1)
+    before = {k: v.clone() for k, v in backbone.state_dict().items()}
+    receptive_field_boxes(backbone, (1, 8, 8))
+    for k, v in backbone.state_dict().items():
+        assert torch.equal(v, before[k]), k
+    assert any(isinstance(m, nn.MaxPool2d) for m in backbone.modules())

@@ -1,0 +1,172 @@
+import math
+
+import lightning as L
+import pytest
+import torch
+
+from datamodules import create_datamodule
+from datamodules.sequences import TASKS, encode
+from models import InputError, create_model, load_release, save_release
+from models.transformer_programs import TemperatureAnnealing, TransformerProgram, closest_match_bias
+
+
+@pytest.fixture(scope="module")
+def hist_spec():
+    return create_datamodule("hist").spec
+
+
+def ids(tokens: list[str], task: str = "hist") -> torch.Tensor:
+    t = TASKS[task]
+    return encode([(tokens, ["<pad>"] * len(tokens))], t.vocab, t.classes, t.max_length)[0]
+
+
+def fix(gate, choices: list[int]) -> None:
+    """Make a gate pick ``choices`` (one per reader)."""
+    gate.logits.data.fill_(-10.0)
+    for reader, var in enumerate(choices):
+        gate.logits.data[reader, var] = 10.0
+
+
+def set_predicate(head, index: int, mapping: dict[int, int]) -> None:
+    head.predicate.data[index].fill_(-10.0)
+    for query, key in mapping.items():
+        head.predicate.data[index, query, key] = 10.0
+
+
+def one_head_model(spec, causal=None) -> TransformerProgram:
+    return TransformerProgram(spec, n_layers=1, n_cat_heads=1, n_num_heads=1, n_cat_mlps=0, n_num_mlps=0,
+                              causal=causal).eval()
+
+
+def test_bias_orders_keys_closest_earlier_then_self_last():
+    bias = closest_match_bias(8)
+    for i in range(8):
+        order = sorted(range(8), key=lambda j: -float(bias[i, j]))
+        assert order == sorted(range(8), key=lambda j: (j == i, abs(i - j), j > i))
+        assert (bias[i] >= -2.0).all() and float(bias[i, i]) == -2.0 and (bias[i] > -1).sum() == 7
+
+
+def test_hand_built_head_selects_closest_match_with_bos_fallback(hist_spec):
+    model = one_head_model(hist_spec)
+    tokens_var, positions_var = 0, 1
+    head = model.cat_attn[0]
+    # predicate(query token, key token): token t looks for token "1"; token "3" looks for token "4"
+    vocab = model.vocab
+    fix(head.query, [tokens_var]), fix(head.key, [tokens_var]), fix(head.value, [positions_var])
+    mapping = {q: vocab.index("1") for q in range(model.d_var)}
+    mapping[vocab.index("3")] = vocab.index("4")
+    set_predicate(head, 0, mapping)
+    x = ids(["<s>", "1", "2", "2", "2", "1", "3"])
+    trace = model.trace(x)
+    selected = trace.patterns["attn_0_0"][0].argmax(-1).tolist()
+    # position 3 is 2 away from both "1"s (1 and 5): the earlier wins; position 1 matches only itself
+    # and the other "1" (at 5): the other one wins; "3" finds no "4": BOS.
+    assert selected[:7] == [1, 5, 1, 1, 5, 1, 0]
+    values = trace.x_cat[0, :7, model.unit_names().index("attn_0_0_outputs")].argmax(-1).tolist()
+    assert values == selected[:7]  # the value read is the position itself
+
+
+def test_causal_head_cannot_look_ahead_and_counting_head_counts(hist_spec):
+    model = one_head_model(hist_spec, causal=True)
+    head, count = model.cat_attn[0], model.num_attn[0]
+    same = {q: q for q in range(model.d_var)}
+    fix(head.query, [0]), fix(head.key, [0]), fix(head.value, [1])
+    set_predicate(head, 0, same)
+    fix(count.query, [0]), fix(count.key, [0]), fix(count.value, [0])
+    set_predicate(count, 0, same)
+    x = ids(["<s>", "4", "0", "4", "4"])
+    trace = model.trace(x)
+    assert trace.patterns["attn_0_0"][0].argmax(-1).tolist()[:5] == [0, 1, 2, 1, 3]
+    counts = trace.x_num[0, :5, model.n_num_vars - 1].tolist()
+    assert counts == [1, 1, 1, 2, 3]  # causal: occurrences so far, itself included
+
+
+def test_forward_shapes_dtypes_and_input_errors(hist_spec):
+    model = create_model("tp_hist", spec=hist_spec)
+    x = torch.stack([ids(["<s>", "1", "2"])[0], ids(["<s>", "5"])[0]])
+    model.train()
+    assert model(x).shape == (2, 8, len(hist_spec.class_names)) and model(x).dtype == torch.float32
+    model.eval()
+    logits = model(x)
+    assert logits.dtype == torch.float64
+    assert (logits[..., 0] <= -1e8).all()  # <pad> is never predicted
+    with pytest.raises(InputError, match="integer"):
+        model(x.float())
+    with pytest.raises(InputError, match=r"\[0, 8\)"):
+        model(x + 20)
+    with pytest.raises(InputError, match="shape"):
+        model(x[:, :5])
+
+
+def test_padding_does_not_change_the_program(hist_spec):
+    model = create_model("tp_hist", spec=hist_spec, n_layers=2).eval()
+    x = ids(["<s>", "1", "2", "1", "0"])
+    y = x.clone()
+    y[0, 6] = 3  # a longer sequence sharing the prefix would change it; padding must not
+    base = model(x)[0, :5]
+    assert torch.equal(model(torch.cat([x, x]))[1, :5], base)
+
+
+def test_explanations_are_complete_per_position(hist_spec):
+    torch.manual_seed(1)
+    model = create_model("tp_hist", spec=hist_spec, n_layers=2).eval()
+    x = torch.stack([ids(["<s>", "1", "2", "1"])[0], ids(["<s>", "5", "5"])[0]])
+    y = torch.randint(1, 8, x.shape)
+    records = model.explain((x, y))
+    assert len(records) == 4 + 3
+    logits = model(x)
+    for r in records:
+        r.check_complete(1e-9)
+        b, t = map(int, r.input_id.split(":"))
+        assert r.prediction == int(logits[b, t].argmax())
+        assert r.logits[r.explained_class] == pytest.approx(float(logits[b, t, r.explained_class]), abs=1e-9)
+        assert set(r.extras["variables"]) == set(model.unit_names())
+        assert set(r.extras["attention"]) == {"attn_0_0", "attn_0_1", "num_attn_0_0", "num_attn_0_1",
+                                              "attn_1_0", "attn_1_1", "num_attn_1_0", "num_attn_1_1"}
+        assert r.extras["variables"]["tokens"] == r.extras["token"]
+        assert r.extras["variables"]["positions"] == t
+    assert records[0].extras["tokens"] == ["<s>", "1", "2", "1"]
+    target_records = model.explain((x, y), explain_class="target")
+    assert all(r.explained_class == r.target for r in target_records)
+    assert records[0].to_dict()["kind"] == "program"
+
+
+def test_temperature_schedule_is_geometric_and_smoothed():
+    anneal = TemperatureAnnealing(3.0, 0.01)
+    temps = [anneal.temperature(e, 0, 10, 250) for e in range(250)]
+    assert temps[0] == pytest.approx(3.0) and temps[-1] == pytest.approx(0.01)
+    ratios = [b / a for a, b in zip(temps, temps[1:])]
+    assert max(ratios) == pytest.approx(min(ratios))
+    mid = anneal.temperature(10, 5, 10, 250)
+    assert temps[11] < mid < temps[10]
+    assert mid == pytest.approx(math.sqrt(temps[10] * temps[11]))
+
+
+def test_fit_anneals_and_release_round_trips(tmp_path):
+    dm = create_datamodule("hist", dataset_size=600, batch_size=128)
+    model = create_model("tp_hist", spec=dm.spec)
+    trainer = L.Trainer(max_epochs=2, accelerator="cpu", logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False, limit_train_batches=2)
+    trainer.fit(model, dm)
+    assert any(isinstance(c, TemperatureAnnealing) for c in trainer.callbacks)
+    assert model.temperature < 3.0
+    assert "val/acc" in trainer.callback_metrics
+    save_release(model, tmp_path / "tp_hist.test", metrics={"test/acc": 0.0})
+    loaded = load_release(tmp_path / "tp_hist.test")
+    x = next(iter(dm.test_dataloader()))[0]
+    assert torch.equal(loaded(x), model.eval()(x))
+
+
+def test_learned_embeddings_and_pooled_classification():
+    from datamodules.base import DataSpec
+
+    spec = DataSpec(name="toy", input_shape=(6,), num_classes=2, class_names=["neg", "pos"],
+                    vocab=["<pad>", "<unk>", "<s>", "good", "bad", "film"],
+                    preprocessing={"task_type": "sequence_classification"})
+    model = create_model("tp_text", spec=spec, n_layers=1, d_var=6).eval()
+    x = torch.tensor([[2, 3, 5, 0, 0, 0], [2, 4, 4, 5, 1, 0]])
+    assert model(x).shape == (2, 2)
+    records = model.explain(x)
+    assert len(records) == 2 and [r.input_id for r in records] == ["0", "1"]
+    for r in records:
+        r.check_complete(1e-9)

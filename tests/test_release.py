@@ -1,0 +1,168 @@
+"""Release and checkpoint loading (models/release.py): round trips, and a CheckpointError with a clear message
+for every broken input: corrupt or missing safetensors, a foreign or corrupt config.json, a .ckpt that is not
+ours, is unreadable, or belongs to another architecture. Writes are atomic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import lightning as L
+import pytest
+import torch
+
+from models import CheckpointError, create_model, load_any, load_checkpoint, load_release, save_release
+from models.release import atomic_path, atomic_write_text
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory) -> Path:
+    """A real Lightning checkpoint of linear_small8 after one optimiser step."""
+    from datamodules import create_datamodule
+
+    folder = tmp_path_factory.mktemp("ckpt")
+    trainer = L.Trainer(max_steps=1, limit_val_batches=0, logger=False, enable_progress_bar=False,
+                        enable_model_summary=False, enable_checkpointing=False, default_root_dir=folder)
+    trainer.fit(create_model("linear_small8"), datamodule=create_datamodule("digits"))
+    trainer.save_checkpoint(folder / "linear.ckpt")
+    return folder / "linear.ckpt"
+
+
+@pytest.fixture()
+def release(tmp_path) -> Path:
+    return save_release(create_model("linear_small8"), tmp_path / "linear_small8.test",
+                        metrics={"test/acc": 0.5}, seed=3, tag="test")
+
+
+def test_release_round_trip_is_exact(release):
+    x = torch.rand(4, 1, 8, 8)
+    original = create_model("linear_small8")
+    save_release(original, release, metrics={"test/acc": 0.5}, tag="test")
+    loaded = load_release(release)
+    assert not loaded.training and loaded.variant == "linear_small8"
+    assert loaded.card["metrics"] == {"test/acc": 0.5} and loaded.card["tag"] == "test"
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), original.eval()(x), rtol=0, atol=0)
+
+
+def test_checkpoint_round_trip_and_load_any(ckpt, release):
+    model = load_checkpoint(ckpt)
+    state = torch.load(ckpt, map_location="cpu", weights_only=True)["state_dict"]
+    torch.testing.assert_close(model.state_dict()["head.weight"], state["head.weight"])
+    assert type(load_any(ckpt)).__name__ == type(load_any(release)).__name__ == "LinearHeadClassifier"
+
+
+def test_corrupt_safetensors(release):
+    (release / "model.safetensors").write_bytes(b"{not safetensors" * 50)
+    with pytest.raises(CheckpointError, match="model.safetensors is missing or corrupt"):
+        load_release(release)
+
+
+def test_truncated_safetensors(release):
+    data = (release / "model.safetensors").read_bytes()
+    (release / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="missing or corrupt"):
+        load_release(release)
+
+
+def test_missing_weights_file(release):
+    (release / "model.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="missing or corrupt"):
+        load_release(release)
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"architecture": "resnet18", "num_classes": 1000}', "not an Intrinsic Zoo model card"),  # a timm card
+    ("[1, 2, 3]", "not an Intrinsic Zoo model card"),
+    ("{truncated", "is corrupt"),
+])
+def test_foreign_or_corrupt_config_json(release, content, message):
+    (release / "config.json").write_text(content)
+    with pytest.raises(CheckpointError, match=message):
+        load_release(release)
+
+
+def test_folder_without_card(tmp_path):
+    with pytest.raises(CheckpointError, match="has no config.json"):
+        load_release(tmp_path)
+
+
+def test_unknown_model_class_in_card(release):
+    card = json.loads((release / "config.json").read_text())
+    card["model_class"] = "VisionTransformer"
+    (release / "config.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="holds a 'VisionTransformer', which this version"):
+        load_release(release)
+
+
+def test_release_of_another_architecture(release):
+    """The card says one backbone, the weights are another's: same names, other shapes."""
+    card = json.loads((release / "config.json").read_text())
+    card["model_args"]["backbone"] = "small_cnn_28"
+    (release / "config.json").write_text(json.dumps(card))
+    with pytest.raises(CheckpointError, match="does not match LinearHeadClassifier: size mismatch"):
+        load_release(release)
+    with pytest.raises(CheckpointError, match="not a ProtoPNet"):
+        load_release(release, expected_class="ProtoPNet")
+
+
+def test_ckpt_of_another_architecture(ckpt, tmp_path):
+    with pytest.raises(CheckpointError, match="holds a LinearHeadClassifier, not a ProtoPNet"):
+        load_checkpoint(ckpt, expected_class="ProtoPNet")
+    data = torch.load(ckpt, map_location="cpu", weights_only=True)
+    data["hyper_parameters"]["backbone"] = "small_cnn_28"
+    torch.save(data, tmp_path / "other.ckpt")
+    with pytest.raises(CheckpointError, match="does not match"):
+        load_checkpoint(tmp_path / "other.ckpt")
+    data = torch.load(ckpt, map_location="cpu", weights_only=True)
+    data["state_dict"].pop("head.bias")
+    torch.save(data, tmp_path / "missing_key.ckpt")
+    with pytest.raises(CheckpointError, match=r"missing \['head.bias'\]"):
+        load_checkpoint(tmp_path / "missing_key.ckpt")
+
+
+def test_ckpt_that_is_not_ours_or_unreadable(ckpt, tmp_path):
+    torch.save(create_model("linear_small8").state_dict(), tmp_path / "plain.ckpt")  # a bare state_dict
+    with pytest.raises(CheckpointError, match="not an Intrinsic Zoo checkpoint"):
+        load_checkpoint(tmp_path / "plain.ckpt")
+    data = ckpt.read_bytes()
+    (tmp_path / "truncated.ckpt").write_bytes(data[: len(data) // 3])
+    with pytest.raises(CheckpointError, match="is not a readable checkpoint"):
+        load_checkpoint(tmp_path / "truncated.ckpt")
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_checkpoint(tmp_path / "absent.ckpt")
+
+
+def test_ckpt_with_pickled_objects_is_refused(ckpt, tmp_path):
+    """weights_only=True: a checkpoint whose hparams hold arbitrary objects (the DictConfig pitfall) is
+    refused with a CheckpointError, not unpickled."""
+    from omegaconf import OmegaConf
+
+    data = torch.load(ckpt, map_location="cpu", weights_only=True)
+    data["hyper_parameters"] = OmegaConf.create(data["hyper_parameters"])
+    torch.save(data, tmp_path / "dictconfig.ckpt")
+    with pytest.raises(CheckpointError, match="is not a readable checkpoint"):
+        load_checkpoint(tmp_path / "dictconfig.ckpt")
+
+
+def test_atomic_writes_leave_nothing_behind_on_failure(tmp_path):
+    target = tmp_path / "card.json"
+    atomic_write_text(target, "old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["card.json"]
+    model = create_model("linear_small8")
+    with pytest.raises(RuntimeError):
+        with atomic_path(tmp_path / "rel", is_dir=True) as tmp:
+            save_release(model, tmp / "inner")
+            raise RuntimeError("killed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json"]
+
+
+def test_save_release_replaces_an_existing_release_whole(release):
+    (release / "stale.txt").write_text("from an older release")
+    save_release(create_model("linear_small8"), release, tag="new")
+    assert sorted(p.name for p in release.iterdir()) == ["config.json", "model.safetensors"]
+    assert json.loads((release / "config.json").read_text())["tag"] == "new"

@@ -1,0 +1,282 @@
+"""train.py end to end: configs and their errors; fit -> validate -> test -> release -> explain; resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pytest
+import torch
+from omegaconf import OmegaConf
+from PIL import Image
+
+import train
+from configs import available, load_config
+from models import load_release
+from models.explanation import Evidence, Explanation
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGITS_TEST_SIZE = 359  # round(0.2 * 1797) test images (datamodules' fixed 70/10/20 split)
+FAST = ["trainer=cpu", "trainer.max_epochs=2", "trainer.log_every_n_steps=5", "explain.image_limit=8"]
+
+
+def subprocess_env() -> dict[str, str]:
+    return {**os.environ, "OMP_NUM_THREADS": "1", "CI": "true", "PYTHONPATH": str(ROOT)}
+
+
+def record_from_dict(d: dict) -> Explanation:
+    evidence = [Evidence(**e) for e in d["evidence"]]
+    fields = {k: v for k, v in d.items() if k in Explanation.__dataclass_fields__ and k != "evidence"}
+    return Explanation(**fields, evidence=evidence)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def release_test_accuracy(release_dir: Path) -> float:
+    """The released model's accuracy on the digits test split, measured independently of Lightning."""
+    from datamodules import create_datamodule
+
+    model = load_release(release_dir)
+    datamodule = create_datamodule("digits")
+    datamodule.setup("test")
+    correct = total = 0
+    with torch.no_grad():
+        for x, y in datamodule.test_dataloader():
+            correct += int((model(x).argmax(-1) == y).sum())
+            total += len(y)
+    return correct / total
+
+
+
+
+
+@pytest.fixture(scope="module")
+def linear_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("linear_run")
+    summary = train.main(["model=linear_small8", *FAST, f"run_dir={run_dir}", "release.tag=t1",
+                          f"release.publish_dir={run_dir / 'published'}"])
+    return run_dir, summary
+
+
+# ---- configuration ---------------------------------------------------------------------------------------
+def test_groups_experiment_and_overrides_merge_in_order():
+    cfg = load_config(["experiment=protopnet_digits", "trainer.max_epochs=3", "data.args.batch_size=32"])
+    assert cfg.model.name == "protopnet_small8" and cfg.data.name == "digits"
+    assert cfg.trainer.accelerator == "cpu" and cfg.trainer.max_epochs == 3
+    assert cfg.data.args.batch_size == 32 and cfg.data.args.augment is True  # yaml value kept
+    assert cfg.release.publish is True and cfg.release.tag == "digits"
+    assert cfg.experiment == "protopnet_digits"
+    # a group named on the command line wins over the experiment's default
+    assert load_config(["experiment=protopnet_digits", "trainer=gpu"]).trainer.precision == "bf16-mixed"
+
+
+def test_every_shipped_yaml_is_valid_for_its_constructor():
+    """Every model/data/experiment yaml names a registered variant or datamodule and only arguments its
+    constructor takes, with the right types (data roots that must be given are left out)."""
+    from configs import to_plain, validate_args
+    from datamodules import base as datamodule_base
+    from models.registry import model_entry
+
+    for name in available("model"):
+        cfg = load_config([f"model={name}"])
+        validate_args(model_entry(cfg.model.name).model_class, to_plain(cfg.model.args), name)
+    for name in available("data"):
+        cfg = load_config([f"data={name}", f"data.args.root={ROOT}"]) if name in ("cub200", "image_folder") \
+            else load_config([f"data={name}"])
+        validate_args(datamodule_base._DATAMODULES[cfg.data.name], to_plain(cfg.data.args), name)
+    for name in available("experiment"):
+        cfg = train.resolve(load_config([f"experiment={name}"]))
+        validate_args(model_entry(cfg.model.name).model_class, to_plain(cfg.model.args), name)
+    assert {"cpu", "gpu", "ddp"} <= set(available("trainer"))
+    assert OmegaConf.load(ROOT / "configs/trainer/ddp.yaml").strategy == "ddp"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["model=linear_small8", "trainer.epochs=3"],
+     r"unknown config key 'trainer.epochs'.*valid keys: .*max_epochs"),
+    (["model=linear_small8", "bogus=1"], r"unknown config key 'bogus'.*valid keys: .*trainer"),
+    (["model=linear_small8", "trainer.max_epochs=three"], r"'trainer.max_epochs'.*could not be converted"),
+    (["model=linear_small8", "model.args.lr=fast"], r"lr='fast' has type str, expected float"),
+    (["model=linear_small8", "model.args.widht=3"], r"unknown argument\(s\) widht; valid: backbone"),
+    (["model=no_such_model"], r"no model config 'no_such_model'; available: .*linear_small8"),
+    (["model.name=linear_smal8"], r"unknown model 'linear_smal8'. Did you mean linear_small8"),
+    (["model=linear_small8", "data.name=imagenet"], r"unknown datamodule 'imagenet'; available: .*digits"),
+    (["model=linear_small8", "data.args.batchsize=8"], r"data 'digits' got unknown argument\(s\) batchsize"),
+    (["model=linear_small8", "data=cub200"], r"data.args.root is required"),
+    (["experiment=nope"], r"no experiment config 'nope'"),
+    ([], r"no model selected: pass model=<name>"),
+    (["model=linear_small8", "max_epochs"], r"cannot read argument 'max_epochs'"),
+])
+def test_config_errors_exit_2_with_one_clear_line(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main([*argv, f"run_dir={tmp_path}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    import re
+
+    assert re.search(message, err), err
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_missing_data_root_is_a_user_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["model=linear_small28", "data=mnist", f"data.args.root={tmp_path / 'none'}",
+                    f"run_dir={tmp_path / 'run'}", "trainer=cpu"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith("error: mnist: data root")
+
+
+def test_command_line_exit_code_and_no_traceback():
+    result = subprocess.run([sys.executable, "train.py", "model=linear_small8", "trainer.nope=1"], cwd=ROOT,
+                            env=subprocess_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("error: unknown config key 'trainer.nope'")
+    assert "Traceback" not in result.stderr
+
+
+# ---- a full run ------------------------------------------------------------------------------------------
+def test_run_saves_resolved_config_and_checkpoints(linear_run):
+    run_dir, summary = linear_run
+    saved = OmegaConf.load(run_dir / "config.yaml")
+    assert saved.model.name == "linear_small8" and saved.data.name == "digits"  # default data filled in
+    assert saved.trainer.max_epochs == 2 and saved.run_dir == str(run_dir)
+    checkpoints = run_dir / "checkpoints"
+    best = sorted(checkpoints.glob("best-*.ckpt"))
+    assert len(best) == 1 and (checkpoints / "last.ckpt").is_file()
+    assert summary["best"] == best[0]
+    assert not list(run_dir.rglob("*.tmp"))
+    last = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["global_step"] == summary["global_step"] > 0
+    assert isinstance(last["hyper_parameters"], dict)  # plain dict, loads with weights_only=True
+    assert (run_dir / "logs" / "csv" / "version_0" / "metrics.csv").is_file()
+    assert list((run_dir / "logs" / "tensorboard").glob("events.out.tfevents.*"))
+
+
+def test_best_checkpoint_is_selected_on_validation(linear_run):
+    run_dir, summary = linear_run
+    best = torch.load(summary["best"], map_location="cpu", weights_only=True)
+    states = [v for k, v in best["callbacks"].items() if "'monitor': 'val/acc'" in k]
+    assert states and states[0]["best_model_path"] == str(summary["best"])
+    assert float(states[0]["best_model_score"]) == pytest.approx(summary["metrics"]["val/acc"], abs=1e-6)
+
+
+def test_release_reproduces_the_recorded_test_accuracy(linear_run):
+    run_dir, summary = linear_run
+    card = json.loads((run_dir / "release" / "config.json").read_text())
+    assert card["architecture"] == "linear_small8" and card["seed"] == 0
+    assert card["recipe"]["model"]["name"] == "linear_small8" and card["recipe"]["trainer"]["max_epochs"] == 2
+    assert card["metrics"]["test/acc"] == pytest.approx(summary["metrics"]["test/acc"])
+    assert release_test_accuracy(run_dir / "release") == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
+    # release.tag publishes the same weights as <model>.<tag>
+    published = run_dir / "published" / "linear_small8.t1"
+    assert json.loads((published / "config.json").read_text())["tag"] == "t1"
+    assert release_test_accuracy(published) == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
+
+
+def test_explanations_cover_the_test_split_and_are_complete(linear_run):
+    run_dir, _ = linear_run
+    out = run_dir / "explanations"
+    records = read_jsonl(out / "explanations.jsonl")
+    assert len(records) == DIGITS_TEST_SIZE
+    assert len({r["input_id"] for r in records}) == DIGITS_TEST_SIZE
+    for record in records:
+        record_from_dict(record).check_complete()
+    page = (out / "index.html").read_text()
+    assert page.count("<section>") == 8 and "data:image/png;base64," in page
+    assert json.loads((out / "global_explanation.json").read_text())["kind"] == "channel"
+
+
+def test_mid_epoch_kill_resumes_from_the_step_checkpoint(tmp_path):
+    """A run killed mid-epoch continues from last.ckpt (written every N steps), not from scratch."""
+
+    class Kill(L.Callback):
+        def on_train_batch_end(self, trainer, *args):
+            if trainer.global_step == 17:
+                raise RuntimeError("killed")  # a crash or pre-emption in the middle of epoch 0
+
+    class RecordStart(L.Callback):
+        steps: list[int] = []
+
+        def on_train_start(self, trainer, *args):
+            self.steps.append(trainer.global_step)
+
+    argv = ["model=linear_small8", "trainer=cpu", "trainer.max_epochs=2", f"run_dir={tmp_path}",
+            "checkpoint.every_n_train_steps=5", "explain.enabled=false", "release.enabled=false"]
+    with pytest.raises(RuntimeError, match="killed"):
+        train.main(argv, callbacks=[Kill()])
+    saved = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert saved["global_step"] == 15 and saved["epoch"] == 0  # 20 steps per epoch: killed mid-epoch 0
+    start = RecordStart()
+    summary = train.main(argv, callbacks=[start])
+    assert start.steps == [15]
+    assert summary["global_step"] == 40  # 2 epochs x 20 steps, not 40 + 15
+    # a different model config in the same folder is refused rather than mixed
+    with pytest.raises(SystemExit) as exit_info:
+        train.main([*argv, "model.args.lr=0.5"])
+    assert exit_info.value.code == 2
+
+
+def test_more_epochs_continue_a_finished_run(tmp_path):
+    argv = ["model=linear_small8", "trainer=cpu", f"run_dir={tmp_path}", "explain.enabled=false",
+            "release.enabled=false"]
+    first = train.main([*argv, "trainer.max_epochs=1"])
+    second = train.main([*argv, "trainer.max_epochs=2"])
+    assert (first["global_step"], second["global_step"]) == (20, 40)
+    assert len(list((tmp_path / "logs" / "csv").glob("version_*"))) == 2  # no log overwritten
+
+
+@pytest.mark.slow
+def test_protopnet_small8_end_to_end(tmp_path):
+    """The whole pipeline on a prototype model: phases from its callbacks, projection-based selection,
+    prototype overlays and source patches."""
+    pytest.importorskip("models.protopnet")
+    schedule = ["model.args.prototypes_per_class=2", "model.args.train_epochs=2", "model.args.warm_epochs=1",
+                "model.args.push_start=1", "model.args.push_every=1", "model.args.last_layer_epochs=1"]
+    summary = train.main(["model=protopnet_small8", "trainer=cpu", f"run_dir={tmp_path}",
+                          "explain.image_limit=4", *schedule])
+    assert summary["global_step"] == 3 * 20  # warm, joint, last layer: the schedule's own length
+    assert summary["metrics"]["val/acc_projected"] >= 0  # selected after the push
+    accuracy = release_test_accuracy(tmp_path / "release")
+    assert accuracy == pytest.approx(summary["metrics"]["test/acc"], abs=1e-6)
+    out = tmp_path / "explanations"
+    records = read_jsonl(out / "explanations.jsonl")
+    assert len(records) == DIGITS_TEST_SIZE
+    for record in records[:50]:
+        record_from_dict(record).check_complete()
+    assert len(list((out / "overlays").glob("*.png"))) == 4 * 5
+    sources = json.loads((out / "prototypes" / "index.json").read_text())
+    assert len(sources) == 20
+    from datamodules import create_datamodule
+
+    datamodule = create_datamodule("digits")
+    datamodule.setup("fit")
+    for entry in sources:  # each patch is its prototype's source in the push split, of its own class
+        image, label = datamodule.push_set[entry["source_index"]]
+        assert int(label) == entry["prototype"] // 2
+        h0, h1, w0, w1 = entry["box"]
+        patch = np.asarray(Image.open(out / "prototypes" / entry["patch_png"]))[::8, ::8, 0] / 255
+        np.testing.assert_allclose(patch, image[0, h0:h1, w0:w1].numpy(), atol=1 / 255)
+
+
+@pytest.mark.slow
+def test_two_process_cpu_ddp_run_completes_and_releases(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "train.py", "model=linear_small8", "trainer=ddp", "trainer.devices=2",
+         "trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.max_epochs=1",
+         f"run_dir={tmp_path}", "explain.formats=[jsonl]"],
+        cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert saved["global_step"] == 10  # 1257 training images / (64 per process x 2 processes)
+    card = json.loads((tmp_path / "release" / "config.json").read_text())
+    assert card["recipe"]["trainer"]["strategy"] == "ddp"
+    assert release_test_accuracy(tmp_path / "release") == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
+    assert len(read_jsonl(tmp_path / "explanations" / "explanations.jsonl")) == DIGITS_TEST_SIZE

@@ -1,0 +1,338 @@
+"""The one entry point: fit -> validate -> test -> release -> explain.
+
+    python train.py model=linear_small8 data=digits trainer=cpu trainer.max_epochs=3
+    python train.py experiment=protopnet_mnist5k
+    python train.py model=protopnet_small trainer=ddp trainer.devices=2 trainer.accelerator=cpu
+
+Configuration: ``configs/__init__.py`` (typed defaults, groups, overrides). A run lives in ``run_dir``:
+``config.yaml`` (the resolved configuration), ``checkpoints/`` (best by the model's validation
+``selection_metric``, and ``last.ckpt``, also refreshed every ``checkpoint.every_n_train_steps``), ``logs/``
+(CSV and TensorBoard), ``release/`` (safetensors + model card with the test metrics) and ``explanations/``
+(JSONL, PNG overlays, HTML) for the test split. Running the same command again resumes from ``last.ckpt``.
+
+Families add their training phases as callbacks from ``configure_callbacks()``; nothing here knows a family.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from configs import ConfigError, available, load_config, to_plain, validate_args
+
+if TYPE_CHECKING:
+    import lightning as L
+    from lightning.pytorch.callbacks import Callback, ModelCheckpoint
+
+# Lightning, torch and the model zoo are imported where they are used, so that a configuration mistake is
+# reported in a fraction of a second instead of after seconds of imports.
+
+def _quiet_lightning() -> None:
+    """Keep Lightning's chatter to what a user acts on; train.py prints its own summary."""
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero",
+                 "lightning.pytorch.accelerators.cuda", "lightning.fabric.utilities.seed"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in (".*does not have many workers.*", ".*litlogger.*", ".*litmodels.*",
+                    ".*is smaller than the logging interval.*", ".*LeafSpec.*",
+                    ".*resuming from a checkpoint that ended before the epoch ended.*",
+                    ".*Checkpoint directory .* exists and is not empty.*",
+                    ".*using DDP for testing.*", ".*sync_dist=True.*",
+                    ".*callbacks used to create the checkpoint need to be provided.*",
+                    ".*manual optimization and every_n_train_steps.*"):
+        warnings.filterwarnings("ignore", message=pattern)
+
+
+def _global_rank() -> int:
+    """The process rank before a Trainer exists (Lightning's DDP launcher re-runs this script per process,
+    setting LOCAL_RANK and NODE_RANK; cluster launchers set RANK)."""
+    if "RANK" in os.environ:
+        return int(os.environ["RANK"])
+    local, node = int(os.environ.get("LOCAL_RANK", 0)), int(os.environ.get("NODE_RANK", 0))
+    return local if node == 0 else node * 1_000 + local  # only "is it zero" matters
+
+
+def _echo(message: str) -> None:
+    if _global_rank() == 0:
+        from rich.console import Console
+
+        Console(stderr=False, highlight=False).print(message)
+
+
+# ---- configuration -------------------------------------------------------------------------------------
+def resolve(cfg: DictConfig) -> DictConfig:
+    """Fill the defaults that depend on other values: the model's own dataset and the run folder."""
+    from models import list_models
+    from models.registry import model_entry
+
+    if not cfg.model.name:
+        raise ConfigError(f"no model selected: pass model=<name> (configs: "
+                          f"{', '.join(available('model'))}; registered: {', '.join(list_models())})")
+    try:
+        entry = model_entry(cfg.model.name)
+    except KeyError as err:
+        raise ConfigError(err.args[0]) from None
+    if not cfg.data.name:
+        cfg.data.name = entry.default_data
+    if not cfg.run_dir:
+        cfg.run_dir = str(Path("runs") / (cfg.experiment or f"{cfg.model.name}-{cfg.data.name}"))
+    if cfg.release.tag:
+        cfg.release.publish = True
+    elif cfg.release.publish:
+        cfg.release.tag = cfg.data.name
+    return cfg
+
+
+def build(cfg: DictConfig):
+    """The datamodule and the model, with their free-form arguments checked against the constructors."""
+    from datamodules import base as datamodule_base
+    from datamodules import create_datamodule, list_datamodules
+    from models import create_model
+    from models.registry import model_entry
+
+    data_args, model_args = to_plain(cfg.data.args), to_plain(cfg.model.args)
+    data_class = datamodule_base._DATAMODULES.get(cfg.data.name)  # the class, to check argument types
+    if data_class is None:
+        raise ConfigError(f"unknown datamodule {cfg.data.name!r}; available: {', '.join(list_datamodules())}")
+    validate_args(data_class, data_args, f"data {cfg.data.name!r}")
+    validate_args(model_entry(cfg.model.name).model_class, model_args, f"model {cfg.model.name!r}")
+    if "spec" in model_args:
+        raise ConfigError("model.args.spec is set by the datamodule; remove it")
+    datamodule = create_datamodule(cfg.data.name, **data_args)
+    model = create_model(cfg.model.name, spec=datamodule.spec, **model_args)
+    return datamodule, model
+
+
+def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
+    """The checkpoint to resume from, or None for a fresh run; refuses to mix two different runs."""
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if not last.is_file():
+        return None
+    if not cfg.resume:
+        raise ConfigError(f"{run_dir} already holds a run (checkpoints/last.ckpt); pass resume=true to "
+                          f"continue it, or run_dir=<new folder> to start afresh")
+    saved_path = run_dir / "config.yaml"
+    if saved_path.is_file():
+        saved = OmegaConf.load(saved_path)
+        for key in ("model", "data", "seed"):
+            if to_plain(saved.get(key)) != to_plain(cfg.get(key)):
+                raise ConfigError(f"{run_dir} holds a run with a different {key!r} config "
+                                  f"({to_plain(saved.get(key))}); pass run_dir=<new folder> for a new run")
+    return last
+
+
+# ---- the trainer -------------------------------------------------------------------------------------------
+def _uses_gpu(accelerator: str) -> bool:
+    import torch
+
+    return accelerator in ("gpu", "cuda", "mps") or (accelerator == "auto" and torch.cuda.is_available())
+
+
+def _progress_bar(cfg: DictConfig) -> bool:
+    if cfg.trainer.progress_bar is not None:
+        return bool(cfg.trainer.progress_bar)
+    return sys.stdout.isatty() and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
+
+
+DEFAULT_MAX_EPOCHS = 10
+
+
+def trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
+    t = cfg.trainer
+    kwargs: dict[str, Any] = dict(
+        accelerator=t.accelerator, devices=t.devices, strategy=t.strategy, num_nodes=t.num_nodes,
+        precision=t.precision, max_epochs=t.max_epochs, max_steps=t.max_steps,
+        gradient_clip_val=t.gradient_clip_val, accumulate_grad_batches=t.accumulate_grad_batches,
+        check_val_every_n_epoch=t.check_val_every_n_epoch, num_sanity_val_steps=t.num_sanity_val_steps,
+        log_every_n_steps=t.log_every_n_steps,
+        deterministic=t.deterministic if t.deterministic is not None else not _uses_gpu(t.accelerator),
+    )
+    for key in ("limit_train_batches", "limit_val_batches", "limit_test_batches"):
+        value = t[key]
+        if value is not None:
+            kwargs[key] = int(value) if value > 1 else float(value)
+    extra = to_plain(t.extra)
+    import lightning as L
+
+    validate_args(L.Trainer, extra, "trainer.extra")
+    clash = sorted(set(extra) & set(kwargs) | set(extra) & {"callbacks", "logger", "default_root_dir"})
+    if clash:
+        raise ConfigError(f"trainer.extra sets {clash}, which train.py sets itself; use trainer.<key>")
+    kwargs.update(extra)
+    return kwargs
+
+
+def make_loggers(run_dir: Path) -> list:
+    """CSV (a new version_N per attempt: Lightning's CSVLogger truncates an existing one) and TensorBoard (one
+    folder that a resumed run appends to)."""
+    from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+
+    return [CSVLogger(run_dir / "logs", name="csv"),
+            TensorBoardLogger(run_dir / "logs", name="tensorboard", version="", default_hp_metric=False)]
+
+
+def make_callbacks(cfg: DictConfig, model, checkpoint_dir: Path) -> tuple[ModelCheckpoint, list[Callback]]:
+    from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, RichProgressBar
+
+    best = ModelCheckpoint(dirpath=checkpoint_dir, filename="best-epoch{epoch:03d}-step{step:06d}",
+                           auto_insert_metric_name=False, monitor=model.selection_metric, mode="max",
+                           save_top_k=cfg.checkpoint.save_top_k, save_last=True, enable_version_counter=False)
+    callbacks: list[Callback] = [best, LearningRateMonitor(logging_interval="epoch")]
+    if cfg.checkpoint.every_n_train_steps > 0:
+        # A second checkpoint writer: only last.ckpt, refreshed every N optimiser steps (mid-epoch resume).
+        callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, save_top_k=0, save_last=True,
+                                         every_n_train_steps=cfg.checkpoint.every_n_train_steps,
+                                         enable_version_counter=False))
+    if _progress_bar(cfg):
+        callbacks.append(RichProgressBar())
+    return best, callbacks
+
+
+def _evaluation_trainer(cfg: DictConfig, fit_trainer: L.Trainer, loggers: list) -> L.Trainer:
+    """A one-device, float32 Trainer for the final validate/test: under DDP a DistributedSampler would pad and
+    repeat test samples, and the card's metrics should be what a user of the float32 release measures."""
+    import lightning as L
+    from lightning.pytorch.callbacks import RichProgressBar
+
+    root = fit_trainer.strategy.root_device
+    kwargs = trainer_kwargs(cfg)
+    kwargs.update(devices=[root.index] if root.type == "cuda" and root.index is not None else 1,
+                  strategy="auto", num_nodes=1, precision="32-true")
+    bar = _progress_bar(cfg)
+    return L.Trainer(**kwargs, logger=loggers, enable_progress_bar=bar,
+                     callbacks=[RichProgressBar()] if bar else [], enable_model_summary=False,
+                     default_root_dir=fit_trainer.default_root_dir)
+
+
+def _metrics(results: list[dict[str, Any]]) -> dict[str, float]:
+    return {k: float(v) for result in results for k, v in result.items()}
+
+
+# ---- the run ----------------------------------------------------------------------------------------------
+def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, Any]:
+    import lightning as L
+    import torch
+
+    from explain import export_explanations
+    from models.registry import CHECKPOINT_DIR
+    from models.release import atomic_write_text, save_release
+
+    run_dir = Path(cfg.run_dir).resolve()
+    resume_from = _check_resume(cfg, run_dir)
+    L.seed_everything(cfg.seed, workers=True)
+    datamodule, model = build(cfg)
+    if cfg.trainer.max_epochs is None:  # a model with a fixed phase schedule says how long it is
+        cfg.trainer.max_epochs = getattr(model, "total_epochs", None) or DEFAULT_MAX_EPOCHS
+    if _global_rank() == 0:
+        atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    checkpoint_dir = run_dir / "checkpoints"
+    best, own_callbacks = make_callbacks(cfg, model, checkpoint_dir)
+    loggers = make_loggers(run_dir)
+    trainer = L.Trainer(**trainer_kwargs(cfg), default_root_dir=run_dir, logger=loggers,
+                        callbacks=own_callbacks + list(callbacks or []),
+                        enable_progress_bar=_progress_bar(cfg), enable_model_summary=True)
+    if resume_from is not None:
+        _echo(f"[bold]resuming[/] from {resume_from}")
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
+    best_path = best.best_model_path or best.last_model_path or str(checkpoint_dir / "last.ckpt")
+    if not best.best_model_path:
+        _echo(f"[yellow]no validation score for {model.selection_metric!r}: testing the last checkpoint[/]")
+    if not trainer.is_global_zero:
+        return {"run_dir": run_dir, "rank": trainer.global_rank}
+    if trainer.world_size > 1 and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()  # the other ranks are done; evaluate on this one only
+
+    evaluator = _evaluation_trainer(cfg, trainer, loggers)
+    metrics = _metrics(evaluator.validate(model, datamodule=datamodule, ckpt_path=best_path, verbose=False))
+    metrics.update(_metrics(evaluator.test(model, datamodule=datamodule, ckpt_path=best_path, verbose=False)))
+    summary: dict[str, Any] = {"run_dir": run_dir, "config": run_dir / "config.yaml", "best": Path(best_path),
+                               "last": checkpoint_dir / "last.ckpt", "metrics": metrics,
+                               "global_step": trainer.global_step, "logs": run_dir / "logs", "rank": 0}
+    model.eval()
+    recipe = to_plain(cfg)
+    if cfg.release.enabled or cfg.release.publish:
+        summary["release"] = save_release(model, run_dir / "release", metrics=metrics, recipe=recipe,
+                                          seed=cfg.seed, tag=cfg.release.tag)
+    if cfg.release.publish:
+        publish_dir = Path(cfg.release.publish_dir) if cfg.release.publish_dir else CHECKPOINT_DIR
+        summary["published"] = save_release(model, publish_dir / f"{model.variant}.{cfg.release.tag}",
+                                            metrics=metrics, recipe=recipe, seed=cfg.seed,
+                                            tag=cfg.release.tag)
+    if cfg.explain.enabled:
+        datamodule.setup("test")
+        exported = export_explanations(
+            model, datamodule.split_dataloader(cfg.explain.split), run_dir / "explanations",
+            formats=list(cfg.explain.formats), id_prefix=f"{cfg.explain.split}-", top_k=cfg.explain.top_k,
+            limit=cfg.explain.limit, image_limit=cfg.explain.image_limit, push_data=datamodule.push_set)
+        summary["explanations"] = exported
+    print_summary(summary, model)
+    return summary
+
+
+def print_summary(summary: dict[str, Any], model) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{model.variant}: run finished", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(overflow="fold")
+    for key, value in summary["metrics"].items():
+        table.add_row(key, f"{value:.4f}")
+    table.add_row("run folder", str(summary["run_dir"]))
+    table.add_row("config", str(summary["config"]))
+    table.add_row("best checkpoint", str(summary["best"]))
+    table.add_row("last checkpoint", str(summary["last"]))
+    table.add_row("logs", f"{summary['logs']}  (tensorboard --logdir {summary['logs']})")
+    for key, label in (("release", "release"), ("published", "published")):
+        if key in summary:
+            table.add_row(label, str(summary[key]))
+    if "explanations" in summary:
+        exported = summary["explanations"]
+        table.add_row("explanations", f"{exported.out_dir}  ({exported.records} records, "
+                                      f"{exported.overlays} overlays; {', '.join(exported.files)})")
+    Console(highlight=False).print(table)
+
+
+def print_help() -> None:
+    from configs import GROUPS, TrainConfig, available
+
+    print(__doc__)
+    print("Config groups (<group>=<name>):")
+    for group in GROUPS:
+        print(f"  {group:<11} {', '.join(available(group))}")
+    print("\nKeys and defaults (override with key=value):\n")
+    print(OmegaConf.to_yaml(OmegaConf.structured(TrainConfig)))
+
+
+def main(argv: list[str] | None = None, callbacks: list[Callback] | None = None) -> dict[str, Any]:
+    """Parse ``argv`` (default: the command line) and run. ``callbacks`` are added to the fit Trainer."""
+    _quiet_lightning()
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a in ("-h", "--help") for a in argv):
+        print_help()
+        raise SystemExit(0)
+    try:
+        cfg = load_config(argv)  # needs only OmegaConf: typos are reported at once
+    except ConfigError as err:
+        _fail(err)
+    from datamodules import DataRootError
+
+    try:
+        return run(resolve(cfg), callbacks)
+    except (ConfigError, DataRootError) as err:
+        _fail(err)
+
+
+def _fail(err: Exception) -> None:
+    """A user error: one ``error: ...`` line (a missing data root keeps its "how to get it" lines), exit 2."""
+    message = " ".join(str(err).split()) if isinstance(err, ConfigError) else str(err).strip()
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+if __name__ == "__main__":
+    main()

@@ -81,6 +81,13 @@ def resolve(cfg: DictConfig) -> DictConfig:
         cfg.data.name = entry.default_data
     if not cfg.run_dir:
         cfg.run_dir = str(Path("runs") / (cfg.experiment or f"{cfg.model.name}-{cfg.data.name}"))
+    from explain import FORMATS
+
+    unknown = sorted(set(cfg.explain.formats) - set(FORMATS))
+    if unknown:
+        raise ConfigError(f"explain.formats: unknown {unknown}; choose from {list(FORMATS)}")
+    if cfg.explain.split not in ("train", "val", "test"):
+        raise ConfigError(f"explain.split must be train, val or test, got {cfg.explain.split!r}")
     if cfg.release.tag:
         cfg.release.publish = True
     elif cfg.release.publish:
@@ -120,10 +127,20 @@ def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
     if saved_path.is_file():
         saved = OmegaConf.load(saved_path)
         for key in ("model", "data", "seed"):
-            if to_plain(saved.get(key)) != to_plain(cfg.get(key)):
-                raise ConfigError(f"{run_dir} holds a run with a different {key!r} config "
-                                  f"({to_plain(saved.get(key))}); pass run_dir=<new folder> for a new run")
+            before, now = _what_is_trained(to_plain(saved.get(key))), _what_is_trained(to_plain(cfg.get(key)))
+            if before != now:
+                raise ConfigError(f"{run_dir} holds a run with a different {key!r} config ({before}, now "
+                                  f"{now}); pass run_dir=<new folder> for a new run")
     return last
+
+
+_LOADER_ONLY = ("num_workers", "eval_batch_size")  # data arguments a resumed run may change
+
+
+def _what_is_trained(section: Any) -> Any:
+    if isinstance(section, dict) and isinstance(section.get("args"), dict):
+        section = {**section, "args": {k: v for k, v in section["args"].items() if k not in _LOADER_ONLY}}
+    return section
 
 
 # ---- the trainer -------------------------------------------------------------------------------------------
@@ -293,8 +310,8 @@ def print_summary(summary: dict[str, Any], model) -> None:
             table.add_row(label, str(summary[key]))
     if "explanations" in summary:
         exported = summary["explanations"]
-        table.add_row("explanations", f"{exported.out_dir}  ({exported.records} records, "
-                                      f"{exported.overlays} overlays; {', '.join(exported.files)})")
+        table.add_row("explanations", f"{exported.out_dir}  ({exported.inputs} inputs, {exported.records} "
+                                      f"records, {exported.overlays} overlays; {', '.join(exported.files)})")
     Console(highlight=False).print(table)
 
 

@@ -24,7 +24,7 @@ import lightning as L  # noqa: E402
 import torch  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
-from models import create_model, load_release, save_release  # noqa: E402
+from models import create_model, load_checkpoint, load_release, save_release  # noqa: E402
 from models.decompile import program_agreement, save_program  # noqa: E402
 from models.registry import CHECKPOINT_DIR  # noqa: E402
 from models.release import atomic_write_text  # noqa: E402
@@ -65,18 +65,27 @@ def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict) -> 
                         deterministic=True)
     start = time.time()
     trainer.fit(model, datamodule)
-    fit_seconds = time.time() - start
-    best = torch.load(checkpoint.best_model_path, map_location="cpu", weights_only=True)
-    model.load_state_dict(best["state_dict"])
-    model.eval()
+    recipe = {"epochs": epochs, "fit_seconds": round(time.time() - start), "overrides": overrides}
+    return release_best(task, Path(checkpoint.best_model_path), recipe, seed, datamodule)
+
+
+def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule=None) -> dict:
+    """Test the best (by validation) discrete program in ``best_path`` and release it with its program."""
+    if datamodule is None:
+        datamodule = create_datamodule(task)
+        datamodule.setup()
+    model = load_checkpoint(best_path).eval()
+    best_epoch = int(torch.load(best_path, map_location="cpu", weights_only=True)["epoch"])
+    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
+                        enable_model_summary=False)
     test = trainer.test(model, datamodule, verbose=False)[0]
     val = trainer.validate(model, datamodule, verbose=False)[0]
     metrics = {"test/acc": test["test/acc"], "val/acc": val["val/acc"]}
-    recipe = {"script": "bench/tp_train.py", "epochs": epochs, "best_epoch": int(best["epoch"]),
-              "optimizer": "Adam", "lr": model.hparams.lr, "batch_size": datamodule.batch_size,
+    recipe = {"script": "bench/tp_train.py", **recipe, "best_epoch": best_epoch, "optimizer": "Adam",
+              "lr": model.hparams.lr, "batch_size": datamodule.batch_size,
               "tau": [model.hparams.tau_start, model.hparams.tau_end, "geometric, smoothed in epochs"],
-              "selection": "best val/acc of the discrete program", "fit_seconds": round(fit_seconds),
-              "paper_epochs": 250, "overrides": overrides, "device": "cpu, 1 thread"}
+              "selection": "best val/acc of the discrete program", "paper_epochs": 250,
+              "device": "cpu, 1 thread"}
     directory = CHECKPOINT_DIR / f"tp_{task}.default"
     save_release(model, directory, metrics=metrics, recipe=recipe, seed=seed, tag="default")
     return finish(task, directory, datamodule)
@@ -102,6 +111,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tp_runs"))
     parser.add_argument("--decompile-only", action="store_true")
+    parser.add_argument("--from-checkpoint", type=Path, default=None,
+                        help="release the best.ckpt of an interrupted run (its epochs are recorded)")
     parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -109,6 +120,10 @@ def main() -> None:
     for task in args.tasks:
         if args.decompile_only:
             result = finish(task, CHECKPOINT_DIR / f"tp_{task}.default")
+        elif args.from_checkpoint:
+            recipe = {"epochs": args.epochs, "interrupted": "released from the best checkpoint of an "
+                      "unfinished run (the temperature had not reached its end value)"}
+            result = release_best(task, args.from_checkpoint, recipe, args.seed)
         else:
             result = train(task, args.epochs, args.seed, args.workdir, overrides)
         print(json.dumps(result), flush=True)

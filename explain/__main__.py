@@ -136,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
     result = export_explanations(model, data, args.out, formats=formats, ids=ids, id_prefix=prefix,
                                  top_k=args.top_k, limit=args.limit, image_limit=args.image_limit,
                                  push_data=push_data)
-    print(f"explained {result.records} input(s) with {model.variant or type(model).__name__}; wrote:")
+    records = "" if result.records == result.inputs else f" ({result.records} records)"
+    print(f"explained {result.inputs} input(s){records} with {model.variant or type(model).__name__}; wrote:")
     for kind, path in result.files.items():
         print(f"  {kind:<10} {path}")
     return 0
@@ -153,7 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:  # unreadable image files, a non-image spec
         if "image" not in str(err):
             raise
-        print(f"error: {str(err).strip().splitlines()[0]}", file=sys.stderr)
+        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
 
 

@@ -319,7 +319,7 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
         f'"""{name}: a Transformer Program decompiled from the Intrinsic Zoo model '
         f"{model.variant or type(model).__name__} (data: {model.spec.name}).",
         "",
-        f"run(tokens) takes the tokens, {model.vocab[1]!r} first, and returns "
+        f"run(tokens) takes the tokens, {model.spec.preprocessing.get('bos', '<s>')!r} first, and returns "
         + ("the predicted class." if model.pooled else "one predicted label per token."),
         '"""',
         "",

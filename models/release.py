@@ -45,6 +45,10 @@ def atomic_path(target: str | Path, is_dir: bool = False) -> Iterator[Path]:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
         tmp = Path(name)
+    # mkstemp/mkdtemp create owner-only (0600/0700) entries; give the result the usual umask permissions
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod((0o777 if is_dir else 0o666) & ~umask)
     try:
         yield tmp
         if is_dir:

@@ -98,8 +98,8 @@ class CategoricalAttention(nn.Module):
 
     def matches(self, x_cat: torch.Tensor, tau: float | None) -> torch.Tensor:
         """S[b, h, i, j]: does key j satisfy query i's predicate (soft in training)."""
-        q = torch.einsum("btvk,hv->bthk", x_cat, self.query(tau).to(x_cat.dtype))
-        k = torch.einsum("btvk,hv->bthk", x_cat, self.key(tau).to(x_cat.dtype))
+        q = torch.einsum("btkv,hv->bthk", x_cat, self.query(tau).to(x_cat.dtype))
+        k = torch.einsum("btkv,hv->bthk", x_cat, self.key(tau).to(x_cat.dtype))
         predicate = one_hot_choice(self.predicate, tau).to(x_cat.dtype)  # (H, k_query, k_key)
         wanted = torch.einsum("bihq,hqc->bihc", q, predicate)  # the key value each query asks for
         return torch.einsum("bihc,bjhc->bhij", wanted, k)
@@ -114,7 +114,7 @@ class CategoricalAttention(nn.Module):
         scores = ((matches + LOG_EPS).log() + bias) / self.scale
         scores = scores.masked_fill(~allowed.unsqueeze(1), float("-inf"))
         pattern = one_hot_choice(scores, tau)  # (B, H, T_query, T_key)
-        values = torch.einsum("btvk,hv->bthk", x_cat, self.value(tau).to(x_cat.dtype))
+        values = torch.einsum("btkv,hv->bthk", x_cat, self.value(tau).to(x_cat.dtype))
         return torch.einsum("bhij,bjhk->bihk", pattern, values), pattern
 
 
@@ -157,9 +157,9 @@ class LookupMLP(nn.Module):
         return one_hot_choice(logits.log_softmax(-1), tau)
 
     def forward(self, x: torch.Tensor, tau: float | None) -> torch.Tensor:
-        if x.dim() == 3:  # numerical variables (B, T, V) -> (B, T, V, 1)
-            x = x.unsqueeze(-1)
-        inputs = torch.einsum("btvd,rv->btrd", x, self.read(tau).to(x.dtype)).flatten(2)
+        if x.dim() == 3:  # numerical variables (B, T, V) -> (B, T, 1, V)
+            x = x.unsqueeze(-2)
+        inputs = torch.einsum("btdv,rv->btrd", x, self.read(tau).to(x.dtype)).flatten(2)
         return self.apply_table(inputs, tau)
 
 
@@ -302,15 +302,16 @@ class TransformerProgram(InterpretableModel):
         cat.append(F.one_hot(torch.arange(T, device=x.device), k).to(dtype).expand(B, T, k))
         num = [torch.ones(B, T, dtype=dtype, device=x.device)]
         patterns: dict[str, torch.Tensor] = {}
+        # The modules read the categorical variables as (B, T, k, V): a read is then one matmul over V.
         for layer in range(len(self.cat_attn)):
-            x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)
+            x_cat, x_num = torch.stack(cat, 3), torch.stack(num, 2)
             out, pattern = self.cat_attn[layer](x_cat, allowed, bias, tau)
             cat += list(out.to(dtype).unbind(2))
             patterns.update({f"attn_{layer}_{h}": p for h, p in enumerate(pattern.unbind(1))})
             out, pattern = self.num_attn[layer](x_cat, x_num, allowed, tau)
             num += list(out.to(dtype).unbind(2))
             patterns.update({f"num_attn_{layer}_{h}": p for h, p in enumerate(pattern.unbind(1))})
-            x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)
+            x_cat, x_num = torch.stack(cat, 3), torch.stack(num, 2)
             cat += [mlp(x_cat, tau).to(dtype) for mlp in self.cat_mlps[layer]]
             cat += [mlp(x_num, tau).to(dtype) for mlp in self.num_mlps[layer]]
         x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)

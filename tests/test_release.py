@@ -166,3 +166,15 @@ def test_save_release_replaces_an_existing_release_whole(release):
     save_release(create_model("linear_small8"), release, tag="new")
     assert sorted(p.name for p in release.iterdir()) == ["config.json", "model.safetensors"]
     assert json.loads((release / "config.json").read_text())["tag"] == "new"
+
+
+def test_atomic_writes_get_the_usual_permissions(tmp_path):
+    """Temporary files are created owner-only; what is renamed into place is readable like any other file."""
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    atomic_write_text(tmp_path / "config.yaml", "a: 1\n")
+    release = save_release(create_model("linear_small8"), tmp_path / "rel")
+    assert (tmp_path / "config.yaml").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert release.stat().st_mode & 0o777 == 0o777 & ~umask

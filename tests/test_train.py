@@ -77,6 +77,15 @@ def test_groups_experiment_and_overrides_merge_in_order():
     assert load_config(["experiment=protopnet_digits", "trainer=gpu"]).trainer.precision == "bf16-mixed"
 
 
+def test_resolved_defaults_data_run_dir_and_publish_tag():
+    cfg = train.resolve(load_config(["model=linear_small28", "release.publish=true"]))
+    assert cfg.data.name == "mnist5k"  # the variant's own dataset
+    assert cfg.run_dir == "runs/linear_small28-mnist5k" and cfg.release.tag == "mnist5k"
+    cfg = train.resolve(load_config(["experiment=protopnet_digits", "release.tag=v2"]))
+    assert cfg.run_dir == "runs/protopnet_digits" and cfg.release.publish and cfg.release.tag == "v2"
+    assert train.resolve(load_config(["model=linear_small8"])).release.publish is False
+
+
 def test_every_shipped_yaml_is_valid_for_its_constructor():
     """Every model/data/experiment yaml names a registered variant or datamodule and only arguments its
     constructor takes, with the right types (data roots that must be given are left out)."""
@@ -95,7 +104,7 @@ def test_every_shipped_yaml_is_valid_for_its_constructor():
         cfg = train.resolve(load_config([f"experiment={name}"]))
         validate_args(model_entry(cfg.model.name).model_class, to_plain(cfg.model.args), name)
     assert {"cpu", "gpu", "ddp"} <= set(available("trainer"))
-    assert OmegaConf.load(ROOT / "configs/trainer/ddp.yaml").strategy == "ddp"
+    assert OmegaConf.load(ROOT / "configs/trainer/ddp.yaml").strategy.startswith("ddp")
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -113,6 +122,7 @@ def test_every_shipped_yaml_is_valid_for_its_constructor():
     (["experiment=nope"], r"no experiment config 'nope'"),
     ([], r"no model selected: pass model=<name>"),
     (["model=linear_small8", "max_epochs"], r"cannot read argument 'max_epochs'"),
+    (["model=linear_small8", "explain.formats=[jsonl,pdf]"], r"explain.formats: unknown \['pdf'\]"),
 ])
 def test_config_errors_exit_2_with_one_clear_line(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_info:
@@ -222,6 +232,9 @@ def test_mid_epoch_kill_resumes_from_the_step_checkpoint(tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         train.main([*argv, "model.args.lr=0.5"])
     assert exit_info.value.code == 2
+    # loader-only settings may change; more epochs continue the same run
+    more = train.main([*argv, "data.args.num_workers=0", "trainer.max_epochs=3"], callbacks=[start])
+    assert start.steps == [15, 40] and more["global_step"] == 60
 
 
 def test_more_epochs_continue_a_finished_run(tmp_path):
@@ -277,6 +290,27 @@ def test_two_process_cpu_ddp_run_completes_and_releases(tmp_path):
     saved = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert saved["global_step"] == 10  # 1257 training images / (64 per process x 2 processes)
     card = json.loads((tmp_path / "release" / "config.json").read_text())
-    assert card["recipe"]["trainer"]["strategy"] == "ddp"
+    assert card["recipe"]["trainer"]["strategy"].startswith("ddp")
     assert release_test_accuracy(tmp_path / "release") == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
     assert len(read_jsonl(tmp_path / "explanations" / "explanations.jsonl")) == DIGITS_TEST_SIZE
+
+
+@pytest.mark.slow
+def test_two_process_cpu_ddp_run_of_a_phase_trained_model(tmp_path):
+    """ProtoPNet under DDP: phases freeze parts of the model (the ddp preset allows unused parameters) and the
+    push is sharded across the two processes; the run ends projected and released."""
+    pytest.importorskip("models.protopnet")
+    result = subprocess.run(
+        [sys.executable, "train.py", "model=protopnet_small8", "trainer=ddp", "trainer.devices=2",
+         "trainer.accelerator=cpu", "trainer.precision=32-true", f"run_dir={tmp_path}",
+         "model.args.prototypes_per_class=2", "model.args.train_epochs=2", "model.args.warm_epochs=1",
+         "model.args.push_start=1", "model.args.push_every=1", "model.args.last_layer_epochs=1",
+         "explain.formats=[jsonl]"],
+        cwd=ROOT, env=subprocess_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    card = json.loads((tmp_path / "release" / "config.json").read_text())
+    assert card["metrics"]["val/acc_projected"] >= 0  # selected after the push
+    model = load_release(tmp_path / "release")
+    assert bool(model.prototypes_projected) and (model.source_index >= 0).all()
+    accuracy = release_test_accuracy(tmp_path / "release")
+    assert accuracy == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)

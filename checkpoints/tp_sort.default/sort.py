@@ -110,7 +110,7 @@ def predicate_1_0(query_position, key_position):
     elif query_position in {2}:
         return key_position == 3
     elif query_position in {6}:
-        return key_position == 6
+        return key_position == query_position
     return key_position == 2
 
 

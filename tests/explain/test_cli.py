@@ -119,6 +119,12 @@ def test_missing_data_root(tmp_path, capsys):
     code, err = run_cli(["--checkpoint", release, "--images", tmp_path / "no_folder",
                          "--out", tmp_path / "o"], capsys)
     assert code == 2 and "no such file or folder" in err
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "broken.png").write_text("not a png")
+    code, err = run_cli(["--checkpoint", release, "--images", tmp_path / "photos", "--out", tmp_path / "o"],
+                        capsys)
+    assert code == 2 and "could not be read" in err and "broken.png" in err and "\n" not in err
+    assert not (tmp_path / "o" / "explanations.jsonl").exists()
 
 
 def test_module_entry_point_exit_code(tmp_path):

@@ -1,0 +1,268 @@
+"""double_hist: a Transformer Program decompiled from the Intrinsic Zoo model tp_double_hist (data: double_hist).
+
+run(tokens) takes the tokens, '<s>' first, and returns one predicted label per token.
+"""
+
+import csv
+from pathlib import Path
+
+CAUSAL = False
+CLASSES = ['1', '2', '3', '4', '5', '6']
+WEIGHTS_FILE = Path(__file__).with_name("double_hist_weights.csv")
+
+
+def select_closest(keys, queries, predicate):
+    """For each query, the position of the closest matching key (the earlier one of two at the same
+    distance, the query's own position last); position 0 (the BOS) when no key matches."""
+    selected = []
+    for i, query in enumerate(queries):
+        visible = keys[: i + 1] if CAUSAL else keys
+        matches = [j for j, key in enumerate(visible) if predicate(query, key)]
+        if matches:
+            selected.append(min(matches, key=lambda j: (j == i, abs(i - j), j > i)))
+        else:
+            selected.append(0)
+    return selected
+
+
+def aggregate(selected, values):
+    """The value at each selected position."""
+    return [values[j] for j in selected]
+
+
+def select(keys, queries, predicate):
+    """For each query, the positions of every matching key."""
+    return [[j for j, key in enumerate(keys[: i + 1] if CAUSAL else keys) if predicate(query, key)]
+            for i, query in enumerate(queries)]
+
+
+def aggregate_sum(selection, values):
+    """For each query, the sum of the values at its matching positions (a count when the values are 1)."""
+    return [sum(values[j] for j in matches) for matches in selection]
+
+
+def read_weights():
+    """(variable, value) -> one weight per class; the value is empty for numerical variables."""
+    with open(WEIGHTS_FILE, newline="") as f:
+        rows = list(csv.reader(f))
+    return {(row[0], row[1]): [float(w) for w in row[2:]] for row in rows[1:]}
+
+
+def read_out(categorical, numerical, weights):
+    """Per-class logits: the sum of the weight of every variable's value (times the value if numerical)."""
+    logits = [0.0 for _ in CLASSES]
+    for name, value in categorical.items():
+        logits = [total + w for total, w in zip(logits, weights[(name, str(value))])]
+    for name, value in numerical.items():
+        logits = [total + value * w for total, w in zip(logits, weights[(name, "")])]
+    return logits
+
+
+def argmax(logits):
+    return max(range(len(logits)), key=lambda c: logits[c])
+
+
+def predicate_0_0(query_position, key_position):
+    if query_position in {0, 1}:
+        return key_position == 5
+    elif query_position in {6}:
+        return key_position == query_position
+    elif query_position in {7}:
+        return key_position == 3
+    return key_position == 6
+
+
+def predicate_0_1(position, token):
+    if position in {0, 4, 7}:
+        return token == '5'
+    elif position in {5}:
+        return token == '4'
+    return token == '2'
+
+
+def num_predicate_0_0(query_token, key_token):
+    return key_token == query_token
+
+
+def num_predicate_0_1(query_position, key_position):
+    if query_position in {7}:
+        return key_position == 6
+    return key_position == 7
+
+
+def mlp_0_0(position, attn_0_0_output):
+    return 1
+
+
+def num_mlp_0_0(num_attn_0_0_output, num_attn_0_1_output):
+    key = (num_attn_0_0_output, num_attn_0_1_output)
+    if key in {
+        (3, 0), (3, 1), (4, 0), (4, 1), (4, 2), (4, 3), (5, 0), (5, 1), (5, 2), (5, 3), (5, 4), (6, 0),
+        (6, 1), (6, 2), (6, 3), (6, 4), (6, 5), (7, 0), (7, 1), (7, 2), (7, 3), (7, 4), (7, 5), (7, 6),
+        (7, 7), (8, 0), (8, 1), (8, 2), (8, 3), (8, 4), (8, 5), (8, 6), (8, 7), (8, 8),
+    }:
+        return 1
+    elif key in {(2, 0)}:
+        return 4
+    elif key in {(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2)}:
+        return 5
+    return 2
+
+
+def predicate_1_0(query_attn_0_0_output, key_attn_0_0_output):
+    if query_attn_0_0_output in {6}:
+        return key_attn_0_0_output == query_attn_0_0_output
+    return key_attn_0_0_output == 6
+
+
+def predicate_1_1(query_token, key_token):
+    if query_token in {'<s>'}:
+        return key_token == '0'
+    elif query_token in {'1'}:
+        return key_token == '2'
+    elif query_token in {'3', '4'}:
+        return key_token == '5'
+    elif query_token in {'5'}:
+        return key_token == '3'
+    return key_token == '1'
+
+
+def num_predicate_1_0(attn_0_1_output, position):
+    if attn_0_1_output in {1}:
+        return position == 4
+    elif attn_0_1_output in {2, 3}:
+        return position == 5
+    elif attn_0_1_output in {4}:
+        return position == 3
+    elif attn_0_1_output in {6}:
+        return position == 7
+    return position == 6
+
+
+def num_predicate_1_1(query_token, key_token):
+    if query_token in {'<s>'}:
+        return key_token == '1'
+    return key_token == query_token
+
+
+def mlp_1_0(attn_0_0_output, attn_1_0_output):
+    key = (attn_0_0_output, attn_1_0_output)
+    if key in {
+        (1, 6), (3, 6), (4, 6), (5, 2), (5, 6), (6, 1), (6, 2), (6, 4), (6, 5), (6, 6), (7, 2), (7, 6),
+    }:
+        return 1
+    elif key in {(0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 2), (3, 0), (3, 2), (4, 0), (4, 2)}:
+        return 3
+    elif key in {
+        (0, 6), (0, 7), (1, 7), (2, 6), (2, 7), (3, 7), (4, 7), (5, 7), (6, 0), (6, 3), (6, 7), (7, 0),
+        (7, 1), (7, 3), (7, 4), (7, 5), (7, 7),
+    }:
+        return 4
+    return 2
+
+
+def num_mlp_1_0(num_attn_1_0_output):
+    return 3
+
+
+def predicate_2_0(query_attn_1_0_output, key_attn_1_0_output):
+    if query_attn_1_0_output in {6}:
+        return key_attn_1_0_output == 7
+    elif query_attn_1_0_output in {7}:
+        return key_attn_1_0_output == 2
+    return key_attn_1_0_output == 6
+
+
+def predicate_2_1(attn_1_0_output, num_mlp_1_0_output):
+    return num_mlp_1_0_output == 3
+
+
+def num_predicate_2_0(attn_0_1_output, position):
+    if attn_0_1_output in {0}:
+        return position == 4
+    elif attn_0_1_output in {1, 5}:
+        return position == 2
+    elif attn_0_1_output in {4}:
+        return position == attn_0_1_output
+    elif attn_0_1_output in {7}:
+        return position == 5
+    return position == 1
+
+
+def num_predicate_2_1(attn_1_0_output, position):
+    if attn_1_0_output in {7}:
+        return position == 2
+    return position == 7
+
+
+def mlp_2_0(position, mlp_1_0_output):
+    return 7
+
+
+def num_mlp_2_0(num_attn_2_0_output):
+    if num_attn_2_0_output in {2, 3}:
+        return 0
+    elif num_attn_2_0_output in {0, 1}:
+        return 5
+    return 7
+
+
+def run(tokens):
+    positions = list(range(len(tokens)))
+    ones = [1 for _ in tokens]
+    # layer 0
+    attn_0_0_selected = select_closest(positions, positions, predicate_0_0)
+    attn_0_0_outputs = aggregate(attn_0_0_selected, positions)
+    attn_0_1_selected = select_closest(tokens, positions, predicate_0_1)
+    attn_0_1_outputs = aggregate(attn_0_1_selected, positions)
+    num_attn_0_0_selection = select(tokens, tokens, num_predicate_0_0)
+    num_attn_0_0_outputs = aggregate_sum(num_attn_0_0_selection, ones)
+    num_attn_0_1_selection = select(positions, positions, num_predicate_0_1)
+    num_attn_0_1_outputs = aggregate_sum(num_attn_0_1_selection, ones)
+    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(positions, attn_0_0_outputs)]
+    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_0_outputs, num_attn_0_1_outputs)]
+    # layer 1
+    attn_1_0_selected = select_closest(attn_0_0_outputs, attn_0_0_outputs, predicate_1_0)
+    attn_1_0_outputs = aggregate(attn_1_0_selected, attn_0_0_outputs)
+    attn_1_1_selected = select_closest(tokens, tokens, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, positions)
+    num_attn_1_0_selection = select(positions, attn_0_1_outputs, num_predicate_1_0)
+    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_1_outputs)
+    num_attn_1_1_selection = select(tokens, tokens, num_predicate_1_1)
+    num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_0_outputs)
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_0_outputs, attn_1_0_outputs)]
+    num_mlp_1_0_outputs = [num_mlp_1_0(x) for x in num_attn_1_0_outputs]
+    # layer 2
+    attn_2_0_selected = select_closest(attn_1_0_outputs, attn_1_0_outputs, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_1_0_outputs)
+    attn_2_1_selected = select_closest(num_mlp_1_0_outputs, attn_1_0_outputs, predicate_2_1)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, num_mlp_0_0_outputs)
+    num_attn_2_0_selection = select(positions, attn_0_1_outputs, num_predicate_2_0)
+    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_1_1_outputs)
+    num_attn_2_1_selection = select(positions, attn_1_0_outputs, num_predicate_2_1)
+    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_0_1_outputs)
+    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(positions, mlp_1_0_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(x) for x in num_attn_2_0_outputs]
+    # read-out
+    weights = read_weights()
+    categorical = {
+        "tokens": tokens, "positions": positions, "attn_0_0_outputs": attn_0_0_outputs,
+        "attn_0_1_outputs": attn_0_1_outputs, "mlp_0_0_outputs": mlp_0_0_outputs,
+        "num_mlp_0_0_outputs": num_mlp_0_0_outputs, "attn_1_0_outputs": attn_1_0_outputs,
+        "attn_1_1_outputs": attn_1_1_outputs, "mlp_1_0_outputs": mlp_1_0_outputs,
+        "num_mlp_1_0_outputs": num_mlp_1_0_outputs, "attn_2_0_outputs": attn_2_0_outputs,
+        "attn_2_1_outputs": attn_2_1_outputs, "mlp_2_0_outputs": mlp_2_0_outputs,
+        "num_mlp_2_0_outputs": num_mlp_2_0_outputs,
+    }
+    numerical = {
+        "ones": ones, "num_attn_0_0_outputs": num_attn_0_0_outputs,
+        "num_attn_0_1_outputs": num_attn_0_1_outputs, "num_attn_1_0_outputs": num_attn_1_0_outputs,
+        "num_attn_1_1_outputs": num_attn_1_1_outputs, "num_attn_2_0_outputs": num_attn_2_0_outputs,
+        "num_attn_2_1_outputs": num_attn_2_1_outputs,
+    }
+    per_position = [
+        read_out({n: values[i] for n, values in categorical.items()},
+                 {n: values[i] for n, values in numerical.items()}, weights)
+        for i in range(len(tokens))
+    ]
+    return [CLASSES[argmax(logits)] for logits in per_position]

@@ -15,3 +15,20 @@ def _seed():
     import torch
 
     torch.manual_seed(0)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """Nothing may download in tests: a connection to anything but this machine fails loudly."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def guarded_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1", "")
+                                          or sock.family == socket.AF_UNIX):
+            raise RuntimeError(f"test tried to reach {address}: tests must not use the network")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)

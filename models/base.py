@@ -122,9 +122,10 @@ class InterpretableModel(L.LightningModule):
     def unit_names(self) -> list[str]:
         raise NotImplementedError
 
-    def unit_details(self, decomposition: Decomposition, sample: int, unit: int) -> dict[str, Any]:
-        """Extra evidence for one unit on one sample (location, source patch...). Default: none."""
-        return {}
+    def unit_details(self, decomposition: Decomposition, sample: int, units: list[int]) -> list[dict[str, Any]]:
+        """Extra evidence for some units on one sample (location, source patch...), one dict per unit.
+        Default: none."""
+        return [{} for _ in units]
 
     def global_explanation(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -159,11 +160,11 @@ class InterpretableModel(L.LightningModule):
             row = contributions[b, cls]
             top = row.abs().topk(min(top_k, row.numel())).indices.tolist()
             weights = decomposition.weights if decomposition.weights.dim() == 2 else decomposition.weights[b]
+            details = self.unit_details(decomposition, b, top)
             evidence = [
                 Evidence(unit=names[u], index=u, contribution=float(row[u]),
-                         score=float(decomposition.scores[b, u]), weight=float(weights[cls, u]),
-                         details=self.unit_details(decomposition, b, u))
-                for u in top
+                         score=float(decomposition.scores[b, u]), weight=float(weights[cls, u]), details=d)
+                for u, d in zip(top, details)
             ]
             records.append(Explanation(
                 kind=self.kind, prediction=prediction, probabilities=probabilities[b].tolist(),

@@ -10,7 +10,7 @@ source patch). ``maps`` carries arrays for image exporters (heat maps); it is le
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -75,8 +75,9 @@ class Explanation:
             )
 
     def to_dict(self) -> dict[str, Any]:
-        record = asdict(self)
-        record.pop("maps")
+        # shallow on purpose: dataclasses.asdict deep-copies every list, which dominated export time
+        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "maps"}
+        record["evidence"] = [{f.name: getattr(e, f.name) for f in fields(e)} for e in self.evidence]
         if self.class_names:
             record["predicted_label"] = self.predicted_label
         return _json_safe(record)

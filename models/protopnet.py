@@ -505,25 +505,30 @@ class ProtoPNet(InterpretableModel):
             "distance": float(self.source_distance[unit]),
         }
 
-    def unit_details(self, decomposition: Decomposition, sample: int, unit: int) -> dict[str, Any]:
-        """Sec. 3 ("this looks like that"): where in the input the prototype matched best, the receptive field
+    def unit_details(self, decomposition: Decomposition, sample: int, units: list[int]) -> list[dict[str, Any]]:
+        """Sec. 3 ("this looks like that"): where in the input each prototype matched best, the receptive field
         and high-activation box there, and the training patch the prototype is."""
-        distance_map = decomposition.extras["distances"][sample, unit]  # (H', W')
-        flat = int(distance_map.flatten().argmin())
-        h, w = divmod(flat, distance_map.shape[1])
-        similarity_map = self.distance_to_similarity(distance_map)
-        box = high_activation_boxes(similarity_map[None], tuple(self.spec.input_shape[1:]))[0]
-        prototype_class = int(self.prototype_classes[unit])
-        return {
-            "prototype_class": prototype_class,
-            "prototype_class_name": self.spec.class_names[prototype_class],
-            "location": [h, w],
-            "distance": float(distance_map[h, w]),
-            "receptive_field_box": self.receptive_field_boxes()[h, w].tolist(),
-            "high_activation_box": box.tolist(),
-            "projected": bool(self.prototypes_projected),
-            "source": self.source_record(unit),
-        }
+        distance_maps = decomposition.extras["distances"][sample, units]  # (k, H', W')
+        width = distance_maps.shape[2]
+        best = distance_maps.flatten(1).argmin(1).tolist()
+        boxes = high_activation_boxes(self.distance_to_similarity(distance_maps),
+                                      tuple(self.spec.input_shape[1:])).tolist()
+        receptive_fields = self.receptive_field_boxes()
+        details = []
+        for unit, flat, box, distance_map in zip(units, best, boxes, distance_maps):
+            h, w = divmod(flat, width)
+            prototype_class = int(self.prototype_classes[unit])
+            details.append({
+                "prototype_class": prototype_class,
+                "prototype_class_name": self.spec.class_names[prototype_class],
+                "location": [h, w],
+                "distance": float(distance_map[h, w]),
+                "receptive_field_box": receptive_fields[h, w].tolist(),
+                "high_activation_box": box,
+                "projected": bool(self.prototypes_projected),
+                "source": self.source_record(unit),
+            })
+        return details
 
     def explanation_maps(self, decomposition: Decomposition, sample: int, units: list[int]) -> dict:
         image = decomposition.extras["inputs"][sample].detach().float().cpu().permute(1, 2, 0)

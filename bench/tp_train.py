@@ -52,13 +52,13 @@ def release_program(model, directory: Path, task: str, datamodule) -> dict:
     return {"program": program_path.name, "program_lines": lines, "program_agreement_test": agreement}
 
 
-def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict) -> dict:
+def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict, keep_better: bool = False) -> dict:
     L.seed_everything(seed, workers=True)
     datamodule = create_datamodule(task)
     datamodule.setup()
     model = create_model(f"tp_{task}", spec=datamodule.spec, **overrides)
-    checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=workdir / task, monitor="val/acc", mode="max",
-                                                     save_top_k=1, filename="best")
+    checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=workdir / f"{task}-seed{seed}", monitor="val/acc",
+                                                     mode="max", save_top_k=1, filename="best")
     trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False,
                         callbacks=[checkpoint, Progress()], enable_progress_bar=False,
                         enable_model_summary=False,
@@ -66,11 +66,13 @@ def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict) -> 
     start = time.time()
     trainer.fit(model, datamodule)
     recipe = {"epochs": epochs, "fit_seconds": round(time.time() - start), "overrides": overrides}
-    return release_best(task, Path(checkpoint.best_model_path), recipe, seed, datamodule)
+    return release_best(task, Path(checkpoint.best_model_path), recipe, seed, datamodule, keep_better)
 
 
-def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule=None) -> dict:
-    """Test the best (by validation) discrete program in ``best_path`` and release it with its program."""
+def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule=None,
+                 keep_better: bool = False) -> dict:
+    """Test the best (by validation) discrete program in ``best_path`` and release it with its program
+    (unless ``keep_better`` and the released one is at least as good on validation)."""
     if datamodule is None:
         datamodule = create_datamodule(task)
         datamodule.setup()
@@ -87,6 +89,11 @@ def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule
               "selection": "best val/acc of the discrete program", "paper_epochs": 250,
               "device": "cpu, 1 thread"}
     directory = CHECKPOINT_DIR / f"tp_{task}.default"
+    if keep_better and (directory / "config.json").is_file():
+        released = json.loads((directory / "config.json").read_text())["metrics"]["val/acc"]
+        if released >= metrics["val/acc"]:  # selection on validation, as in the paper's seed search
+            print(f"{task}: kept the released program (val/acc {released:.4f} >= {metrics['val/acc']:.4f})")
+            return finish(task, directory, datamodule)
     save_release(model, directory, metrics=metrics, recipe=recipe, seed=seed, tag="default")
     return finish(task, directory, datamodule)
 
@@ -137,6 +144,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tp_runs"))
     parser.add_argument("--decompile-only", action="store_true")
+    parser.add_argument("--keep-better", action="store_true",
+                        help="release only if better on validation than the program already released")
     parser.add_argument("--from-checkpoint", type=Path, default=None,
                         help="release the best.ckpt of an interrupted run (its epochs are recorded)")
     parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
@@ -151,9 +160,9 @@ def main() -> None:
         elif args.from_checkpoint:
             recipe = {"epochs": args.epochs, "interrupted": "released from the best checkpoint of an "
                       "unfinished run (the temperature had not reached its end value)"}
-            result = release_best(task, args.from_checkpoint, recipe, args.seed)
+            result = release_best(task, args.from_checkpoint, recipe, args.seed, keep_better=args.keep_better)
         else:
-            result = train(task, args.epochs, args.seed, args.workdir, overrides)
+            result = train(task, args.epochs, args.seed, args.workdir, overrides, args.keep_better)
         print(json.dumps(result), flush=True)
 
 

@@ -47,7 +47,7 @@ SAME = -1  # a predicate row asking for the query's own value
 def variable_types(model: TransformerProgram) -> dict[str, str]:
     """"tokens" | "positions" | "ints" (MLP outputs, embedding values) | "numbers", per variable name."""
     types: dict[str, str] = {}
-    cat, num = model.cat_variables, model.num_variables
+    cat = model.cat_variables
     for v in model.variables:
         if v.source in ("tokens", "positions"):
             types[v.name] = v.source
@@ -58,7 +58,6 @@ def variable_types(model: TransformerProgram) -> dict[str, str]:
         else:  # a categorical head copies its value variable
             layer, _, head = v.module
             types[v.name] = types[cat[model.cat_attn[layer].value.choices()[head]].name]
-    del num
     return types
 
 

@@ -97,7 +97,7 @@ class CategoricalAttention(nn.Module):
         self.scale = math.sqrt(d_var)
 
     def matches(self, x_cat: torch.Tensor, tau: float | None) -> torch.Tensor:
-        """S[b, h, i, j]: does key j satisfy query i's predicate (soft in training)."""
+        """S[b, h, i, j]: does key j satisfy query i's predicate (soft in training). x_cat: (B, T, k, V)."""
         q = torch.einsum("btkv,hv->bthk", x_cat, self.query(tau).to(x_cat.dtype))
         k = torch.einsum("btkv,hv->bthk", x_cat, self.key(tau).to(x_cat.dtype))
         predicate = one_hot_choice(self.predicate, tau).to(x_cat.dtype)  # (H, k_query, k_key)

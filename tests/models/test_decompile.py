@@ -100,6 +100,10 @@ def test_shipped_programs_agree_with_their_checkpoints(release):
     dm.setup()
     agree, total = compare_program(model, program, sample(dm, 300))
     assert agree == total
+    x, y = (t[dm.test_set.indices] for t in dm.test_set.dataset.tensors)
+    scored = y != 0  # token accuracy ignores the <pad> label
+    accuracy = float((model(x).argmax(-1) == y)[scored].double().mean())
+    assert accuracy == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
     assert card["program"]["program_lines"] == len((directory / f"{task}.py").read_text().splitlines())
     summary = model.global_explanation()
     assert summary["program"] == (directory / f"{task}.py").read_text()

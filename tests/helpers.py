@@ -22,3 +22,17 @@ def assert_complete(model, batch, atol: float = 1e-5) -> None:
         assert record.prediction == int(row.argmax())
         assert len(record.contributions) == decomposition.scores.shape[1]
         record.check_complete(atol)
+
+
+def split_accuracy(model, data_name: str, split: str = "test") -> float:
+    """A model's accuracy on a datamodule split, measured directly (no Lightning)."""
+    from datamodules import create_datamodule
+
+    datamodule = create_datamodule(data_name)
+    datamodule.setup(split)
+    correct = total = 0
+    with torch.no_grad():
+        for x, y in datamodule.split_dataloader(split):
+            correct += int((model(x).argmax(-1) == y).sum())
+            total += len(y)
+    return correct / total

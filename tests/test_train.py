@@ -12,6 +12,7 @@ import lightning as L
 import numpy as np
 import pytest
 import torch
+from helpers import split_accuracy
 from omegaconf import OmegaConf
 from PIL import Image
 
@@ -41,17 +42,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 def release_test_accuracy(release_dir: Path) -> float:
     """The released model's accuracy on the digits test split, measured independently of Lightning."""
-    from datamodules import create_datamodule
-
-    model = load_release(release_dir)
-    datamodule = create_datamodule("digits")
-    datamodule.setup("test")
-    correct = total = 0
-    with torch.no_grad():
-        for x, y in datamodule.test_dataloader():
-            correct += int((model(x).argmax(-1) == y).sum())
-            total += len(y)
-    return correct / total
+    return split_accuracy(load_release(release_dir), "digits")
 
 
 

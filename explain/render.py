@@ -12,8 +12,9 @@ import io
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageDraw
+
+from models.layers.activation_maps import percentile_boxes, upsample_maps
 
 BOX_COLOUR = (255, 255, 0)
 
@@ -48,8 +49,7 @@ def upsample(activation, size: tuple[int, int]) -> np.ndarray:
         array = array[0]
     if array.ndim != 2:
         raise ValueError(f"expected a 2-D activation map, got shape {array.shape}")
-    tensor = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None, None]
-    return F.interpolate(tensor, size=size, mode="bicubic", align_corners=False)[0, 0].numpy()
+    return upsample_maps(torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))[None], size)[0].numpy()
 
 
 def jet(values: np.ndarray) -> np.ndarray:
@@ -71,9 +71,8 @@ def overlay(image_rgb: np.ndarray, activation: np.ndarray) -> np.ndarray:
 
 def high_activation_box(activation: np.ndarray, percentile: float = 95.0) -> tuple[int, int, int, int]:
     """The tightest box around pixels >= the percentile: (h0, h1, w0, w1), h1/w1 exclusive (ProtoPNet)."""
-    mask = activation >= np.percentile(activation, percentile)
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+    box = percentile_boxes(torch.from_numpy(np.ascontiguousarray(activation, dtype=np.float32))[None], percentile)
+    return tuple(int(v) for v in box[0])
 
 
 def to_image(array: np.ndarray) -> Image.Image:

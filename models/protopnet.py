@@ -36,6 +36,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from .backbones import create_backbone, receptive_field_boxes
 from .base import Decomposition, InterpretableModel, split_batch
+from .layers.activation_maps import high_activation_boxes
 from .phases import PhaseSchedule
 from .registry import register_model
 
@@ -76,28 +77,6 @@ def squared_distances(z: torch.Tensor, prototypes: torch.Tensor) -> torch.Tensor
 def log_similarity(distances: torch.Tensor, epsilon: float = 1e-4) -> torch.Tensor:
     """Sec. 2.1: g(d) = log((d + 1) / (d + epsilon)), large when a patch is close to the prototype."""
     return torch.log((distances + 1) / (distances + epsilon))
-
-
-def high_activation_boxes(maps: torch.Tensor, size: tuple[int, int], percentile: float = 95.0
-                          ) -> torch.Tensor:
-    """The tightest box ``(y0, y1, x0, x1)`` (end-exclusive) around the pixels at or above the ``percentile``
-    of each similarity map after bicubic upsampling to the input ``size`` (the paper's
-    ``find_high_activation_crop``, with torch's bicubic in place of cv2.INTER_CUBIC). maps: (N, H', W')."""
-    boxes = []
-    for chunk in maps.split(64):  # bounds the memory of the upsampled maps (N, H, W)
-        up = F.interpolate(chunk[:, None].float(), size=size, mode="bicubic", align_corners=False)[:, 0]
-        threshold = torch.quantile(up.flatten(1), percentile / 100.0, dim=1)  # linear, as np.percentile
-        mask = up >= threshold[:, None, None]
-        boxes.append(torch.cat([_span(mask.any(2)), _span(mask.any(1))], dim=1))
-    return torch.cat(boxes) if boxes else torch.zeros(0, 4, dtype=torch.long, device=maps.device)
-
-
-def _span(rows: torch.Tensor) -> torch.Tensor:
-    """(N, L) boolean rows -> (N, 2) first and one-past-last True index."""
-    index = torch.arange(rows.shape[1], device=rows.device)
-    first = torch.where(rows, index, rows.shape[1]).min(1).values
-    last = torch.where(rows, index, -1).max(1).values
-    return torch.stack([first, last + 1], dim=1)
 
 
 def choose_push_winners(distances: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:

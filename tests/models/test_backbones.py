@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 
@@ -33,3 +34,27 @@ def test_receptive_fields_leave_the_backbone_untouched():
     for k, v in backbone.state_dict().items():
         assert torch.equal(v, before[k]), k
     assert any(isinstance(m, nn.MaxPool2d) for m in backbone.modules())
+
+
+def test_timm_backbone_loads_imagenet_weights_from_a_local_file(tmp_path):
+    import timm
+    from safetensors.torch import save_file
+
+
+    reference = timm.create_model("resnet18", pretrained=False)
+    path = tmp_path / "resnet18.safetensors"
+    save_file({k: v.contiguous() for k, v in reference.state_dict().items()}, str(path))
+    backbone = create_backbone("resnet18", in_chans=3, weights_file=str(path))
+    torch.testing.assert_close(backbone.body.conv1.weight, reference.conv1.weight)
+    assert backbone.out_channels == 512
+    assert backbone(torch.rand(1, 3, 64, 64)).shape == (1, 512, 2, 2)
+
+
+def test_backbone_weight_errors_say_what_to_do(tmp_path):
+
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        create_backbone("resnet18", in_chans=3, weights_file=str(tmp_path / "missing.safetensors"))
+    with pytest.raises(RuntimeError, match="backbone_weights=<path"):
+        create_backbone("resnet18", in_chans=3, pretrained=True)  # offline: the hub cannot be reached
+    with pytest.raises(ValueError, match="trained from scratch"):
+        create_backbone("small_cnn_8", in_chans=1, pretrained=True)

@@ -130,6 +130,12 @@ class InterpretableModel(L.LightningModule):
     def global_explanation(self) -> dict[str, Any]:
         raise NotImplementedError
 
+    def release_files(self, directory) -> dict[str, Any]:
+        """Write any files a release carries beside the weights (e.g. a decompiled program) into
+        ``directory`` and return entries for the model card. Called inside the release's atomic write.
+        Default: none."""
+        return {}
+
     # ---- explanations --------------------------------------------------------------------------------
     @torch.no_grad()
     def explain(self, batch: Any, top_k: int = 5, explain_class: str = "prediction") -> list[Explanation]:

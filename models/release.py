@@ -93,12 +93,14 @@ def model_card(model, metrics: dict[str, float] | None = None, recipe: dict[str,
 
 
 def save_release(model, directory: str | Path, **card: Any) -> Path:
-    """Write ``model.safetensors`` + ``config.json`` into ``directory`` atomically (as a whole folder)."""
+    """Write ``model.safetensors`` + ``config.json`` (+ the family's ``release_files``) into ``directory``
+    atomically, as a whole folder."""
     directory = Path(directory)
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(directory, is_dir=True) as tmp:
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": FORMAT})
-        (tmp / "config.json").write_text(json.dumps(model_card(model, **card), indent=2) + "\n")
+        full_card = {**model_card(model, **card), **model.release_files(tmp)}
+        (tmp / "config.json").write_text(json.dumps(full_card, indent=2) + "\n")
     return directory
 
 

@@ -439,6 +439,14 @@ class TransformerProgram(InterpretableModel):
                 "variables": self.unit_names()}
 
 
+    def release_files(self, directory) -> dict[str, Any]:
+        """A release carries the decompiled program: ``<task>.py`` + ``<task>_weights.csv``."""
+        from .decompile import save_program
+
+        path = save_program(self, directory, self.spec.name)
+        return {"program": {"program": path.name, "program_lines": len(path.read_text().splitlines())}}
+
+
 class TemperatureAnnealing(L.Callback):
     """Gumbel temperature geometric from ``tau_start`` to ``tau_end`` over the epochs (``np.geomspace``), and
     geometric within each epoch towards the next epoch's value (the paper's ``smooth_temps``)."""

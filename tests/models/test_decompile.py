@@ -8,7 +8,7 @@ import torch
 
 from datamodules import create_datamodule
 from datamodules.base import DataSpec
-from models import create_model, list_pretrained, load_release
+from models import create_model, list_pretrained, load_release, save_release
 from models.decompile import compare_program, decompile, load_program, program_agreement, save_program
 from models.registry import CHECKPOINT_DIR
 
@@ -29,6 +29,21 @@ def test_random_programs_agree_with_their_models(tmp_path, task, overrides):
     dm.setup()
     model = create_model(f"tp_{task}", spec=dm.spec, **overrides).eval()
     program = load_program(save_program(model, tmp_path, task))
+    agree, total = compare_program(model, program, sample(dm))
+    assert total > 0 and agree == total
+
+
+def test_a_release_carries_its_program(tmp_path):
+    """save_release (as train.py calls it) writes the decompiled program into the release folder and the card."""
+    torch.manual_seed(3)
+    dm = create_datamodule("hist", dataset_size=400)
+    dm.setup()
+    model = create_model("tp_hist", spec=dm.spec).eval()
+    directory = save_release(model, tmp_path / "release")
+    card = load_release(directory).card
+    program = load_program(directory / card["program"]["program"])
+    assert card["program"]["program_lines"] == len((directory / "hist.py").read_text().splitlines())
+    assert (directory / "hist_weights.csv").is_file()
     agree, total = compare_program(model, program, sample(dm))
     assert total > 0 and agree == total
 

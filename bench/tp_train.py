@@ -41,16 +41,19 @@ class Progress(L.Callback):
         if trainer.sanity_checking or (epoch % self.every and epoch != trainer.max_epochs - 1):
             return
         acc = float(trainer.callback_metrics.get("val/acc", float("nan")))
-        print(f"epoch {epoch} tau {pl_module.temperature:.4f} val/acc {acc:.4f} {time.strftime('%H:%M:%S')}",
-              flush=True)
+        tau = f" tau {pl_module.temperature:.4f}" if hasattr(pl_module, "temperature") else ""
+        print(f"epoch {epoch}{tau} val/acc {acc:.4f} {time.strftime('%H:%M:%S')}", flush=True)
 
 
-def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict, keep_better: bool = False) -> dict:
+def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict, keep_better: bool = False,
+          release: bool = True, model_name: str | None = None) -> dict:
     L.seed_everything(seed, workers=True)
     datamodule = create_datamodule(task)
     datamodule.setup()
-    model = create_model(f"tp_{task}", spec=datamodule.spec, **overrides)
-    checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=workdir / f"{task}-seed{seed}", monitor="val/acc",
+    model_name = model_name or f"tp_{task}"
+    model = create_model(model_name, spec=datamodule.spec, **overrides)
+    checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=workdir / f"{model_name}-{task}-seed{seed}",
+                                                     monitor="val/acc",
                                                      mode="max", save_top_k=1, filename="best")
     trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False,
                         callbacks=[checkpoint, Progress()], enable_progress_bar=False,
@@ -59,6 +62,10 @@ def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict, kee
     start = time.time()
     trainer.fit(model, datamodule)
     recipe = {"epochs": epochs, "fit_seconds": round(time.time() - start), "overrides": overrides}
+    if not release:
+        best = load_checkpoint(checkpoint.best_model_path)
+        return {"task": task, "model": model_name, "seed": seed, **recipe,
+                "parameters": sum(p.numel() for p in best.parameters()), **evaluate(best, datamodule)}
     return release_best(task, Path(checkpoint.best_model_path), recipe, seed, datamodule, keep_better)
 
 
@@ -71,11 +78,7 @@ def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule
         datamodule.setup()
     model = load_checkpoint(best_path).eval()
     best_epoch = int(torch.load(best_path, map_location="cpu", weights_only=True)["epoch"])
-    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
-                        enable_model_summary=False)
-    test = trainer.test(model, datamodule, verbose=False)[0]
-    val = trainer.validate(model, datamodule, verbose=False)[0]
-    metrics = {"test/acc": test["test/acc"], "val/acc": val["val/acc"]}
+    metrics = evaluate(model, datamodule)
     recipe = {"script": "bench/tp_train.py", **recipe, "best_epoch": best_epoch, "optimizer": "Adam",
               "lr": model.hparams.lr, "batch_size": datamodule.batch_size,
               "tau": [model.hparams.tau_start, model.hparams.tau_end, "geometric, smoothed in epochs"],
@@ -89,6 +92,15 @@ def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule
             return finish(task, directory, datamodule)
     save_release(model, directory, metrics=metrics, recipe=recipe, seed=seed, tag="default")
     return finish(task, directory, datamodule)
+
+
+def evaluate(model, datamodule) -> dict:
+    """Test and validation accuracy of the discrete program."""
+    trainer = L.Trainer(accelerator="cpu", devices=1, logger=False, enable_progress_bar=False,
+                        enable_model_summary=False)
+    test = trainer.test(model.eval(), datamodule, verbose=False)[0]
+    val = trainer.validate(model, datamodule, verbose=False)[0]
+    return {"test/acc": test["test/acc"], "val/acc": val["val/acc"]}
 
 
 def finish(task: str, directory: Path, datamodule=None) -> dict:
@@ -117,14 +129,27 @@ PAPER = {"sort": 99.83, "reverse": 99.79, "hist": 100.0, "double_hist": 98.40, "
          "dyck1": 99.30, "dyck2": 99.09, "induction": 100.0}  # Table 1 and §4.1 (induction: "perfect")
 
 
+BASELINE_RESULTS = Path(__file__).with_name("tp_baseline.jsonl")  # written by --model seq_transformer --results
+
+
 def summary() -> str:
-    """A markdown table of the released programs: measured test accuracy next to the paper's."""
-    rows = ["| task | test acc % (measured) | paper % | epochs (paper 250) | config | program lines |",
-            "|---|---|---|---|---|---|"]
+    """A markdown table of the released programs: measured test accuracy next to the paper's and next to the
+    standard transformer trained by this script (``BASELINE_RESULTS``, the best seed on validation)."""
+    baseline: dict[str, dict] = {}
+    if BASELINE_RESULTS.is_file():
+        for line in BASELINE_RESULTS.read_text().splitlines():
+            result = json.loads(line)
+            if result["val/acc"] > baseline.get(result["task"], {"val/acc": -1})["val/acc"]:
+                baseline[result["task"]] = result
+    rows = ["| task | test acc % (measured) | paper % | standard transformer % | epochs (paper 250) | config "
+            "| parameters (program / transformer) | program lines |",
+            "|---|---|---|---|---|---|---|---|"]
     for task in PAPER:
         directory = CHECKPOINT_DIR / f"tp_{task}.default"
+        base = baseline.get(task)
+        base_acc = f"{100 * base['test/acc']:.2f} ({base['epochs']} epochs)" if base else "not run"
         if not (directory / "config.json").is_file():
-            rows.append(f"| {task} | not trained | {PAPER[task]} | | | |")
+            rows.append(f"| {task} | not trained | {PAPER[task]} | {base_acc} | | | | |")
             continue
         card = json.loads((directory / "config.json").read_text())
         args = card["model_args"]
@@ -133,8 +158,10 @@ def summary() -> str:
         epochs = card["recipe"].get("epochs")
         if card["recipe"].get("interrupted"):
             epochs = f"{card['recipe']['best_epoch'] + 1} (interrupted)"
-        rows.append(f"| {task} | {100 * card['metrics']['test/acc']:.2f} | {PAPER[task]} | {epochs} | {config} "
-                    f"| {card['program']['program_lines']} |")
+        n_params = sum(p.numel() for p in load_release(directory).parameters())
+        sizes = f"{n_params:,} / {base['parameters']:,}" if base else f"{n_params:,} / -"
+        rows.append(f"| {task} | {100 * card['metrics']['test/acc']:.2f} | {PAPER[task]} | {base_acc} | {epochs} "
+                    f"| {config} | {sizes} | {card['program']['program_lines']} |")
     return "\n".join(rows)
 
 
@@ -149,6 +176,12 @@ def main() -> None:
     parser.add_argument("--decompile-only", action="store_true")
     parser.add_argument("--keep-better", action="store_true",
                         help="release only if better on validation than the program already released")
+    parser.add_argument("--no-release", action="store_true",
+                        help="train and report validation/test accuracy without releasing (seed and recipe search)")
+    parser.add_argument("--model", default=None,
+                        help="train this registered model instead of tp_<task> (e.g. the baseline seq_transformer); "
+                        "implies --no-release")
+    parser.add_argument("--results", type=Path, default=None, help="append each result as a JSON line here")
     parser.add_argument("--from-checkpoint", type=Path, default=None,
                         help="release the best.ckpt of an interrupted run (its epochs are recorded)")
     parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
@@ -165,8 +198,12 @@ def main() -> None:
                       "unfinished run (the temperature had not reached its end value)"}
             result = release_best(task, args.from_checkpoint, recipe, args.seed, keep_better=args.keep_better)
         else:
-            result = train(task, args.epochs, args.seed, args.workdir, overrides, args.keep_better)
+            result = train(task, args.epochs, args.seed, args.workdir, overrides, args.keep_better,
+                           release=not (args.no_release or args.model), model_name=args.model)
         print(json.dumps(result), flush=True)
+        if args.results:
+            with args.results.open("a") as f:
+                f.write(json.dumps(result) + "\n")
 
 
 if __name__ == "__main__":

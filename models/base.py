@@ -148,21 +148,24 @@ class InterpretableModel(L.LightningModule):
             decomposition = self.decompose(x.to(self.device))
         finally:
             self.train(was_training)
+        return self.records(decomposition, targets, top_k, explain_class)
+
+    def records(self, decomposition: Decomposition, targets: torch.Tensor | None, top_k: int = 5,
+                explain_class: str = "prediction", input_ids: list[str] | None = None,
+                extras: list[dict[str, Any]] | None = None) -> list[Explanation]:
+        """One ``Explanation`` per row of ``decomposition`` (an input, or one position of a sequence)."""
+        if explain_class not in ("prediction", "target"):
+            raise ValueError(f"explain_class must be 'prediction' or 'target', got {explain_class!r}")
         logits = decomposition.logits.double()
         probabilities = logits.softmax(-1)
         contributions = decomposition.contributions().double()  # (B, C, U)
         bias = decomposition.bias_per_sample().double()
         names = self.unit_names()
         records = []
-        for b in range(x.shape[0]):
+        for b in range(logits.shape[0]):
             prediction = int(logits[b].argmax())
             target = None if targets is None else int(targets[b])
-            if explain_class == "target" and target is not None:
-                cls = target
-            elif explain_class == "prediction" or explain_class == "target":
-                cls = prediction
-            else:
-                raise ValueError(f"explain_class must be 'prediction' or 'target', got {explain_class!r}")
+            cls = target if explain_class == "target" and target is not None else prediction
             row = contributions[b, cls]
             top = row.abs().topk(min(top_k, row.numel())).indices.tolist()
             weights = decomposition.weights if decomposition.weights.dim() == 2 else decomposition.weights[b]
@@ -177,6 +180,8 @@ class InterpretableModel(L.LightningModule):
                 logits=logits[b].tolist(), explained_class=cls, contributions=row.tolist(),
                 bias=float(bias[b, cls]), target=target, class_names=self.spec.class_names,
                 evidence=evidence, maps=self.explanation_maps(decomposition, b, [e.index for e in evidence]),
+                input_id=None if input_ids is None else input_ids[b],
+                extras={} if extras is None else extras[b],
             ))
         return records
 

@@ -183,7 +183,10 @@ def main() -> None:
                         "implies --no-release")
     parser.add_argument("--results", type=Path, default=None, help="append each result as a JSON line here")
     parser.add_argument("--from-checkpoint", type=Path, default=None,
-                        help="release the best.ckpt of an interrupted run (its epochs are recorded)")
+                        help="release the best.ckpt of a --no-release run (seed search) with its --epochs, --seed "
+                        "and --set; --interrupted if the run did not finish")
+    parser.add_argument("--fit-seconds", type=int, default=None, help="with --from-checkpoint: the run's time")
+    parser.add_argument("--interrupted", action="store_true")
     parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -194,8 +197,12 @@ def main() -> None:
         if args.decompile_only:
             result = redecompile(task)
         elif args.from_checkpoint:
-            recipe = {"epochs": args.epochs, "interrupted": "released from the best checkpoint of an "
-                      "unfinished run (the temperature had not reached its end value)"}
+            recipe = {"epochs": args.epochs, "overrides": overrides}
+            if args.fit_seconds is not None:
+                recipe["fit_seconds"] = args.fit_seconds
+            if args.interrupted:
+                recipe["interrupted"] = ("released from the best checkpoint of an unfinished run (the "
+                                         "temperature had not reached its end value)")
             result = release_best(task, args.from_checkpoint, recipe, args.seed, keep_better=args.keep_better)
         else:
             result = train(task, args.epochs, args.seed, args.workdir, overrides, args.keep_better,

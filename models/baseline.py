@@ -16,12 +16,11 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy
 
 from .backbones import create_backbone
-from .base import Decomposition, InputError, InterpretableModel, split_batch
+from .base import Decomposition, InterpretableModel, split_batch
 from .registry import register_model
+from .sequence import MASKED_LOGIT, SequenceModel
 
 
 class LinearHeadClassifier(InterpretableModel):
@@ -49,10 +48,9 @@ class LinearHeadClassifier(InterpretableModel):
         return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
 
 
-class StandardTransformer(InterpretableModel):
+class StandardTransformer(SequenceModel):
     """Token embedding + learned positions, ``n_layers`` pre-LN encoder layers (causal when the task is), a
-    final LayerNorm and a linear read-out; trained with Adam on the same data as a Transformer Program. The
-    read-out of <pad>/<unk> is masked like the program's."""
+    final LayerNorm and a linear read-out; trained with Adam on the same data as a Transformer Program."""
 
     kind = "residual"
 
@@ -60,41 +58,12 @@ class StandardTransformer(InterpretableModel):
                  d_mlp: int = 64, dropout: float = 0.0, lr: float = 1e-3):
         super().__init__(spec)
         self.save_hyperparameters()
-        if not self.spec.vocab:
-            raise ValueError(f"data spec {self.spec.name!r} has no vocabulary; a sequence model needs one")
-        from .transformer_programs import PAD, UNK
-
-        self.vocab = list(self.spec.vocab)
-        self.n_ctx = self.spec.input_shape[0]
-        self.pad_id = self.vocab.index(PAD) if PAD in self.vocab else -1
-        prep = self.spec.preprocessing
-        self.causal = bool(prep.get("causal", False))
-        self.pooled = prep.get("task_type", "token_classification") == "sequence_classification"
         self.embed = nn.Embedding(len(self.vocab), d_model)
         self.position = nn.Parameter(torch.randn(self.n_ctx, d_model) * 0.02)
         layer = nn.TransformerEncoderLayer(d_model, n_heads, d_mlp, dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, self.num_classes)
-        masked = torch.tensor([c in (PAD, UNK) for c in self.spec.class_names])
-        self.register_buffer("class_mask", masked, persistent=False)
-        self.ignore_index = -100 if self.pooled else self.spec.class_names.index(PAD)
-        metrics = MetricCollection({"acc": MulticlassAccuracy(self.num_classes, average="micro",
-                                                              ignore_index=None if self.pooled else
-                                                              self.ignore_index)})
-        self.train_metrics = metrics.clone(prefix="train/")
-        self.val_metrics = metrics.clone(prefix="val/")
-        self.test_metrics = metrics.clone(prefix="test/")
-
-    def check_input(self, x: Any) -> torch.Tensor:
-        x = super().check_input(x)
-        if x.is_floating_point() or x.dtype == torch.bool:
-            raise InputError(f"expected token ids (an integer tensor) from the {self.spec.name!r} data, "
-                             f"got dtype {x.dtype}")
-        if x.min() < 0 or x.max() >= len(self.vocab):
-            raise InputError(f"token ids must lie in [0, {len(self.vocab)}) (the vocabulary of "
-                             f"{self.spec.name!r}), got values in [{int(x.min())}, {int(x.max())}]")
-        return x
 
     def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Token ids (B, T) -> the final residual stream (B, T, D) (or pooled (B, D)), and the valid mask."""
@@ -108,39 +77,20 @@ class StandardTransformer(InterpretableModel):
         return h, valid
 
     def readout(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Weights (C, D) and bias (C,), with masked classes read out as the constant MASKED_LOGIT."""
-        from .transformer_programs import MASKED_LOGIT
-
-        mask = self.class_mask.unsqueeze(1)
-        return self.head.weight.masked_fill(mask, 0.0), self.head.bias.masked_fill(self.class_mask, MASKED_LOGIT)
+        """Weights (C, D) and bias (C,); a masked class has zero weights and the bias MASKED_LOGIT, so its
+        logit is that constant and the explanations stay complete for it too."""
+        weight = self.head.weight.masked_fill(self.class_mask.unsqueeze(1), 0.0)
+        return weight, self.head.bias.masked_fill(self.class_mask, MASKED_LOGIT)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, _ = self.features(self.check_input(x))
-        weight, bias = self.readout()
-        return F.linear(h, weight, bias)
+        return F.linear(h, *self.readout())
+
+    def training_logits(self, x: torch.Tensor) -> torch.Tensor:
+        return self(x)
 
     def unit_names(self) -> list[str]:
         return [f"residual dim {i}" for i in range(self.hparams.d_model)]
-
-    def _flat(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return (logits, y) if self.pooled else (logits.flatten(0, 1), y.flatten())
-
-    def training_step(self, batch, batch_idx):
-        x, y = split_batch(batch)
-        logits = self(x)
-        loss = F.cross_entropy(*self._flat(logits, y), ignore_index=self.ignore_index)
-        self.train_metrics.update(*self._flat(logits.detach(), y))
-        self.log("train/loss", loss, prog_bar=True)
-        self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
-        return loss
-
-    def _eval_step(self, batch, metrics: MetricCollection, prefix: str):
-        x, y = split_batch(batch)
-        logits = self(x)
-        metrics.update(*self._flat(logits, y))
-        self.log(f"{prefix}/loss", F.cross_entropy(*self._flat(logits, y), ignore_index=self.ignore_index),
-                 sync_dist=True)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val")
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)

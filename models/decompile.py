@@ -37,7 +37,8 @@ from typing import Any
 import torch
 
 from .release import atomic_write_text
-from .transformer_programs import PAD, LookupMLP, TransformerProgram, Variable
+from .sequence import PAD
+from .transformer_programs import LookupMLP, TransformerProgram, Variable
 
 LINE = 108  # wrap generated lines before this width
 SAME = -1  # a predicate row asking for the query's own value

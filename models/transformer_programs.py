@@ -41,15 +41,12 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy
 
-from .base import InputError, InterpretableModel, split_batch
+from .base import split_batch
 from .explanation import Evidence, Explanation
 from .registry import register_model
+from .sequence import MASKED_LOGIT, SequenceModel
 
-PAD, UNK = "<pad>", "<unk>"
-MASKED_LOGIT = -1e9  # the logit of a masked class (<pad>, <unk>): finite, so losses and sums stay finite
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
 
 
@@ -182,7 +179,7 @@ class Trace:
     valid: torch.Tensor | None = None  # (B, T) non-pad positions
 
 
-class TransformerProgram(InterpretableModel):
+class TransformerProgram(SequenceModel):
     kind = "program"
 
     def __init__(self, spec: dict[str, Any], n_layers: int = 2, n_cat_heads: int = 2, n_num_heads: int = 2,
@@ -190,18 +187,11 @@ class TransformerProgram(InterpretableModel):
                  causal: bool | None = None, token_embedding: str = "one_hot", n_embed_vars: int = 1,
                  mask_special_logits: bool = True, lr: float = 5e-2, tau_start: float = 3.0,
                  tau_end: float = 0.01):
-        super().__init__(spec)
+        super().__init__(spec, mask_special_logits)
         self.save_hyperparameters()
-        if not self.spec.vocab:
-            raise ValueError(f"data spec {self.spec.name!r} has no vocabulary; Transformer Programs need one")
         if token_embedding not in ("one_hot", "learned"):
             raise ValueError(f"token_embedding must be 'one_hot' or 'learned', got {token_embedding!r}")
-        self.vocab = list(self.spec.vocab)
-        self.n_ctx = self.spec.input_shape[0]
-        self.pad_id = self.vocab.index(PAD) if PAD in self.vocab else -1
-        prep = self.spec.preprocessing
-        self.pooled = prep.get("task_type", "token_classification") == "sequence_classification"
-        self.causal = bool(prep.get("causal", False)) if causal is None else causal
+        self.causal = self.causal if causal is None else causal
         default_d = max(len(self.vocab), self.n_ctx) if token_embedding == "one_hot" else self.n_ctx
         self.d_var = k = d_var or default_d
         if token_embedding == "one_hot" and len(self.vocab) > k:
@@ -241,17 +231,9 @@ class TransformerProgram(InterpretableModel):
         C = self.num_classes
         self.readout_cat = nn.Parameter(torch.randn(C, self.n_cat_vars, k) / math.sqrt(C))
         self.readout_num = nn.Parameter(torch.randn(C, self.n_num_vars) / math.sqrt(C))
-        masked = [c in (PAD, UNK) for c in self.spec.class_names] if mask_special_logits else [False] * C
-        self.register_buffer("class_mask", torch.tensor(masked), persistent=False)
         self.register_buffer("position_bias", closest_match_bias(self.n_ctx), persistent=False)
         causal_mask = torch.ones(self.n_ctx, self.n_ctx).tril().bool()
         self.register_buffer("causal_mask", causal_mask, persistent=False)
-        # Token accuracy ignores the <pad> label (BOS, EOS, padding); pooled tasks count every sequence.
-        ignore = None if self.pooled else self.spec.class_names.index(PAD)
-        metrics = MetricCollection({"acc": MulticlassAccuracy(C, average="micro", ignore_index=ignore)})
-        self.train_metrics = metrics.clone(prefix="train/")
-        self.val_metrics = metrics.clone(prefix="val/")
-        self.test_metrics = metrics.clone(prefix="test/")
 
     # ---- the variables ------------------------------------------------------------------------------
     @property
@@ -274,16 +256,6 @@ class TransformerProgram(InterpretableModel):
         return [v.name for v in self.cat_variables] + [v.name for v in self.num_variables]
 
     # ---- the program --------------------------------------------------------------------------------
-    def check_input(self, x: Any) -> torch.Tensor:
-        x = super().check_input(x)
-        if x.is_floating_point() or x.dtype == torch.bool:
-            raise InputError(f"expected token ids (an integer tensor) from the {self.spec.name!r} data, "
-                             f"got dtype {x.dtype}")
-        if x.min() < 0 or x.max() >= len(self.vocab):
-            raise InputError(f"token ids must lie in [0, {len(self.vocab)}) (the vocabulary of "
-                             f"{self.spec.name!r}), got values in [{int(x.min())}, {int(x.max())}]")
-        return x
-
     def trace(self, x: torch.Tensor, tau: float | None = None) -> Trace:
         """Run the program on token ids (B, T); ``tau`` None is the discrete program."""
         B, T = x.shape
@@ -331,29 +303,9 @@ class TransformerProgram(InterpretableModel):
         return self.trace(x, self.temperature if self.training else None).logits
 
     # ---- training -----------------------------------------------------------------------------------
-    def _flat(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return (logits, y) if self.pooled else (logits.flatten(0, 1), y.flatten())
-
-    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        ignore = -100 if self.pooled else self.spec.class_names.index(PAD)
-        return F.cross_entropy(*self._flat(logits.float(), y), ignore_index=ignore)
-
-    def training_step(self, batch, batch_idx):
-        x, y = split_batch(batch)
-        logits = self.trace(x, self.temperature).logits
-        loss = self._loss(logits, y)
-        self.train_metrics.update(*self._flat(logits.detach(), y))
-        self.log("train/loss", loss, prog_bar=True)
+    def training_logits(self, x: torch.Tensor) -> torch.Tensor:
         self.log("train/tau", self.temperature)
-        self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
-        return loss
-
-    def _eval_step(self, batch, metrics: MetricCollection, prefix: str):
-        x, y = split_batch(batch)
-        logits = self(x)  # eval mode: the discrete program
-        metrics.update(*self._flat(logits.float(), y))
-        self.log(f"{prefix}/loss", self._loss(logits, y), sync_dist=True)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val")
+        return self.trace(x, self.temperature).logits
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)

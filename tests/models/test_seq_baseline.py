@@ -7,7 +7,7 @@ import torch
 from datamodules import create_datamodule
 from datamodules.base import DataSpec
 from models import InputError, create_model
-from models.transformer_programs import MASKED_LOGIT
+from models.sequence import MASKED_LOGIT
 
 
 @pytest.fixture(scope="module")

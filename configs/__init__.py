@@ -104,12 +104,27 @@ class TrainConfig:
     resume: bool = True  # continue from run_dir/checkpoints/last.ckpt when it exists
 
 
+def _registered(group: str) -> list[str]:
+    """Models and datamodules need no yaml: a registered name selects it with its default arguments."""
+    if group == "model":
+        from models import list_models
+
+        return list_models()
+    if group == "data":
+        from datamodules import list_datamodules
+
+        return list_datamodules()
+    return []
+
+
 def available(group: str) -> list[str]:
-    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+    return sorted({p.stem for p in (CONFIG_DIR / group).glob("*.yaml")} | set(_registered(group)))
 
 
 def _load_yaml(group: str, name: str) -> DictConfig:
     path = CONFIG_DIR / group / f"{name}.yaml"
+    if not path.is_file() and name in _registered(group):
+        return OmegaConf.create({"name": name})
     if not path.is_file():
         raise ConfigError(f"no {group} config {name!r}; available: {', '.join(available(group)) or 'none'}")
     try:

@@ -95,6 +95,10 @@ def test_every_shipped_yaml_is_valid_for_its_constructor():
         cfg = train.resolve(load_config([f"experiment={name}"]))
         validate_args(model_entry(cfg.model.name).model_class, to_plain(cfg.model.args), name)
     assert {"cpu", "gpu", "ddp"} <= set(available("trainer"))
+    # a registered model or datamodule needs no yaml: it is selected with its default arguments
+    assert {"seq_transformer", "protopnet_vgg19"} <= set(available("model")) and "sort" in available("data")
+    cfg = load_config(["model=protopnet_vgg19", "data=sort"])
+    assert cfg.model.name == "protopnet_vgg19" and cfg.data.name == "sort" and not cfg.data.args
     assert OmegaConf.load(ROOT / "configs/trainer/ddp.yaml").strategy.startswith("ddp")
 
 

@@ -170,3 +170,28 @@ def test_learned_embeddings_and_pooled_classification():
     assert len(records) == 2 and [r.input_id for r in records] == ["0", "1"]
     for r in records:
         r.check_complete(1e-9)
+
+
+def test_the_papers_induction_program_solves_the_induction_data():
+    """§4.1's solution, built by hand: layer 0 copies the previous token, layer 1 finds the latest position
+    whose previous token is the query letter and copies the digit there. It labels every test token right, so
+    the architecture and the data admit the solution the optimiser has to find."""
+    dm = create_datamodule("induction")
+    dm.setup()
+    model = create_model("tp_induction", spec=dm.spec).eval()
+    vocab, classes = model.vocab, dm.spec.class_names
+    tokens_var, positions_var, previous_var = 0, 1, 2
+    first, second = model.cat_attn
+    fix(first.query, [positions_var]), fix(first.key, [positions_var]), fix(first.value, [tokens_var])
+    set_predicate(first, 0, {q: max(q - 1, 0) for q in range(model.d_var)})
+    fix(second.query, [tokens_var]), fix(second.key, [previous_var]), fix(second.value, [tokens_var])
+    # letters look for themselves; anything else looks for <pad> (id 0), which is never a previous token
+    set_predicate(second, 0, {q: q if q < len(vocab) and vocab[q].isalpha() else 0 for q in range(model.d_var)})
+    model.readout_cat.data.zero_(), model.readout_num.data.zero_()
+    recall = 3  # attn_1_0_outputs: the digit found, or the BOS token when the letter is new
+    for digit in "0123":
+        model.readout_cat.data[classes.index(digit), recall, vocab.index(digit)] = 1.0
+    model.readout_cat.data[classes.index("?"), recall, vocab.index("<s>")] = 1.0
+    x, y = next(iter(dm.test_dataloader()))
+    labelled = y != 0
+    assert (model(x).argmax(-1)[labelled] == y[labelled]).all()

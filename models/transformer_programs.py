@@ -27,8 +27,9 @@ decompiled (``models.decompile``), and it runs in float64 so the decompiled prog
 Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (``input_id`` = "b:t"), one
 per sequence for pooled classification. The units are the variables of the residual stream; a unit's
 contribution is the read-out weight of the value it holds (times the value for a numerical variable), so the
-contributions add up to the logit exactly (bias 0). ``extras`` holds every variable's value, each head's
-selected key position (categorical) or matched positions (numerical).
+contributions add up to the logit exactly (bias 0; the constant logit of a masked class is all bias).
+``extras`` holds every variable's value, each head's selected key position (categorical) or matched positions
+(numerical).
 """
 
 from __future__ import annotations
@@ -333,6 +334,9 @@ class TransformerProgram(SequenceModel):
         contrib_cat = self.readout_cat.double().permute(1, 2, 0)[torch.arange(n_cat), cat_values]  # (B,T,V,C)
         contrib_num = trace.x_num.unsqueeze(-1) * self.readout_num.double().T  # (B, T, V_num, C)
         contributions = torch.cat([contrib_cat, contrib_num], 2).transpose(2, 3)  # (B, T, C, U)
+        # A masked class's logit is the constant MASKED_LOGIT: no unit contributes, the bias is that constant.
+        contributions = contributions.masked_fill(self.class_mask.unsqueeze(-1), 0.0)
+        bias = torch.zeros(self.num_classes, dtype=torch.float64).masked_fill(self.class_mask.cpu(), MASKED_LOGIT)
         if self.pooled:
             weights = trace.valid.double() / trace.valid.sum(1, keepdim=True).double().clamp_min(1)
             contributions = torch.einsum("btcu,bt->bcu", contributions, weights)
@@ -356,7 +360,8 @@ class TransformerProgram(SequenceModel):
                                      if t is not None else {}) for u in top]
                 records.append(Explanation(
                     kind=self.kind, prediction=prediction, probabilities=row_logits.softmax(-1).tolist(),
-                    logits=row_logits.tolist(), explained_class=cls, contributions=row.tolist(), bias=0.0,
+                    logits=row_logits.tolist(), explained_class=cls, contributions=row.tolist(),
+                    bias=float(bias[cls]),
                     target=target, class_names=self.spec.class_names, evidence=evidence,
                     input_id=f"{b}" if t is None else f"{b}:{t}", extras=details))
         return records

@@ -88,9 +88,9 @@ def resolve(cfg: DictConfig) -> DictConfig:
         raise ConfigError(f"explain.formats: unknown {unknown}; choose from {list(FORMATS)}")
     if cfg.explain.split not in ("train", "val", "test"):
         raise ConfigError(f"explain.split must be train, val or test, got {cfg.explain.split!r}")
-    if cfg.release.tag:
-        cfg.release.publish = True
-    elif cfg.release.publish:
+    if cfg.release.publish is None:  # an explicit release.publish=false wins over an experiment's tag
+        cfg.release.publish = bool(cfg.release.tag)
+    if cfg.release.publish and not cfg.release.tag:
         cfg.release.tag = cfg.data.name
     return cfg
 

@@ -75,8 +75,8 @@ class CheckpointConfig:
 @dataclass
 class ReleaseConfig:
     enabled: bool = True  # write run_dir/release (model.safetensors + config.json)
-    publish: bool = False  # also write <publish_dir>/<model>.<tag>/ (the shipped checkpoints)
-    tag: str | None = None  # giving a tag implies publish; default tag: the data name
+    publish: bool | None = None  # also write <publish_dir>/<model>.<tag>/ (the shipped checkpoints)
+    tag: str | None = None  # unless publish is set, giving a tag publishes; default tag: the data name
     publish_dir: str | None = None  # default: the repository's checkpoints/ folder
 
 

@@ -75,6 +75,10 @@ def test_resolved_defaults_data_run_dir_and_publish_tag():
     cfg = train.resolve(load_config(["experiment=protopnet_digits", "release.tag=v2"]))
     assert cfg.run_dir == "runs/protopnet_digits" and cfg.release.publish and cfg.release.tag == "v2"
     assert train.resolve(load_config(["model=linear_small8"])).release.publish is False
+    # an explicit publish=false wins over the tag an experiment sets (no overwriting the shipped checkpoint)
+    cfg = train.resolve(load_config(["experiment=protopnet_mnist5k", "release.publish=false"]))
+    assert cfg.release.publish is False
+    assert train.resolve(load_config(["experiment=protopnet_mnist5k"])).release.publish is True
 
 
 def test_every_shipped_yaml_is_valid_for_its_constructor():

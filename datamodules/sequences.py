@@ -119,11 +119,13 @@ def _make_dyck(n_pairs: int) -> Callable[[random.Random, int, int], Example]:
 
 def make_induction(rng: random.Random, vocab_size: int, max_length: int) -> Example:
     """Letter-digit pairs with a fixed (per sequence) letter->digit map; predict the digit after each letter
-    when that letter has been seen before (the induction-head pattern)."""
+    when that letter has been seen before (the induction-head pattern). As in the paper (§4.1, the reference
+    script: 4 letters, 4 digits, length 10) every sequence has the full length: BOS, (max_length - 2) // 2
+    pairs and either a leading lone digit or a trailing query letter."""
     size = (vocab_size - 2) // 2
     letters, digits = "abcdefghijklmnopqrstuvwxyz"[:size], _digits(size)
     digit_of = {c: rng.choice(digits) for c in letters}
-    n_pairs = rng.randint(1, (max_length - 2) // 2)
+    n_pairs = (max_length - 2) // 2
     tokens, labels = [BOS], [PAD]
     if rng.randrange(2):  # start mid-stream with a lone digit: the sequence ends on a digit
         tokens.append(rng.choice(digits))

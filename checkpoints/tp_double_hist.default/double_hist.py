@@ -63,148 +63,155 @@ def argmax(logits):
 
 
 def predicate_0_0(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == 5
-    elif query_position in {6}:
+    if query_position in {1}:
+        return key_position == 7
+    elif query_position in {5, 6, 7}:
         return key_position == query_position
+    return key_position == 5
+
+
+def predicate_0_1(query_position, key_position):
+    if query_position in {0}:
+        return key_position == 5
+    elif query_position in {1, 5}:
+        return key_position == 6
     elif query_position in {7}:
+        return key_position == query_position
+    return key_position == 7
+
+
+def num_predicate_0_0(query_position, key_position):
+    if query_position in {6}:
         return key_position == 3
     return key_position == 6
 
 
-def predicate_0_1(position, token):
-    if position in {0, 4, 7}:
-        return token == '5'
-    elif position in {5}:
-        return token == '4'
-    return token == '2'
-
-
-def num_predicate_0_0(query_token, key_token):
+def num_predicate_0_1(query_token, key_token):
+    if query_token in {'<s>'}:
+        return False
     return key_token == query_token
 
 
-def num_predicate_0_1(query_position, key_position):
-    if query_position in {7}:
-        return key_position == 6
-    return key_position == 7
-
-
-def mlp_0_0(position, attn_0_0_output):
-    return 1
-
-
-def num_mlp_0_0(num_attn_0_0_output, num_attn_0_1_output):
-    key = (num_attn_0_0_output, num_attn_0_1_output)
+def mlp_0_0(attn_0_1_output, attn_0_0_output):
+    key = (attn_0_1_output, attn_0_0_output)
     if key in {
-        (3, 0), (3, 1), (4, 0), (4, 1), (4, 2), (4, 3), (5, 0), (5, 1), (5, 2), (5, 3), (5, 4), (6, 0),
-        (6, 1), (6, 2), (6, 3), (6, 4), (6, 5), (7, 0), (7, 1), (7, 2), (7, 3), (7, 4), (7, 5), (7, 6),
-        (7, 7), (8, 0), (8, 1), (8, 2), (8, 3), (8, 4), (8, 5), (8, 6), (8, 7), (8, 8),
+        (0, 7), (1, 7), (2, 7), (3, 7), (4, 7), (5, 7), (7, 0), (7, 1), (7, 2), (7, 3), (7, 4), (7, 5),
+        (7, 6), (7, 7),
     }:
-        return 1
-    elif key in {(2, 0)}:
-        return 4
-    elif key in {(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2)}:
+        return 3
+    elif key in {(6, 7)}:
         return 5
-    return 2
+    return 6
 
 
-def predicate_1_0(query_attn_0_0_output, key_attn_0_0_output):
-    if query_attn_0_0_output in {6}:
-        return key_attn_0_0_output == query_attn_0_0_output
-    return key_attn_0_0_output == 6
+def num_mlp_0_0(num_attn_0_1_output):
+    if num_attn_0_1_output in {0, 1}:
+        return 4
+    return 0
 
 
-def predicate_1_1(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == '0'
-    elif query_token in {'1'}:
-        return key_token == '2'
-    elif query_token in {'3', '4'}:
-        return key_token == '5'
-    elif query_token in {'5'}:
-        return key_token == '3'
-    return key_token == '1'
+def predicate_1_0(query_mlp_0_0_output, key_mlp_0_0_output):
+    if query_mlp_0_0_output in {5}:
+        return key_mlp_0_0_output == 3
+    return key_mlp_0_0_output == query_mlp_0_0_output
 
 
-def num_predicate_1_0(attn_0_1_output, position):
-    if attn_0_1_output in {1}:
-        return position == 4
-    elif attn_0_1_output in {2, 3}:
-        return position == 5
+def predicate_1_1(mlp_0_0_output, num_mlp_0_0_output):
+    if mlp_0_0_output in {6}:
+        return num_mlp_0_0_output == 0
+    return False
+
+
+def num_predicate_1_0(mlp_0_0_output, num_mlp_0_0_output):
+    return num_mlp_0_0_output == 0
+
+
+def num_predicate_1_1(attn_0_1_output, position):
+    if attn_0_1_output in {0, 5}:
+        return position == 6
+    elif attn_0_1_output in {1}:
+        return position == 0
+    elif attn_0_1_output in {3}:
+        return position == 2
     elif attn_0_1_output in {4}:
-        return position == 3
+        return position == 5
     elif attn_0_1_output in {6}:
+        return position == 7
+    return position == 3
+
+
+def mlp_1_0(attn_0_0_output, attn_1_1_output):
+    key = (attn_0_0_output, attn_1_1_output)
+    if key in {
+        (0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (2, 0), (3, 0), (3, 1), (3, 2), (3, 3),
+        (4, 0), (4, 1), (4, 2), (4, 3),
+    }:
+        return 2
+    elif key in {
+        (0, 4), (1, 4), (1, 6), (1, 7), (2, 4), (2, 7), (3, 4), (3, 6), (3, 7), (4, 4), (4, 6), (4, 7),
+        (6, 4), (7, 0), (7, 1), (7, 2), (7, 3), (7, 4), (7, 6), (7, 7),
+    }:
+        return 5
+    return 0
+
+
+def num_mlp_1_0(num_attn_1_0_output, num_attn_0_1_output):
+    key = (num_attn_1_0_output, num_attn_0_1_output)
+    if key in {
+        (0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (0, 7), (0, 8), (1, 0), (1, 1), (1, 2),
+        (1, 3), (1, 4), (1, 5), (1, 6), (1, 7), (1, 8), (2, 0), (2, 1), (2, 2), (2, 3), (2, 4), (2, 5),
+        (2, 6), (2, 7), (2, 8), (3, 0), (3, 1), (3, 2), (3, 3), (3, 4), (3, 5), (3, 6), (3, 7), (3, 8),
+        (4, 0), (4, 1), (4, 2), (4, 3), (4, 4), (4, 5), (4, 6), (4, 7), (4, 8), (5, 0), (5, 1), (5, 2),
+        (5, 3), (5, 4), (5, 5), (5, 6), (5, 7), (5, 8), (6, 0), (6, 1),
+    }:
+        return 5
+    return 0
+
+
+def predicate_2_0(num_mlp_0_0_output, position):
+    if num_mlp_0_0_output in {0}:
         return position == 7
     return position == 6
 
 
-def num_predicate_1_1(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == '1'
-    return key_token == query_token
+def predicate_2_1(attn_1_1_output, num_mlp_0_0_output):
+    if attn_1_1_output in {0}:
+        return num_mlp_0_0_output == 4
+    elif attn_1_1_output in {2, 3}:
+        return False
+    return num_mlp_0_0_output == 0
 
 
-def mlp_1_0(attn_0_0_output, attn_1_0_output):
-    key = (attn_0_0_output, attn_1_0_output)
-    if key in {
-        (1, 6), (3, 6), (4, 6), (5, 2), (5, 6), (6, 1), (6, 2), (6, 4), (6, 5), (6, 6), (7, 2), (7, 6),
-    }:
-        return 1
-    elif key in {(0, 0), (0, 2), (1, 0), (1, 2), (2, 0), (2, 2), (3, 0), (3, 2), (4, 0), (4, 2)}:
-        return 3
-    elif key in {
-        (0, 6), (0, 7), (1, 7), (2, 6), (2, 7), (3, 7), (4, 7), (5, 7), (6, 0), (6, 3), (6, 7), (7, 0),
-        (7, 1), (7, 3), (7, 4), (7, 5), (7, 7),
-    }:
-        return 4
-    return 2
-
-
-def num_mlp_1_0(num_attn_1_0_output):
-    return 3
-
-
-def predicate_2_0(query_attn_1_0_output, key_attn_1_0_output):
-    if query_attn_1_0_output in {6}:
-        return key_attn_1_0_output == 7
-    elif query_attn_1_0_output in {7}:
-        return key_attn_1_0_output == 2
-    return key_attn_1_0_output == 6
-
-
-def predicate_2_1(attn_1_0_output, num_mlp_1_0_output):
-    return num_mlp_1_0_output == 3
-
-
-def num_predicate_2_0(attn_0_1_output, position):
-    if attn_0_1_output in {0}:
+def num_predicate_2_0(attn_1_1_output, position):
+    if attn_1_1_output in {0, 5}:
+        return position == 6
+    elif attn_1_1_output in {3}:
+        return position == 1
+    elif attn_1_1_output in {6, 7}:
         return position == 4
-    elif attn_0_1_output in {1, 5}:
-        return position == 2
-    elif attn_0_1_output in {4}:
-        return position == attn_0_1_output
-    elif attn_0_1_output in {7}:
-        return position == 5
-    return position == 1
-
-
-def num_predicate_2_1(attn_1_0_output, position):
-    if attn_1_0_output in {7}:
-        return position == 2
     return position == 7
 
 
-def mlp_2_0(position, mlp_1_0_output):
-    return 7
+def num_predicate_2_1(attn_0_0_output, position):
+    if attn_0_0_output in {6}:
+        return position == 2
+    elif attn_0_0_output in {7}:
+        return position == 4
+    return position == 6
 
 
-def num_mlp_2_0(num_attn_2_0_output):
-    if num_attn_2_0_output in {2, 3}:
-        return 0
-    elif num_attn_2_0_output in {0, 1}:
-        return 5
-    return 7
+def mlp_2_0(attn_2_1_output, num_mlp_0_0_output):
+    key = (attn_2_1_output, num_mlp_0_0_output)
+    if key in {(0, 0), (4, 4)}:
+        return 4
+    return 0
+
+
+def num_mlp_2_0(num_attn_2_0_output, num_attn_0_1_output):
+    key = (num_attn_2_0_output, num_attn_0_1_output)
+    if key in {(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (2, 0), (2, 1), (3, 0)}:
+        return 7
+    return 5
 
 
 def run(tokens):
@@ -213,36 +220,36 @@ def run(tokens):
     # layer 0
     attn_0_0_selected = select_closest(positions, positions, predicate_0_0)
     attn_0_0_outputs = aggregate(attn_0_0_selected, positions)
-    attn_0_1_selected = select_closest(tokens, positions, predicate_0_1)
+    attn_0_1_selected = select_closest(positions, positions, predicate_0_1)
     attn_0_1_outputs = aggregate(attn_0_1_selected, positions)
-    num_attn_0_0_selection = select(tokens, tokens, num_predicate_0_0)
+    num_attn_0_0_selection = select(positions, positions, num_predicate_0_0)
     num_attn_0_0_outputs = aggregate_sum(num_attn_0_0_selection, ones)
-    num_attn_0_1_selection = select(positions, positions, num_predicate_0_1)
+    num_attn_0_1_selection = select(tokens, tokens, num_predicate_0_1)
     num_attn_0_1_outputs = aggregate_sum(num_attn_0_1_selection, ones)
-    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(positions, attn_0_0_outputs)]
-    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_0_outputs, num_attn_0_1_outputs)]
+    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_1_outputs, attn_0_0_outputs)]
+    num_mlp_0_0_outputs = [num_mlp_0_0(x) for x in num_attn_0_1_outputs]
     # layer 1
-    attn_1_0_selected = select_closest(attn_0_0_outputs, attn_0_0_outputs, predicate_1_0)
-    attn_1_0_outputs = aggregate(attn_1_0_selected, attn_0_0_outputs)
-    attn_1_1_selected = select_closest(tokens, tokens, predicate_1_1)
-    attn_1_1_outputs = aggregate(attn_1_1_selected, positions)
-    num_attn_1_0_selection = select(positions, attn_0_1_outputs, num_predicate_1_0)
+    attn_1_0_selected = select_closest(mlp_0_0_outputs, mlp_0_0_outputs, predicate_1_0)
+    attn_1_0_outputs = aggregate(attn_1_0_selected, num_mlp_0_0_outputs)
+    attn_1_1_selected = select_closest(num_mlp_0_0_outputs, mlp_0_0_outputs, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, attn_0_0_outputs)
+    num_attn_1_0_selection = select(num_mlp_0_0_outputs, mlp_0_0_outputs, num_predicate_1_0)
     num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_1_outputs)
-    num_attn_1_1_selection = select(tokens, tokens, num_predicate_1_1)
+    num_attn_1_1_selection = select(positions, attn_0_1_outputs, num_predicate_1_1)
     num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_0_outputs)
-    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_0_outputs, attn_1_0_outputs)]
-    num_mlp_1_0_outputs = [num_mlp_1_0(x) for x in num_attn_1_0_outputs]
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_0_outputs, attn_1_1_outputs)]
+    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_0_1_outputs)]
     # layer 2
-    attn_2_0_selected = select_closest(attn_1_0_outputs, attn_1_0_outputs, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_1_0_outputs)
-    attn_2_1_selected = select_closest(num_mlp_1_0_outputs, attn_1_0_outputs, predicate_2_1)
-    attn_2_1_outputs = aggregate(attn_2_1_selected, num_mlp_0_0_outputs)
-    num_attn_2_0_selection = select(positions, attn_0_1_outputs, num_predicate_2_0)
-    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_1_1_outputs)
-    num_attn_2_1_selection = select(positions, attn_1_0_outputs, num_predicate_2_1)
-    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_0_1_outputs)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(positions, mlp_1_0_outputs)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(x) for x in num_attn_2_0_outputs]
+    attn_2_0_selected = select_closest(positions, num_mlp_0_0_outputs, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_0_1_outputs)
+    attn_2_1_selected = select_closest(num_mlp_0_0_outputs, attn_1_1_outputs, predicate_2_1)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, attn_1_0_outputs)
+    num_attn_2_0_selection = select(positions, attn_1_1_outputs, num_predicate_2_0)
+    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_0_1_outputs)
+    num_attn_2_1_selection = select(positions, attn_0_0_outputs, num_predicate_2_1)
+    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_0_0_outputs)
+    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_2_1_outputs, num_mlp_0_0_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_2_0_outputs, num_attn_0_1_outputs)]
     # read-out
     weights = read_weights()
     categorical = {

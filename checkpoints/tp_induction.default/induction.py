@@ -63,33 +63,29 @@ def argmax(logits):
 
 
 def predicate_0_0(query_position, key_position):
-    if query_position in {0, 2}:
+    if query_position in {1}:
+        return key_position == 8
+    elif query_position in {2}:
         return key_position == query_position
+    elif query_position in {3}:
+        return key_position == 2
+    elif query_position in {5, 7, 9}:
+        return key_position == 4
+    elif query_position in {6}:
+        return key_position == 5
+    return key_position == 3
+
+
+def predicate_1_0(query_position, key_position):
+    if query_position in {3, 5}:
+        return key_position == 2
     elif query_position in {4, 6}:
         return key_position == 3
-    elif query_position in {5, 9}:
-        return key_position == 4
+    elif query_position in {7, 9}:
+        return key_position == 6
     elif query_position in {8}:
-        return key_position == 7
-    return key_position == 2
-
-
-def predicate_1_0(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == '0'
-    elif query_token in {'a'}:
-        return key_token == 'd'
-    elif query_token in {'b'}:
-        return key_token == 'a'
-    elif query_token in {'c'}:
-        return key_token == 'b'
-    elif query_token in {'d'}:
-        return key_token == 'c'
-    elif query_token in {'1'}:
-        return key_token == '2'
-    elif query_token in {'3'}:
-        return False
-    return key_token == '3'
+        return key_position == 5
+    return key_position == 9
 
 
 def run(tokens):
@@ -99,7 +95,7 @@ def run(tokens):
     attn_0_0_selected = select_closest(positions, positions, predicate_0_0)
     attn_0_0_outputs = aggregate(attn_0_0_selected, tokens)
     # layer 1
-    attn_1_0_selected = select_closest(tokens, tokens, predicate_1_0)
+    attn_1_0_selected = select_closest(positions, positions, predicate_1_0)
     attn_1_0_outputs = aggregate(attn_1_0_selected, tokens)
     # read-out
     weights = read_weights()

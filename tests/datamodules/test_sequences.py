@@ -54,7 +54,7 @@ def test_induction_labels_recall_the_earlier_digit():
     rng = random.Random(3)
     for _ in range(200):
         tokens, labels = make_induction(rng, 10, 10)
-        assert len(tokens) <= 10
+        assert len(tokens) == 10  # the paper's fixed length
         for i, (token, label) in enumerate(zip(tokens, labels)):
             if token.isalpha() and token != "<s>" and label != "?":
                 earlier = [tokens[j + 1] for j in range(1, i - 1) if tokens[j] == token]

@@ -20,11 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import lightning as L  # noqa: E402
 import torch  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
 from models import create_model  # noqa: E402
-from models.transformer_programs import TemperatureAnnealing, TransformerProgram  # noqa: E402
+from models.transformer_programs import TransformerProgram  # noqa: E402
 
 TOKENS, POSITIONS, ATTN_0_0 = 0, 1, 2  # the categorical variables layer 1 can read
 
@@ -51,8 +52,19 @@ def wire_induction_head(model: TransformerProgram) -> None:
     fix_gate(head.query, [TOKENS]), fix_gate(head.key, [ATTN_0_0]), fix_gate(head.value, [TOKENS])
 
 
+class ValidationCurve(L.Callback):
+    def __init__(self):
+        self.curve: list[float] = []
+
+    def on_validation_epoch_end(self, trainer, pl_module):
+        if not trainer.sanity_checking:
+            self.curve.append(round(float(trainer.callback_metrics["val/acc"]), 4))
+
+
 def run(setting: str, epochs: int, seed: int) -> dict:
-    torch.manual_seed(seed)
+    """The usual Lightning fit (the model's optimiser and TemperatureAnnealing); fixed parameters are frozen,
+    so Adam leaves them as set."""
+    L.seed_everything(seed)
     datamodule = create_datamodule("induction")
     datamodule.setup()
     model = create_model("tp_induction", spec=datamodule.spec)
@@ -60,27 +72,17 @@ def run(setting: str, epochs: int, seed: int) -> dict:
         fix_previous_token_head(model)
     elif setting == "layer1_wired":
         wire_induction_head(model)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=model.hparams.lr)
-    schedule = TemperatureAnnealing(model.hparams.tau_start, model.hparams.tau_end)
-    loader = datamodule.train_dataloader()
-    x_val, y_val = next(iter(datamodule.val_dataloader()))
-    start, curve = time.time(), []
-    for epoch in range(epochs):
-        model.train()
-        for step, (x, y) in enumerate(loader):
-            model.temperature = schedule.temperature(epoch, step, len(loader), epochs)
-            loss = model._loss(model.training_logits(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            predicted, labelled = model(x_val).argmax(-1), y_val != 0
-            curve.append(round((predicted[labelled] == y_val[labelled]).float().mean().item(), 4))
+    curve = ValidationCurve()
+    trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+                        callbacks=[curve])
+    start = time.time()
+    trainer.fit(model, datamodule)
     heads = {f"layer {i}": {"query": h.query.choices(), "key": h.key.choices(), "value": h.value.choices(),
                             "predicate": h.predicate.argmax(-1)[0].tolist()} for i, h in enumerate(model.cat_attn)}
+    y_val = next(iter(datamodule.val_dataloader()))[1]
     return {"setting": setting, "seed": seed, "epochs": epochs, "seconds": round(time.time() - start),
-            "val_acc_by_epoch": curve, "final_val_acc": curve[-1], "heads": heads,
+            "val_acc_by_epoch": curve.curve, "final_val_acc": curve.curve[-1], "heads": heads,
             "majority_label_share": round(float((y_val == 1).sum() / (y_val != 0).sum()), 4)}
 
 

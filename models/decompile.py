@@ -9,7 +9,8 @@
   numerical head, written as ``if query in {...}: return key == value`` with the query values that ask for the
   same key value merged;
 * one ``mlp_<layer>_<i>`` / ``num_mlp_<layer>_<i>`` lookup table per MLP, enumerated over every input the
-  program can reach, with the most frequent output as the default and only the other entries listed;
+  program can reach, with the most frequent output as the default and only the other entries listed (the
+  integer inputs of a numerical MLP as ranges: ``if 3 <= a <= 5 and b <= 2: return 4``);
 * ``run(tokens)``: the program itself, then the linear read-out whose weights are data beside the code, in
   ``<name>_weights.csv`` (one row per variable and value, one column per output class; learned word
   embeddings go to ``<name>_embeddings.csv``).
@@ -191,6 +192,59 @@ def _predicate_source(model, v: Variable, reads: dict, domains, types, prefix: s
     return out
 
 
+def _int_runs(values) -> list[tuple[int, int]]:
+    """Sorted integers as maximal runs of consecutive values: [0, 1, 2, 5] -> [(0, 2), (5, 5)]."""
+    runs: list[list[int]] = []
+    for x in sorted(values):
+        if runs and x == runs[-1][1] + 1:
+            runs[-1][1] = x
+        else:
+            runs.append([x, x])
+    return [(a, b) for a, b in runs]
+
+
+def _int_condition(name: str, values, domain: list[int]) -> str:
+    """``values`` (integers within ``domain``) as comparisons: ``x <= 3 or 5 <= x <= 9 or x == 12``."""
+    lo, hi = min(domain), max(domain)
+    parts = []
+    for a, b in _int_runs(values):
+        if a == b:
+            parts.append(f"{name} == {a}")
+        elif a == lo:
+            parts.append(f"{name} <= {b}")
+        elif b == hi:
+            parts.append(f"{name} >= {a}")
+        else:
+            parts.append(f"{a} <= {name} <= {b}")
+    return " or ".join(parts)
+
+
+def _num_mlp_rows(table: dict[tuple, int], default: int, args: list[str]) -> tuple[list[tuple], list[int]]:
+    """(condition on the first input, last input, its values, output) rows of a numerical MLP over one or two
+    integers, and the last input's domain. Its argmax regions are bands of the integer grid, so they read
+    better as ranges than as an enumeration: one row per run of consecutive first inputs that share the same
+    set of second inputs."""
+    domains = [sorted({key[i] for key in table}) for i in range(len(args))]
+    rows = []
+    for o in sorted(set(table.values()) - {default}):
+        keys = [key for key, out in table.items() if out == o]
+        if len(args) == 1:
+            rows.append(("", args[0], sorted(k[0] for k in keys), o))
+            continue
+        seconds: dict[int, set[int]] = defaultdict(set)
+        for a, b in keys:
+            seconds[a].add(b)
+        runs: list[list] = []  # [first a, last a, the b values]
+        for a in sorted(seconds):
+            if runs and runs[-1][1] == a - 1 and runs[-1][2] == seconds[a]:
+                runs[-1][1] = a
+            else:
+                runs.append([a, a, seconds[a]])
+        rows += [(_int_condition(args[0], range(a0, a1 + 1), domains[0]) + " and ", args[1], sorted(bs), o)
+                 for a0, a1, bs in runs]
+    return rows, domains[-1]
+
+
 def _mlp_source(model, v: Variable, table: dict[tuple, int], reads, types) -> list[str]:
     names = list(dict.fromkeys(reads["inputs"]))
     args = [_short(n) for n in names]
@@ -201,6 +255,16 @@ def _mlp_source(model, v: Variable, table: dict[tuple, int], reads, types) -> li
         return out + ["    return 0"]
     counts = Counter(table.values())
     default = max(counts, key=lambda o: (counts[o], -o))
+    if v.source == "num_mlp":  # integer inputs: ranges
+        rows, domain = _num_mlp_rows(table, default, args)
+        for i, (first, name, values, o) in enumerate(rows):
+            keyword = "if" if i == 0 else "elif"
+            last = _int_condition(name, values, domain)
+            line = f"    {keyword} {first}{f'({last})' if first and ' or ' in last else last}:"
+            out += [line] if len(line) <= LINE else _wrap(f"{keyword} {first}{name} in ", list(map(str, values)),
+                                                          ":", "    ")
+            out.append(f"        return {o}")
+        return out + [f"    return {default}"]
     by_output: dict[int, list[tuple]] = defaultdict(list)
     for key, o in table.items():
         if o != default:

@@ -64,19 +64,19 @@ def argmax(logits):
 
 def predicate_0_0(token, position):
     if token in {')'}:
-        return position == 2
+        return position == 9
     return position == 1
 
 
 def predicate_0_1(token, position):
     if token in {')'}:
-        return position == 5
+        return position == 4
     return position == 1
 
 
 def predicate_0_2(token, position):
     if token in {')'}:
-        return position == 4
+        return position == 8
     return position == 1
 
 
@@ -87,22 +87,26 @@ def predicate_0_3(token, position):
 
 
 def num_predicate_0_0(position, token):
-    if position in {0}:
-        return token == '<s>'
-    elif position in {1, 2, 4, 5, 9}:
+    if position in {1, 2, 3, 4, 5, 7}:
         return token == ')'
+    elif position in {11}:
+        return token == '<s>'
     return False
 
 
 def num_predicate_0_1(position, token):
-    if position in {1, 2, 3, 5, 7}:
+    if position in {0, 1, 2, 3, 5, 7, 9}:
         return token == ')'
+    elif position in {11, 13}:
+        return token == '<s>'
     return False
 
 
 def num_predicate_0_2(position, token):
-    if position in {1, 4, 5, 6, 8}:
+    if position in {1, 2, 3, 4, 5, 6, 8}:
         return token == ')'
+    elif position in {15}:
+        return token == '<s>'
     return False
 
 
@@ -110,514 +114,2262 @@ def num_predicate_0_3(token, position):
     if token in {'('}:
         return position == 5
     elif token in {')'}:
-        return position == 15
+        return position == 14
     return position == 3
 
 
-def mlp_0_0(attn_0_2_output, attn_0_3_output):
-    key = (attn_0_2_output, attn_0_3_output)
-    if key in {('(', ')'), (')', '(')}:
-        return 1
-    elif key in {('<s>', '('), ('(', '<s>'), ('(', '(')}:
-        return 2
-    return 3
+def mlp_0_0(attn_0_3_output, attn_0_2_output):
+    key = (attn_0_3_output, attn_0_2_output)
+    if key in {('<s>', '<s>'), ('<s>', ')'), (')', '<s>'), (')', ')')}:
+        return 3
+    return 2
 
 
-def num_mlp_0_0(num_attn_0_0_output, num_attn_0_1_output):
-    key = (num_attn_0_0_output, num_attn_0_1_output)
-    if key in {
-        (0, 0), (1, 0), (2, 0), (3, 0), (4, 0), (5, 0), (6, 0), (7, 0), (8, 0), (9, 0), (10, 0), (11, 0),
-        (12, 0), (13, 0), (14, 0), (15, 0), (16, 0),
-    }:
-        return 8
-    return 3
+def num_mlp_0_0(num_attn_0_1_output, num_attn_0_0_output):
+    if num_attn_0_1_output == 0 and num_attn_0_0_output >= 2:
+        return 3
+    elif num_attn_0_1_output == 1 and num_attn_0_0_output >= 3:
+        return 3
+    elif num_attn_0_1_output == 2 and num_attn_0_0_output >= 4:
+        return 3
+    elif num_attn_0_1_output == 3 and num_attn_0_0_output >= 6:
+        return 3
+    elif num_attn_0_1_output == 4 and num_attn_0_0_output >= 7:
+        return 3
+    elif num_attn_0_1_output == 5 and num_attn_0_0_output >= 8:
+        return 3
+    elif num_attn_0_1_output == 6 and num_attn_0_0_output >= 9:
+        return 3
+    elif num_attn_0_1_output == 7 and num_attn_0_0_output >= 10:
+        return 3
+    elif num_attn_0_1_output == 8 and num_attn_0_0_output >= 11:
+        return 3
+    elif num_attn_0_1_output == 9 and num_attn_0_0_output >= 12:
+        return 3
+    elif num_attn_0_1_output == 10 and num_attn_0_0_output >= 13:
+        return 3
+    elif num_attn_0_1_output == 11 and num_attn_0_0_output >= 14:
+        return 3
+    elif num_attn_0_1_output == 12 and num_attn_0_0_output == 16:
+        return 3
+    return 6
 
 
 def predicate_1_0(token, position):
-    return position == 3
+    if token in {')'}:
+        return position == 4
+    return position == 1
 
 
-def predicate_1_1(attn_0_1_output, attn_0_2_output):
-    if attn_0_1_output in {'('}:
-        return attn_0_2_output == '<s>'
-    return attn_0_2_output == '('
+def predicate_1_1(mlp_0_0_output, position):
+    if mlp_0_0_output in {2}:
+        return position == 3
+    return position == 2
 
 
-def predicate_1_2(query_position, key_position):
-    if query_position in {0, 4}:
-        return key_position == 2
+def predicate_1_2(mlp_0_0_output, position):
+    return position == 2
+
+
+def predicate_1_3(mlp_0_0_output, position):
+    if mlp_0_0_output in {3}:
+        return position == 10
+    return position == 2
+
+
+def num_predicate_1_0(attn_0_0_output, num_mlp_0_0_output):
+    return False
+
+
+def num_predicate_1_1(attn_0_2_output, token):
+    if attn_0_2_output in {'('}:
+        return False
+    return token == '('
+
+
+def num_predicate_1_2(mlp_0_0_output, token):
+    return False
+
+
+def num_predicate_1_3(attn_0_0_output, mlp_0_0_output):
+    return mlp_0_0_output == 3
+
+
+def mlp_1_0(attn_1_3_output, attn_1_1_output):
+    key = (attn_1_3_output, attn_1_1_output)
+    if key in {('<s>', ')')}:
+        return 8
+    elif key in {('<s>', '<s>'), (')', '<s>')}:
+        return 11
+    return 0
+
+
+def num_mlp_1_0(num_attn_0_3_output, num_attn_1_0_output):
+    if num_attn_0_3_output == 0 and num_attn_1_0_output <= 60:
+        return 4
+    elif num_attn_0_3_output == 1 and num_attn_1_0_output <= 72:
+        return 4
+    elif num_attn_0_3_output == 2 and num_attn_1_0_output <= 82:
+        return 4
+    elif num_attn_0_3_output == 3 and num_attn_1_0_output <= 78:
+        return 4
+    elif num_attn_0_3_output == 4 and num_attn_1_0_output <= 73:
+        return 4
+    elif num_attn_0_3_output == 5 and num_attn_1_0_output <= 71:
+        return 4
+    elif num_attn_0_3_output == 6 and num_attn_1_0_output <= 72:
+        return 4
+    elif 7 <= num_attn_0_3_output <= 8 and num_attn_1_0_output <= 73:
+        return 4
+    elif num_attn_0_3_output == 9 and num_attn_1_0_output <= 74:
+        return 4
+    elif num_attn_0_3_output == 10 and num_attn_1_0_output <= 75:
+        return 4
+    elif num_attn_0_3_output == 11 and num_attn_1_0_output <= 76:
+        return 4
+    elif num_attn_0_3_output == 12 and num_attn_1_0_output <= 77:
+        return 4
+    elif num_attn_0_3_output == 13 and num_attn_1_0_output <= 78:
+        return 4
+    elif num_attn_0_3_output == 14 and num_attn_1_0_output <= 79:
+        return 4
+    elif num_attn_0_3_output == 15 and num_attn_1_0_output <= 80:
+        return 4
+    elif num_attn_0_3_output == 16 and num_attn_1_0_output <= 81:
+        return 4
+    elif num_attn_0_3_output == 0 and 61 <= num_attn_1_0_output <= 159:
+        return 12
+    elif num_attn_0_3_output == 1 and 73 <= num_attn_1_0_output <= 159:
+        return 12
+    elif num_attn_0_3_output == 2 and 83 <= num_attn_1_0_output <= 159:
+        return 12
+    elif num_attn_0_3_output == 3 and 79 <= num_attn_1_0_output <= 160:
+        return 12
+    elif num_attn_0_3_output == 4 and 74 <= num_attn_1_0_output <= 160:
+        return 12
+    elif num_attn_0_3_output == 5 and 72 <= num_attn_1_0_output <= 160:
+        return 12
+    elif num_attn_0_3_output == 6 and 73 <= num_attn_1_0_output <= 161:
+        return 12
+    elif 7 <= num_attn_0_3_output <= 8 and 74 <= num_attn_1_0_output <= 162:
+        return 12
+    elif num_attn_0_3_output == 9 and 75 <= num_attn_1_0_output <= 163:
+        return 12
+    elif num_attn_0_3_output == 10 and 76 <= num_attn_1_0_output <= 164:
+        return 12
+    elif num_attn_0_3_output == 11 and 77 <= num_attn_1_0_output <= 164:
+        return 12
+    elif num_attn_0_3_output == 12 and 78 <= num_attn_1_0_output <= 165:
+        return 12
+    elif num_attn_0_3_output == 13 and 79 <= num_attn_1_0_output <= 166:
+        return 12
+    elif num_attn_0_3_output == 14 and 80 <= num_attn_1_0_output <= 166:
+        return 12
+    elif num_attn_0_3_output == 15 and 81 <= num_attn_1_0_output <= 166:
+        return 12
+    elif num_attn_0_3_output == 16 and 82 <= num_attn_1_0_output <= 167:
+        return 12
+    return 7
+
+
+def predicate_2_0(attn_0_0_output, attn_0_2_output):
+    if attn_0_0_output in {'('}:
+        return attn_0_2_output == ')'
+    return attn_0_2_output == attn_0_0_output
+
+
+def predicate_2_1(query_position, key_position):
+    if query_position in {0, 4, 5, 7, 11}:
+        return key_position == 3
     elif query_position in {1, 3}:
         return key_position == query_position
     elif query_position in {2}:
         return key_position == 1
-    elif query_position in {6, 7, 9}:
-        return key_position == 5
-    elif query_position in {12, 13, 15}:
-        return key_position == 8
-    return key_position == 3
+    elif query_position in {13, 14}:
+        return key_position == 11
+    return key_position == 5
 
 
-def predicate_1_3(query_position, key_position):
-    if query_position in {0, 2}:
-        return key_position == 1
-    elif query_position in {1}:
+def predicate_2_2(query_position, key_position):
+    if query_position in {1}:
         return key_position == query_position
+    elif query_position in {2}:
+        return key_position == 1
     elif query_position in {3}:
         return key_position == 2
-    elif query_position in {10}:
-        return key_position == 8
-    elif query_position in {11, 12, 13, 14}:
-        return key_position == 9
-    elif query_position in {15}:
-        return key_position == 0
+    elif query_position in {7}:
+        return key_position == 4
+    elif query_position in {11, 13}:
+        return key_position == 5
+    elif query_position in {14, 15}:
+        return key_position == 10
     return key_position == 3
 
 
-def num_predicate_1_0(mlp_0_0_output, token):
-    if mlp_0_0_output in {1}:
-        return token == '('
-    return False
-
-
-def num_predicate_1_1(attn_0_2_output, mlp_0_0_output):
-    return False
-
-
-def num_predicate_1_2(mlp_0_0_output, token):
+def predicate_2_3(mlp_0_0_output, attn_0_0_output):
     if mlp_0_0_output in {3}:
-        return token == '('
+        return attn_0_0_output == '('
+    return attn_0_0_output == '<s>'
+
+
+def num_predicate_2_0(mlp_1_0_output, attn_1_2_output):
     return False
 
 
-def num_predicate_1_3(query_attn_0_1_output, key_attn_0_1_output):
-    if query_attn_0_1_output in {')'}:
-        return False
-    return key_attn_0_1_output == ')'
+def num_predicate_2_1(attn_1_3_output, attn_1_0_output):
+    if attn_1_3_output in {'('}:
+        return attn_1_0_output == ')'
+    elif attn_1_3_output in {')'}:
+        return attn_1_0_output == '<s>'
+    return attn_1_0_output == attn_1_3_output
 
 
-def mlp_1_0(attn_1_3_output, attn_1_2_output):
-    key = (attn_1_3_output, attn_1_2_output)
-    if key in {('(', '(')}:
-        return 2
-    elif key in {('<s>', ')'), ('(', ')'), (')', ')')}:
-        return 11
-    return 6
+def num_predicate_2_2(mlp_1_0_output, attn_1_1_output):
+    return attn_1_1_output == '('
 
 
-def num_mlp_1_0(num_attn_1_1_output):
-    if num_attn_1_1_output in {0, 1}:
-        return 5
-    elif num_attn_1_1_output in {2}:
-        return 15
-    return 6
+def num_predicate_2_3(attn_0_0_output, position):
+    if attn_0_0_output in {'('}:
+        return position == 10
+    elif attn_0_0_output in {')'}:
+        return position == 7
+    return position == 6
 
 
-def predicate_2_0(attn_1_1_output, attn_1_2_output):
-    if attn_1_1_output in {'('}:
-        return attn_1_2_output == '<s>'
-    elif attn_1_1_output in {')'}:
-        return attn_1_2_output == '('
-    return attn_1_2_output == attn_1_1_output
+def mlp_2_0(attn_2_2_output, attn_2_0_output):
+    key = (attn_2_2_output, attn_2_0_output)
+    if key in {('<s>', '('), (')', '(')}:
+        return 4
+    elif key in {('(', '<s>'), ('(', '('), ('(', ')')}:
+        return 12
+    return 14
 
 
-def predicate_2_1(num_mlp_0_0_output, attn_1_3_output):
-    if num_mlp_0_0_output in {8}:
-        return attn_1_3_output == ')'
-    return attn_1_3_output == '<s>'
-
-
-def predicate_2_2(token, attn_0_2_output):
-    if token in {')'}:
-        return attn_0_2_output == '('
-    return attn_0_2_output == token
-
-
-def predicate_2_3(token, attn_0_1_output):
-    if token in {'('}:
-        return attn_0_1_output == '<s>'
-    elif token in {')'}:
-        return attn_0_1_output == '('
-    return attn_0_1_output == token
-
-
-def num_predicate_2_0(mlp_1_0_output, attn_1_3_output):
-    return False
-
-
-def num_predicate_2_1(num_mlp_1_0_output, mlp_0_0_output):
-    return mlp_0_0_output == 3
-
-
-def num_predicate_2_2(attn_1_1_output, attn_1_3_output):
-    return False
-
-
-def num_predicate_2_3(attn_0_0_output, num_mlp_1_0_output):
-    return False
-
-
-def mlp_2_0(attn_2_2_output, attn_1_1_output):
-    key = (attn_2_2_output, attn_1_1_output)
-    if key in {(')', ')')}:
-        return 2
-    elif key in {(')', '<s>')}:
-        return 6
-    elif key in {('<s>', ')')}:
-        return 10
-    elif key in {('<s>', '<s>')}:
-        return 11
-    return 12
-
-
-def num_mlp_2_0(num_attn_2_3_output, num_attn_2_0_output):
-    key = (num_attn_2_3_output, num_attn_2_0_output)
-    if key in {
-        (38, 0), (39, 0), (40, 0), (41, 0), (42, 0), (43, 0), (44, 0), (45, 0), (46, 0), (47, 0), (48, 0),
-        (49, 0), (50, 0), (51, 0), (52, 0), (52, 1), (53, 0), (53, 1), (54, 0), (54, 1), (55, 0), (55, 1),
-        (56, 0), (56, 1), (57, 0), (57, 1), (58, 0), (58, 1), (59, 0), (59, 1), (60, 0), (60, 1), (61, 0),
-        (61, 1), (62, 0), (62, 1), (63, 0), (63, 1), (64, 0), (64, 1), (65, 0), (65, 1), (66, 0), (66, 1),
-        (66, 2), (67, 0), (67, 1), (67, 2), (68, 0), (68, 1), (68, 2), (69, 0), (69, 1), (69, 2), (70, 0),
-        (70, 1), (70, 2), (71, 0), (71, 1), (71, 2), (72, 0), (72, 1), (72, 2), (73, 0), (73, 1), (73, 2),
-        (74, 0), (74, 1), (74, 2), (75, 0), (75, 1), (75, 2), (76, 0), (76, 1), (76, 2), (77, 0), (77, 1),
-        (77, 2), (78, 0), (78, 1), (78, 2), (79, 0), (79, 1), (79, 2), (80, 0), (80, 1), (80, 2), (80, 3),
-        (81, 0), (81, 1), (81, 2), (81, 3), (82, 0), (82, 1), (82, 2), (82, 3), (83, 0), (83, 1), (83, 2),
-        (83, 3), (84, 0), (84, 1), (84, 2), (84, 3), (85, 0), (85, 1), (85, 2), (85, 3), (86, 0), (86, 1),
-        (86, 2), (86, 3), (87, 0), (87, 1), (87, 2), (87, 3), (88, 0), (88, 1), (88, 2), (88, 3), (89, 0),
-        (89, 1), (89, 2), (89, 3), (90, 0), (90, 1), (90, 2), (90, 3), (91, 0), (91, 1), (91, 2), (91, 3),
-        (92, 0), (92, 1), (92, 2), (92, 3), (93, 0), (93, 1), (93, 2), (93, 3), (94, 0), (94, 1), (94, 2),
-        (94, 3), (94, 4), (95, 0), (95, 1), (95, 2), (95, 3), (95, 4), (96, 0), (96, 1), (96, 2), (96, 3),
-        (96, 4), (97, 0), (97, 1), (97, 2), (97, 3), (97, 4), (98, 0), (98, 1), (98, 2), (98, 3), (98, 4),
-        (99, 0), (99, 1), (99, 2), (99, 3), (99, 4), (100, 0), (100, 1), (100, 2), (100, 3), (100, 4),
-        (101, 0), (101, 1), (101, 2), (101, 3), (101, 4), (102, 0), (102, 1), (102, 2), (102, 3), (102, 4),
-        (103, 0), (103, 1), (103, 2), (103, 3), (103, 4), (104, 0), (104, 1), (104, 2), (104, 3), (104, 4),
-        (105, 0), (105, 1), (105, 2), (105, 3), (105, 4), (106, 0), (106, 1), (106, 2), (106, 3), (106, 4),
-        (107, 0), (107, 1), (107, 2), (107, 3), (107, 4), (108, 0), (108, 1), (108, 2), (108, 3), (108, 4),
-        (109, 0), (109, 1), (109, 2), (109, 3), (109, 4), (109, 5), (110, 0), (110, 1), (110, 2), (110, 3),
-        (110, 4), (110, 5), (111, 0), (111, 1), (111, 2), (111, 3), (111, 4), (111, 5), (112, 0), (112, 1),
-        (112, 2), (112, 3), (112, 4), (112, 5), (113, 0), (113, 1), (113, 2), (113, 3), (113, 4), (113, 5),
-        (114, 0), (114, 1), (114, 2), (114, 3), (114, 4), (114, 5), (115, 0), (115, 1), (115, 2), (115, 3),
-        (115, 4), (115, 5), (116, 0), (116, 1), (116, 2), (116, 3), (116, 4), (116, 5), (117, 0), (117, 1),
-        (117, 2), (117, 3), (117, 4), (117, 5), (118, 0), (118, 1), (118, 2), (118, 3), (118, 4), (118, 5),
-        (119, 0), (119, 1), (119, 2), (119, 3), (119, 4), (119, 5), (120, 0), (120, 1), (120, 2), (120, 3),
-        (120, 4), (120, 5), (121, 0), (121, 1), (121, 2), (121, 3), (121, 4), (121, 5), (122, 0), (122, 1),
-        (122, 2), (122, 3), (122, 4), (122, 5), (123, 0), (123, 1), (123, 2), (123, 3), (123, 4), (123, 5),
-        (123, 6), (124, 0), (124, 1), (124, 2), (124, 3), (124, 4), (124, 5), (124, 6), (125, 0), (125, 1),
-        (125, 2), (125, 3), (125, 4), (125, 5), (125, 6), (126, 0), (126, 1), (126, 2), (126, 3), (126, 4),
-        (126, 5), (126, 6), (127, 0), (127, 1), (127, 2), (127, 3), (127, 4), (127, 5), (127, 6), (128, 0),
-        (128, 1), (128, 2), (128, 3), (128, 4), (128, 5), (128, 6), (129, 0), (129, 1), (129, 2), (129, 3),
-        (129, 4), (129, 5), (129, 6), (130, 0), (130, 1), (130, 2), (130, 3), (130, 4), (130, 5), (130, 6),
-        (131, 0), (131, 1), (131, 2), (131, 3), (131, 4), (131, 5), (131, 6), (132, 0), (132, 1), (132, 2),
-        (132, 3), (132, 4), (132, 5), (132, 6), (133, 0), (133, 1), (133, 2), (133, 3), (133, 4), (133, 5),
-        (133, 6), (134, 0), (134, 1), (134, 2), (134, 3), (134, 4), (134, 5), (134, 6), (135, 0), (135, 1),
-        (135, 2), (135, 3), (135, 4), (135, 5), (135, 6), (136, 0), (136, 1), (136, 2), (136, 3), (136, 4),
-        (136, 5), (136, 6), (137, 0), (137, 1), (137, 2), (137, 3), (137, 4), (137, 5), (137, 6), (137, 7),
-        (138, 0), (138, 1), (138, 2), (138, 3), (138, 4), (138, 5), (138, 6), (138, 7), (139, 0), (139, 1),
-        (139, 2), (139, 3), (139, 4), (139, 5), (139, 6), (139, 7), (140, 0), (140, 1), (140, 2), (140, 3),
-        (140, 4), (140, 5), (140, 6), (140, 7), (141, 0), (141, 1), (141, 2), (141, 3), (141, 4), (141, 5),
-        (141, 6), (141, 7), (142, 0), (142, 1), (142, 2), (142, 3), (142, 4), (142, 5), (142, 6), (142, 7),
-        (143, 0), (143, 1), (143, 2), (143, 3), (143, 4), (143, 5), (143, 6), (143, 7), (144, 0), (144, 1),
-        (144, 2), (144, 3), (144, 4), (144, 5), (144, 6), (144, 7), (145, 0), (145, 1), (145, 2), (145, 3),
-        (145, 4), (145, 5), (145, 6), (145, 7), (146, 0), (146, 1), (146, 2), (146, 3), (146, 4), (146, 5),
-        (146, 6), (146, 7), (147, 0), (147, 1), (147, 2), (147, 3), (147, 4), (147, 5), (147, 6), (147, 7),
-        (148, 0), (148, 1), (148, 2), (148, 3), (148, 4), (148, 5), (148, 6), (148, 7), (149, 0), (149, 1),
-        (149, 2), (149, 3), (149, 4), (149, 5), (149, 6), (149, 7), (150, 0), (150, 1), (150, 2), (150, 3),
-        (150, 4), (150, 5), (150, 6), (150, 7), (151, 0), (151, 1), (151, 2), (151, 3), (151, 4), (151, 5),
-        (151, 6), (151, 7), (151, 8), (152, 0), (152, 1), (152, 2), (152, 3), (152, 4), (152, 5), (152, 6),
-        (152, 7), (152, 8), (153, 0), (153, 1), (153, 2), (153, 3), (153, 4), (153, 5), (153, 6), (153, 7),
-        (153, 8), (154, 0), (154, 1), (154, 2), (154, 3), (154, 4), (154, 5), (154, 6), (154, 7), (154, 8),
-        (155, 0), (155, 1), (155, 2), (155, 3), (155, 4), (155, 5), (155, 6), (155, 7), (155, 8), (156, 0),
-        (156, 1), (156, 2), (156, 3), (156, 4), (156, 5), (156, 6), (156, 7), (156, 8), (157, 0), (157, 1),
-        (157, 2), (157, 3), (157, 4), (157, 5), (157, 6), (157, 7), (157, 8), (158, 0), (158, 1), (158, 2),
-        (158, 3), (158, 4), (158, 5), (158, 6), (158, 7), (158, 8), (159, 0), (159, 1), (159, 2), (159, 3),
-        (159, 4), (159, 5), (159, 6), (159, 7), (159, 8), (160, 0), (160, 1), (160, 2), (160, 3), (160, 4),
-        (160, 5), (160, 6), (160, 7), (160, 8), (161, 0), (161, 1), (161, 2), (161, 3), (161, 4), (161, 5),
-        (161, 6), (161, 7), (161, 8), (162, 0), (162, 1), (162, 2), (162, 3), (162, 4), (162, 5), (162, 6),
-        (162, 7), (162, 8), (163, 0), (163, 1), (163, 2), (163, 3), (163, 4), (163, 5), (163, 6), (163, 7),
-        (163, 8), (164, 0), (164, 1), (164, 2), (164, 3), (164, 4), (164, 5), (164, 6), (164, 7), (164, 8),
-        (165, 0), (165, 1), (165, 2), (165, 3), (165, 4), (165, 5), (165, 6), (165, 7), (165, 8), (165, 9),
-        (166, 0), (166, 1), (166, 2), (166, 3), (166, 4), (166, 5), (166, 6), (166, 7), (166, 8), (166, 9),
-        (167, 0), (167, 1), (167, 2), (167, 3), (167, 4), (167, 5), (167, 6), (167, 7), (167, 8), (167, 9),
-        (168, 0), (168, 1), (168, 2), (168, 3), (168, 4), (168, 5), (168, 6), (168, 7), (168, 8), (168, 9),
-        (169, 0), (169, 1), (169, 2), (169, 3), (169, 4), (169, 5), (169, 6), (169, 7), (169, 8), (169, 9),
-        (170, 0), (170, 1), (170, 2), (170, 3), (170, 4), (170, 5), (170, 6), (170, 7), (170, 8), (170, 9),
-        (171, 0), (171, 1), (171, 2), (171, 3), (171, 4), (171, 5), (171, 6), (171, 7), (171, 8), (171, 9),
-        (172, 0), (172, 1), (172, 2), (172, 3), (172, 4), (172, 5), (172, 6), (172, 7), (172, 8), (172, 9),
-        (173, 0), (173, 1), (173, 2), (173, 3), (173, 4), (173, 5), (173, 6), (173, 7), (173, 8), (173, 9),
-        (174, 0), (174, 1), (174, 2), (174, 3), (174, 4), (174, 5), (174, 6), (174, 7), (174, 8), (174, 9),
-        (175, 0), (175, 1), (175, 2), (175, 3), (175, 4), (175, 5), (175, 6), (175, 7), (175, 8), (175, 9),
-        (176, 0), (176, 1), (176, 2), (176, 3), (176, 4), (176, 5), (176, 6), (176, 7), (176, 8), (176, 9),
-        (177, 0), (177, 1), (177, 2), (177, 3), (177, 4), (177, 5), (177, 6), (177, 7), (177, 8), (177, 9),
-        (178, 0), (178, 1), (178, 2), (178, 3), (178, 4), (178, 5), (178, 6), (178, 7), (178, 8), (178, 9),
-        (179, 0), (179, 1), (179, 2), (179, 3), (179, 4), (179, 5), (179, 6), (179, 7), (179, 8), (179, 9),
-        (179, 10), (180, 0), (180, 1), (180, 2), (180, 3), (180, 4), (180, 5), (180, 6), (180, 7),
-        (180, 8), (180, 9), (180, 10), (181, 0), (181, 1), (181, 2), (181, 3), (181, 4), (181, 5),
-        (181, 6), (181, 7), (181, 8), (181, 9), (181, 10), (182, 0), (182, 1), (182, 2), (182, 3),
-        (182, 4), (182, 5), (182, 6), (182, 7), (182, 8), (182, 9), (182, 10), (183, 0), (183, 1),
-        (183, 2), (183, 3), (183, 4), (183, 5), (183, 6), (183, 7), (183, 8), (183, 9), (183, 10),
-        (184, 0), (184, 1), (184, 2), (184, 3), (184, 4), (184, 5), (184, 6), (184, 7), (184, 8), (184, 9),
-        (184, 10), (185, 0), (185, 1), (185, 2), (185, 3), (185, 4), (185, 5), (185, 6), (185, 7),
-        (185, 8), (185, 9), (185, 10), (186, 0), (186, 1), (186, 2), (186, 3), (186, 4), (186, 5),
-        (186, 6), (186, 7), (186, 8), (186, 9), (186, 10), (187, 0), (187, 1), (187, 2), (187, 3),
-        (187, 4), (187, 5), (187, 6), (187, 7), (187, 8), (187, 9), (187, 10), (188, 0), (188, 1),
-        (188, 2), (188, 3), (188, 4), (188, 5), (188, 6), (188, 7), (188, 8), (188, 9), (188, 10),
-        (189, 0), (189, 1), (189, 2), (189, 3), (189, 4), (189, 5), (189, 6), (189, 7), (189, 8), (189, 9),
-        (189, 10), (190, 0), (190, 1), (190, 2), (190, 3), (190, 4), (190, 5), (190, 6), (190, 7),
-        (190, 8), (190, 9), (190, 10), (191, 0), (191, 1), (191, 2), (191, 3), (191, 4), (191, 5),
-        (191, 6), (191, 7), (191, 8), (191, 9), (191, 10), (192, 0), (192, 1), (192, 2), (192, 3),
-        (192, 4), (192, 5), (192, 6), (192, 7), (192, 8), (192, 9), (192, 10), (193, 0), (193, 1),
-        (193, 2), (193, 3), (193, 4), (193, 5), (193, 6), (193, 7), (193, 8), (193, 9), (193, 10),
-        (193, 11), (194, 0), (194, 1), (194, 2), (194, 3), (194, 4), (194, 5), (194, 6), (194, 7),
-        (194, 8), (194, 9), (194, 10), (194, 11), (195, 0), (195, 1), (195, 2), (195, 3), (195, 4),
-        (195, 5), (195, 6), (195, 7), (195, 8), (195, 9), (195, 10), (195, 11), (196, 0), (196, 1),
-        (196, 2), (196, 3), (196, 4), (196, 5), (196, 6), (196, 7), (196, 8), (196, 9), (196, 10),
-        (196, 11), (197, 0), (197, 1), (197, 2), (197, 3), (197, 4), (197, 5), (197, 6), (197, 7),
-        (197, 8), (197, 9), (197, 10), (197, 11), (198, 0), (198, 1), (198, 2), (198, 3), (198, 4),
-        (198, 5), (198, 6), (198, 7), (198, 8), (198, 9), (198, 10), (198, 11), (199, 0), (199, 1),
-        (199, 2), (199, 3), (199, 4), (199, 5), (199, 6), (199, 7), (199, 8), (199, 9), (199, 10),
-        (199, 11), (200, 0), (200, 1), (200, 2), (200, 3), (200, 4), (200, 5), (200, 6), (200, 7),
-        (200, 8), (200, 9), (200, 10), (200, 11), (201, 0), (201, 1), (201, 2), (201, 3), (201, 4),
-        (201, 5), (201, 6), (201, 7), (201, 8), (201, 9), (201, 10), (201, 11), (202, 0), (202, 1),
-        (202, 2), (202, 3), (202, 4), (202, 5), (202, 6), (202, 7), (202, 8), (202, 9), (202, 10),
-        (202, 11), (203, 0), (203, 1), (203, 2), (203, 3), (203, 4), (203, 5), (203, 6), (203, 7),
-        (203, 8), (203, 9), (203, 10), (203, 11), (204, 0), (204, 1), (204, 2), (204, 3), (204, 4),
-        (204, 5), (204, 6), (204, 7), (204, 8), (204, 9), (204, 10), (204, 11), (205, 0), (205, 1),
-        (205, 2), (205, 3), (205, 4), (205, 5), (205, 6), (205, 7), (205, 8), (205, 9), (205, 10),
-        (205, 11), (206, 0), (206, 1), (206, 2), (206, 3), (206, 4), (206, 5), (206, 6), (206, 7),
-        (206, 8), (206, 9), (206, 10), (206, 11), (207, 0), (207, 1), (207, 2), (207, 3), (207, 4),
-        (207, 5), (207, 6), (207, 7), (207, 8), (207, 9), (207, 10), (207, 11), (207, 12), (208, 0),
-        (208, 1), (208, 2), (208, 3), (208, 4), (208, 5), (208, 6), (208, 7), (208, 8), (208, 9),
-        (208, 10), (208, 11), (208, 12), (209, 0), (209, 1), (209, 2), (209, 3), (209, 4), (209, 5),
-        (209, 6), (209, 7), (209, 8), (209, 9), (209, 10), (209, 11), (209, 12), (210, 0), (210, 1),
-        (210, 2), (210, 3), (210, 4), (210, 5), (210, 6), (210, 7), (210, 8), (210, 9), (210, 10),
-        (210, 11), (210, 12), (211, 0), (211, 1), (211, 2), (211, 3), (211, 4), (211, 5), (211, 6),
-        (211, 7), (211, 8), (211, 9), (211, 10), (211, 11), (211, 12), (212, 0), (212, 1), (212, 2),
-        (212, 3), (212, 4), (212, 5), (212, 6), (212, 7), (212, 8), (212, 9), (212, 10), (212, 11),
-        (212, 12), (213, 0), (213, 1), (213, 2), (213, 3), (213, 4), (213, 5), (213, 6), (213, 7),
-        (213, 8), (213, 9), (213, 10), (213, 11), (213, 12), (214, 0), (214, 1), (214, 2), (214, 3),
-        (214, 4), (214, 5), (214, 6), (214, 7), (214, 8), (214, 9), (214, 10), (214, 11), (214, 12),
-        (215, 0), (215, 1), (215, 2), (215, 3), (215, 4), (215, 5), (215, 6), (215, 7), (215, 8), (215, 9),
-        (215, 10), (215, 11), (215, 12), (216, 0), (216, 1), (216, 2), (216, 3), (216, 4), (216, 5),
-        (216, 6), (216, 7), (216, 8), (216, 9), (216, 10), (216, 11), (216, 12), (217, 0), (217, 1),
-        (217, 2), (217, 3), (217, 4), (217, 5), (217, 6), (217, 7), (217, 8), (217, 9), (217, 10),
-        (217, 11), (217, 12), (218, 0), (218, 1), (218, 2), (218, 3), (218, 4), (218, 5), (218, 6),
-        (218, 7), (218, 8), (218, 9), (218, 10), (218, 11), (218, 12), (219, 0), (219, 1), (219, 2),
-        (219, 3), (219, 4), (219, 5), (219, 6), (219, 7), (219, 8), (219, 9), (219, 10), (219, 11),
-        (219, 12), (220, 0), (220, 1), (220, 2), (220, 3), (220, 4), (220, 5), (220, 6), (220, 7),
-        (220, 8), (220, 9), (220, 10), (220, 11), (220, 12), (221, 0), (221, 1), (221, 2), (221, 3),
-        (221, 4), (221, 5), (221, 6), (221, 7), (221, 8), (221, 9), (221, 10), (221, 11), (221, 12),
-        (222, 0), (222, 1), (222, 2), (222, 3), (222, 4), (222, 5), (222, 6), (222, 7), (222, 8), (222, 9),
-        (222, 10), (222, 11), (222, 12), (222, 13), (223, 0), (223, 1), (223, 2), (223, 3), (223, 4),
-        (223, 5), (223, 6), (223, 7), (223, 8), (223, 9), (223, 10), (223, 11), (223, 12), (223, 13),
-        (224, 0), (224, 1), (224, 2), (224, 3), (224, 4), (224, 5), (224, 6), (224, 7), (224, 8), (224, 9),
-        (224, 10), (224, 11), (224, 12), (224, 13), (225, 0), (225, 1), (225, 2), (225, 3), (225, 4),
-        (225, 5), (225, 6), (225, 7), (225, 8), (225, 9), (225, 10), (225, 11), (225, 12), (225, 13),
-        (226, 0), (226, 1), (226, 2), (226, 3), (226, 4), (226, 5), (226, 6), (226, 7), (226, 8), (226, 9),
-        (226, 10), (226, 11), (226, 12), (226, 13), (227, 0), (227, 1), (227, 2), (227, 3), (227, 4),
-        (227, 5), (227, 6), (227, 7), (227, 8), (227, 9), (227, 10), (227, 11), (227, 12), (227, 13),
-        (228, 0), (228, 1), (228, 2), (228, 3), (228, 4), (228, 5), (228, 6), (228, 7), (228, 8), (228, 9),
-        (228, 10), (228, 11), (228, 12), (228, 13), (229, 0), (229, 1), (229, 2), (229, 3), (229, 4),
-        (229, 5), (229, 6), (229, 7), (229, 8), (229, 9), (229, 10), (229, 11), (229, 12), (229, 13),
-        (230, 0), (230, 1), (230, 2), (230, 3), (230, 4), (230, 5), (230, 6), (230, 7), (230, 8), (230, 9),
-        (230, 10), (230, 11), (230, 12), (230, 13), (231, 0), (231, 1), (231, 2), (231, 3), (231, 4),
-        (231, 5), (231, 6), (231, 7), (231, 8), (231, 9), (231, 10), (231, 11), (231, 12), (231, 13),
-        (232, 0), (232, 1), (232, 2), (232, 3), (232, 4), (232, 5), (232, 6), (232, 7), (232, 8), (232, 9),
-        (232, 10), (232, 11), (232, 12), (232, 13), (233, 0), (233, 1), (233, 2), (233, 3), (233, 4),
-        (233, 5), (233, 6), (233, 7), (233, 8), (233, 9), (233, 10), (233, 11), (233, 12), (233, 13),
-        (234, 0), (234, 1), (234, 2), (234, 3), (234, 4), (234, 5), (234, 6), (234, 7), (234, 8), (234, 9),
-        (234, 10), (234, 11), (234, 12), (234, 13), (235, 0), (235, 1), (235, 2), (235, 3), (235, 4),
-        (235, 5), (235, 6), (235, 7), (235, 8), (235, 9), (235, 10), (235, 11), (235, 12), (235, 13),
-        (236, 0), (236, 1), (236, 2), (236, 3), (236, 4), (236, 5), (236, 6), (236, 7), (236, 8), (236, 9),
-        (236, 10), (236, 11), (236, 12), (236, 13), (236, 14), (237, 0), (237, 1), (237, 2), (237, 3),
-        (237, 4), (237, 5), (237, 6), (237, 7), (237, 8), (237, 9), (237, 10), (237, 11), (237, 12),
-        (237, 13), (237, 14), (238, 0), (238, 1), (238, 2), (238, 3), (238, 4), (238, 5), (238, 6),
-        (238, 7), (238, 8), (238, 9), (238, 10), (238, 11), (238, 12), (238, 13), (238, 14), (239, 0),
-        (239, 1), (239, 2), (239, 3), (239, 4), (239, 5), (239, 6), (239, 7), (239, 8), (239, 9),
-        (239, 10), (239, 11), (239, 12), (239, 13), (239, 14), (240, 0), (240, 1), (240, 2), (240, 3),
-        (240, 4), (240, 5), (240, 6), (240, 7), (240, 8), (240, 9), (240, 10), (240, 11), (240, 12),
-        (240, 13), (240, 14), (241, 0), (241, 1), (241, 2), (241, 3), (241, 4), (241, 5), (241, 6),
-        (241, 7), (241, 8), (241, 9), (241, 10), (241, 11), (241, 12), (241, 13), (241, 14), (242, 0),
-        (242, 1), (242, 2), (242, 3), (242, 4), (242, 5), (242, 6), (242, 7), (242, 8), (242, 9),
-        (242, 10), (242, 11), (242, 12), (242, 13), (242, 14), (243, 0), (243, 1), (243, 2), (243, 3),
-        (243, 4), (243, 5), (243, 6), (243, 7), (243, 8), (243, 9), (243, 10), (243, 11), (243, 12),
-        (243, 13), (243, 14), (244, 0), (244, 1), (244, 2), (244, 3), (244, 4), (244, 5), (244, 6),
-        (244, 7), (244, 8), (244, 9), (244, 10), (244, 11), (244, 12), (244, 13), (244, 14), (245, 0),
-        (245, 1), (245, 2), (245, 3), (245, 4), (245, 5), (245, 6), (245, 7), (245, 8), (245, 9),
-        (245, 10), (245, 11), (245, 12), (245, 13), (245, 14), (246, 0), (246, 1), (246, 2), (246, 3),
-        (246, 4), (246, 5), (246, 6), (246, 7), (246, 8), (246, 9), (246, 10), (246, 11), (246, 12),
-        (246, 13), (246, 14), (247, 0), (247, 1), (247, 2), (247, 3), (247, 4), (247, 5), (247, 6),
-        (247, 7), (247, 8), (247, 9), (247, 10), (247, 11), (247, 12), (247, 13), (247, 14), (248, 0),
-        (248, 1), (248, 2), (248, 3), (248, 4), (248, 5), (248, 6), (248, 7), (248, 8), (248, 9),
-        (248, 10), (248, 11), (248, 12), (248, 13), (248, 14), (249, 0), (249, 1), (249, 2), (249, 3),
-        (249, 4), (249, 5), (249, 6), (249, 7), (249, 8), (249, 9), (249, 10), (249, 11), (249, 12),
-        (249, 13), (249, 14), (250, 0), (250, 1), (250, 2), (250, 3), (250, 4), (250, 5), (250, 6),
-        (250, 7), (250, 8), (250, 9), (250, 10), (250, 11), (250, 12), (250, 13), (250, 14), (250, 15),
-        (251, 0), (251, 1), (251, 2), (251, 3), (251, 4), (251, 5), (251, 6), (251, 7), (251, 8), (251, 9),
-        (251, 10), (251, 11), (251, 12), (251, 13), (251, 14), (251, 15), (252, 0), (252, 1), (252, 2),
-        (252, 3), (252, 4), (252, 5), (252, 6), (252, 7), (252, 8), (252, 9), (252, 10), (252, 11),
-        (252, 12), (252, 13), (252, 14), (252, 15), (253, 0), (253, 1), (253, 2), (253, 3), (253, 4),
-        (253, 5), (253, 6), (253, 7), (253, 8), (253, 9), (253, 10), (253, 11), (253, 12), (253, 13),
-        (253, 14), (253, 15), (254, 0), (254, 1), (254, 2), (254, 3), (254, 4), (254, 5), (254, 6),
-        (254, 7), (254, 8), (254, 9), (254, 10), (254, 11), (254, 12), (254, 13), (254, 14), (254, 15),
-        (255, 0), (255, 1), (255, 2), (255, 3), (255, 4), (255, 5), (255, 6), (255, 7), (255, 8), (255, 9),
-        (255, 10), (255, 11), (255, 12), (255, 13), (255, 14), (255, 15), (256, 0), (256, 1), (256, 2),
-        (256, 3), (256, 4), (256, 5), (256, 6), (256, 7), (256, 8), (256, 9), (256, 10), (256, 11),
-        (256, 12), (256, 13), (256, 14), (256, 15),
+def num_mlp_2_0(num_attn_1_1_output, num_attn_2_0_output):
+    if num_attn_1_1_output == 9 and num_attn_2_0_output == 10:
+        return 0
+    elif num_attn_1_1_output == 10 and num_attn_2_0_output == 11:
+        return 0
+    elif 19 <= num_attn_1_1_output <= 21 and num_attn_2_0_output == 0:
+        return 0
+    elif 22 <= num_attn_1_1_output <= 24 and num_attn_2_0_output <= 1:
+        return 0
+    elif 25 <= num_attn_1_1_output <= 27 and num_attn_2_0_output <= 2:
+        return 0
+    elif 28 <= num_attn_1_1_output <= 30 and num_attn_2_0_output <= 3:
+        return 0
+    elif 31 <= num_attn_1_1_output <= 33 and num_attn_2_0_output <= 4:
+        return 0
+    elif 34 <= num_attn_1_1_output <= 36 and num_attn_2_0_output <= 5:
+        return 0
+    elif 37 <= num_attn_1_1_output <= 39 and num_attn_2_0_output <= 6:
+        return 0
+    elif 40 <= num_attn_1_1_output <= 41 and num_attn_2_0_output <= 7:
+        return 0
+    elif 42 <= num_attn_1_1_output <= 44 and num_attn_2_0_output <= 8:
+        return 0
+    elif num_attn_1_1_output == 45 and (num_attn_2_0_output == 0 or 2 <= num_attn_2_0_output <= 8):
+        return 0
+    elif 46 <= num_attn_1_1_output <= 47 and (num_attn_2_0_output == 0 or 2 <= num_attn_2_0_output <= 9):
+        return 0
+    elif num_attn_1_1_output == 48 and (num_attn_2_0_output == 0 or 3 <= num_attn_2_0_output <= 9):
+        return 0
+    elif num_attn_1_1_output == 49 and 3 <= num_attn_2_0_output <= 10:
+        return 0
+    elif 50 <= num_attn_1_1_output <= 51 and 4 <= num_attn_2_0_output <= 10:
+        return 0
+    elif num_attn_1_1_output == 52 and 4 <= num_attn_2_0_output <= 11:
+        return 0
+    elif 53 <= num_attn_1_1_output <= 54 and 5 <= num_attn_2_0_output <= 11:
+        return 0
+    elif 55 <= num_attn_1_1_output <= 57 and 6 <= num_attn_2_0_output <= 12:
+        return 0
+    elif 58 <= num_attn_1_1_output <= 59 and 7 <= num_attn_2_0_output <= 13:
+        return 0
+    elif num_attn_1_1_output == 60 and 8 <= num_attn_2_0_output <= 13:
+        return 0
+    elif 61 <= num_attn_1_1_output <= 62 and 8 <= num_attn_2_0_output <= 14:
+        return 0
+    elif num_attn_1_1_output == 63 and 9 <= num_attn_2_0_output <= 14:
+        return 0
+    elif 64 <= num_attn_1_1_output <= 65 and 9 <= num_attn_2_0_output <= 15:
+        return 0
+    elif num_attn_1_1_output == 66 and 10 <= num_attn_2_0_output <= 15:
+        return 0
+    elif num_attn_1_1_output == 67 and 10 <= num_attn_2_0_output <= 16:
+        return 0
+    elif 68 <= num_attn_1_1_output <= 69 and 11 <= num_attn_2_0_output <= 16:
+        return 0
+    elif num_attn_1_1_output == 70 and 11 <= num_attn_2_0_output <= 17:
+        return 0
+    elif 71 <= num_attn_1_1_output <= 72 and 12 <= num_attn_2_0_output <= 17:
+        return 0
+    elif 73 <= num_attn_1_1_output <= 75 and 13 <= num_attn_2_0_output <= 18:
+        return 0
+    elif 76 <= num_attn_1_1_output <= 77 and 14 <= num_attn_2_0_output <= 19:
+        return 0
+    elif num_attn_1_1_output == 78 and 15 <= num_attn_2_0_output <= 19:
+        return 0
+    elif 79 <= num_attn_1_1_output <= 80 and 15 <= num_attn_2_0_output <= 20:
+        return 0
+    elif 81 <= num_attn_1_1_output <= 82 and 16 <= num_attn_2_0_output <= 20:
+        return 0
+    elif 83 <= num_attn_1_1_output <= 85 and 17 <= num_attn_2_0_output <= 21:
+        return 0
+    elif 86 <= num_attn_1_1_output <= 87 and 18 <= num_attn_2_0_output <= 22:
+        return 0
+    elif num_attn_1_1_output == 88 and 19 <= num_attn_2_0_output <= 22:
+        return 0
+    elif 89 <= num_attn_1_1_output <= 90 and 19 <= num_attn_2_0_output <= 23:
+        return 0
+    elif num_attn_1_1_output == 91 and 20 <= num_attn_2_0_output <= 23:
+        return 0
+    elif num_attn_1_1_output == 92 and 20 <= num_attn_2_0_output <= 24:
+        return 0
+    elif 93 <= num_attn_1_1_output <= 94 and 21 <= num_attn_2_0_output <= 24:
+        return 0
+    elif num_attn_1_1_output == 95 and 21 <= num_attn_2_0_output <= 25:
+        return 0
+    elif 96 <= num_attn_1_1_output <= 97 and 22 <= num_attn_2_0_output <= 25:
+        return 0
+    elif 98 <= num_attn_1_1_output <= 100 and 23 <= num_attn_2_0_output <= 26:
+        return 0
+    elif 101 <= num_attn_1_1_output <= 102 and 24 <= num_attn_2_0_output <= 27:
+        return 0
+    elif num_attn_1_1_output == 103 and 25 <= num_attn_2_0_output <= 27:
+        return 0
+    elif 104 <= num_attn_1_1_output <= 105 and 25 <= num_attn_2_0_output <= 28:
+        return 0
+    elif num_attn_1_1_output == 106 and 26 <= num_attn_2_0_output <= 28:
+        return 0
+    elif num_attn_1_1_output == 107 and 26 <= num_attn_2_0_output <= 29:
+        return 0
+    elif 108 <= num_attn_1_1_output <= 109 and 27 <= num_attn_2_0_output <= 29:
+        return 0
+    elif num_attn_1_1_output == 110 and 27 <= num_attn_2_0_output <= 30:
+        return 0
+    elif 111 <= num_attn_1_1_output <= 112 and 28 <= num_attn_2_0_output <= 30:
+        return 0
+    elif 113 <= num_attn_1_1_output <= 115 and 29 <= num_attn_2_0_output <= 31:
+        return 0
+    elif num_attn_1_1_output == 116 and 30 <= num_attn_2_0_output <= 31:
+        return 0
+    elif 117 <= num_attn_1_1_output <= 118 and 30 <= num_attn_2_0_output <= 32:
+        return 0
+    elif num_attn_1_1_output == 119 and 31 <= num_attn_2_0_output <= 32:
+        return 0
+    elif num_attn_1_1_output == 120 and 31 <= num_attn_2_0_output <= 33:
+        return 0
+    elif 121 <= num_attn_1_1_output <= 122 and 32 <= num_attn_2_0_output <= 33:
+        return 0
+    elif num_attn_1_1_output == 123 and 32 <= num_attn_2_0_output <= 34:
+        return 0
+    elif 124 <= num_attn_1_1_output <= 125 and 33 <= num_attn_2_0_output <= 34:
+        return 0
+    elif 126 <= num_attn_1_1_output <= 128 and 34 <= num_attn_2_0_output <= 35:
+        return 0
+    elif 129 <= num_attn_1_1_output <= 130 and 35 <= num_attn_2_0_output <= 36:
+        return 0
+    elif num_attn_1_1_output == 131 and num_attn_2_0_output == 36:
+        return 0
+    elif 132 <= num_attn_1_1_output <= 133 and 36 <= num_attn_2_0_output <= 37:
+        return 0
+    elif num_attn_1_1_output == 134 and num_attn_2_0_output == 37:
+        return 0
+    elif num_attn_1_1_output == 135 and 37 <= num_attn_2_0_output <= 38:
+        return 0
+    elif 136 <= num_attn_1_1_output <= 138 and num_attn_2_0_output == 38:
+        return 0
+    elif 139 <= num_attn_1_1_output <= 140 and num_attn_2_0_output == 39:
+        return 0
+    elif 142 <= num_attn_1_1_output <= 143 and num_attn_2_0_output == 40:
+        return 0
+    elif num_attn_1_1_output == 145 and num_attn_2_0_output == 41:
+        return 0
+    elif num_attn_1_1_output == 148 and num_attn_2_0_output == 42:
+        return 0
+    elif num_attn_1_1_output == 24 and num_attn_2_0_output == 36:
+        return 1
+    elif num_attn_1_1_output == 25 and num_attn_2_0_output == 37:
+        return 1
+    elif num_attn_1_1_output == 26 and 38 <= num_attn_2_0_output <= 39:
+        return 1
+    elif num_attn_1_1_output == 27 and 39 <= num_attn_2_0_output <= 40:
+        return 1
+    elif num_attn_1_1_output == 28 and 40 <= num_attn_2_0_output <= 42:
+        return 1
+    elif num_attn_1_1_output == 29 and 41 <= num_attn_2_0_output <= 43:
+        return 1
+    elif num_attn_1_1_output == 30 and 42 <= num_attn_2_0_output <= 45:
+        return 1
+    elif num_attn_1_1_output == 31 and 43 <= num_attn_2_0_output <= 46:
+        return 1
+    elif num_attn_1_1_output == 32 and 44 <= num_attn_2_0_output <= 48:
+        return 1
+    elif num_attn_1_1_output == 33 and 45 <= num_attn_2_0_output <= 50:
+        return 1
+    elif num_attn_1_1_output == 34 and 46 <= num_attn_2_0_output <= 51:
+        return 1
+    elif num_attn_1_1_output == 35 and 47 <= num_attn_2_0_output <= 53:
+        return 1
+    elif num_attn_1_1_output == 36 and 48 <= num_attn_2_0_output <= 54:
+        return 1
+    elif num_attn_1_1_output == 37 and 49 <= num_attn_2_0_output <= 56:
+        return 1
+    elif num_attn_1_1_output == 38 and 50 <= num_attn_2_0_output <= 57:
+        return 1
+    elif num_attn_1_1_output == 39 and 51 <= num_attn_2_0_output <= 59:
+        return 1
+    elif num_attn_1_1_output == 40 and 52 <= num_attn_2_0_output <= 60:
+        return 1
+    elif num_attn_1_1_output == 41 and 52 <= num_attn_2_0_output <= 62:
+        return 1
+    elif num_attn_1_1_output == 42 and 53 <= num_attn_2_0_output <= 63:
+        return 1
+    elif num_attn_1_1_output == 43 and 54 <= num_attn_2_0_output <= 65:
+        return 1
+    elif num_attn_1_1_output == 44 and 55 <= num_attn_2_0_output <= 66:
+        return 1
+    elif num_attn_1_1_output == 45 and 56 <= num_attn_2_0_output <= 68:
+        return 1
+    elif num_attn_1_1_output == 46 and 57 <= num_attn_2_0_output <= 70:
+        return 1
+    elif num_attn_1_1_output == 47 and 58 <= num_attn_2_0_output <= 71:
+        return 1
+    elif num_attn_1_1_output == 48 and 59 <= num_attn_2_0_output <= 73:
+        return 1
+    elif num_attn_1_1_output == 49 and 60 <= num_attn_2_0_output <= 74:
+        return 1
+    elif num_attn_1_1_output == 50 and 61 <= num_attn_2_0_output <= 76:
+        return 1
+    elif num_attn_1_1_output == 51 and 62 <= num_attn_2_0_output <= 77:
+        return 1
+    elif num_attn_1_1_output == 52 and 63 <= num_attn_2_0_output <= 79:
+        return 1
+    elif num_attn_1_1_output == 53 and 64 <= num_attn_2_0_output <= 80:
+        return 1
+    elif num_attn_1_1_output == 54 and 65 <= num_attn_2_0_output <= 82:
+        return 1
+    elif num_attn_1_1_output == 55 and 66 <= num_attn_2_0_output <= 83:
+        return 1
+    elif num_attn_1_1_output == 56 and 67 <= num_attn_2_0_output <= 85:
+        return 1
+    elif num_attn_1_1_output == 57 and 68 <= num_attn_2_0_output <= 86:
+        return 1
+    elif num_attn_1_1_output == 58 and 69 <= num_attn_2_0_output <= 88:
+        return 1
+    elif num_attn_1_1_output == 59 and 70 <= num_attn_2_0_output <= 90:
+        return 1
+    elif num_attn_1_1_output == 60 and 71 <= num_attn_2_0_output <= 91:
+        return 1
+    elif num_attn_1_1_output == 61 and 72 <= num_attn_2_0_output <= 93:
+        return 1
+    elif num_attn_1_1_output == 62 and 73 <= num_attn_2_0_output <= 94:
+        return 1
+    elif num_attn_1_1_output == 63 and 74 <= num_attn_2_0_output <= 96:
+        return 1
+    elif num_attn_1_1_output == 64 and 75 <= num_attn_2_0_output <= 97:
+        return 1
+    elif num_attn_1_1_output == 65 and 75 <= num_attn_2_0_output <= 99:
+        return 1
+    elif num_attn_1_1_output == 66 and 76 <= num_attn_2_0_output <= 100:
+        return 1
+    elif num_attn_1_1_output == 67 and 77 <= num_attn_2_0_output <= 102:
+        return 1
+    elif num_attn_1_1_output == 68 and 78 <= num_attn_2_0_output <= 103:
+        return 1
+    elif num_attn_1_1_output == 69 and 79 <= num_attn_2_0_output <= 105:
+        return 1
+    elif num_attn_1_1_output == 70 and 80 <= num_attn_2_0_output <= 106:
+        return 1
+    elif num_attn_1_1_output == 71 and 81 <= num_attn_2_0_output <= 108:
+        return 1
+    elif num_attn_1_1_output == 72 and 82 <= num_attn_2_0_output <= 109:
+        return 1
+    elif num_attn_1_1_output == 73 and 83 <= num_attn_2_0_output <= 111:
+        return 1
+    elif num_attn_1_1_output == 74 and 84 <= num_attn_2_0_output <= 113:
+        return 1
+    elif num_attn_1_1_output == 75 and 85 <= num_attn_2_0_output <= 114:
+        return 1
+    elif num_attn_1_1_output == 76 and 86 <= num_attn_2_0_output <= 116:
+        return 1
+    elif num_attn_1_1_output == 77 and 87 <= num_attn_2_0_output <= 117:
+        return 1
+    elif num_attn_1_1_output == 78 and 88 <= num_attn_2_0_output <= 119:
+        return 1
+    elif num_attn_1_1_output == 79 and 89 <= num_attn_2_0_output <= 120:
+        return 1
+    elif num_attn_1_1_output == 80 and 90 <= num_attn_2_0_output <= 122:
+        return 1
+    elif num_attn_1_1_output == 81 and 91 <= num_attn_2_0_output <= 123:
+        return 1
+    elif num_attn_1_1_output == 82 and 92 <= num_attn_2_0_output <= 125:
+        return 1
+    elif num_attn_1_1_output == 83 and 93 <= num_attn_2_0_output <= 126:
+        return 1
+    elif num_attn_1_1_output == 84 and 94 <= num_attn_2_0_output <= 128:
+        return 1
+    elif num_attn_1_1_output == 85 and 95 <= num_attn_2_0_output <= 129:
+        return 1
+    elif num_attn_1_1_output == 86 and 96 <= num_attn_2_0_output <= 131:
+        return 1
+    elif num_attn_1_1_output == 87 and 97 <= num_attn_2_0_output <= 133:
+        return 1
+    elif num_attn_1_1_output == 88 and 98 <= num_attn_2_0_output <= 134:
+        return 1
+    elif num_attn_1_1_output == 89 and 98 <= num_attn_2_0_output <= 136:
+        return 1
+    elif num_attn_1_1_output == 90 and 99 <= num_attn_2_0_output <= 137:
+        return 1
+    elif num_attn_1_1_output == 91 and 100 <= num_attn_2_0_output <= 139:
+        return 1
+    elif num_attn_1_1_output == 92 and 101 <= num_attn_2_0_output <= 140:
+        return 1
+    elif num_attn_1_1_output == 93 and 102 <= num_attn_2_0_output <= 142:
+        return 1
+    elif num_attn_1_1_output == 94 and 103 <= num_attn_2_0_output <= 143:
+        return 1
+    elif num_attn_1_1_output == 95 and 104 <= num_attn_2_0_output <= 145:
+        return 1
+    elif num_attn_1_1_output == 96 and 105 <= num_attn_2_0_output <= 146:
+        return 1
+    elif num_attn_1_1_output == 97 and 106 <= num_attn_2_0_output <= 148:
+        return 1
+    elif num_attn_1_1_output == 98 and 107 <= num_attn_2_0_output <= 149:
+        return 1
+    elif num_attn_1_1_output == 99 and 108 <= num_attn_2_0_output <= 151:
+        return 1
+    elif num_attn_1_1_output == 100 and 109 <= num_attn_2_0_output <= 153:
+        return 1
+    elif num_attn_1_1_output == 101 and 110 <= num_attn_2_0_output <= 154:
+        return 1
+    elif num_attn_1_1_output == 102 and 111 <= num_attn_2_0_output <= 156:
+        return 1
+    elif num_attn_1_1_output == 103 and 112 <= num_attn_2_0_output <= 157:
+        return 1
+    elif num_attn_1_1_output == 104 and 113 <= num_attn_2_0_output <= 159:
+        return 1
+    elif num_attn_1_1_output == 105 and 114 <= num_attn_2_0_output <= 160:
+        return 1
+    elif num_attn_1_1_output == 106 and 115 <= num_attn_2_0_output <= 162:
+        return 1
+    elif num_attn_1_1_output == 107 and 116 <= num_attn_2_0_output <= 163:
+        return 1
+    elif num_attn_1_1_output == 108 and 117 <= num_attn_2_0_output <= 165:
+        return 1
+    elif num_attn_1_1_output == 109 and 118 <= num_attn_2_0_output <= 166:
+        return 1
+    elif num_attn_1_1_output == 110 and 119 <= num_attn_2_0_output <= 168:
+        return 1
+    elif num_attn_1_1_output == 111 and 120 <= num_attn_2_0_output <= 169:
+        return 1
+    elif num_attn_1_1_output == 112 and 121 <= num_attn_2_0_output <= 171:
+        return 1
+    elif num_attn_1_1_output == 113 and 122 <= num_attn_2_0_output <= 172:
+        return 1
+    elif num_attn_1_1_output == 114 and 122 <= num_attn_2_0_output <= 174:
+        return 1
+    elif num_attn_1_1_output == 115 and 123 <= num_attn_2_0_output <= 176:
+        return 1
+    elif num_attn_1_1_output == 116 and 124 <= num_attn_2_0_output <= 177:
+        return 1
+    elif num_attn_1_1_output == 117 and 125 <= num_attn_2_0_output <= 179:
+        return 1
+    elif num_attn_1_1_output == 118 and 126 <= num_attn_2_0_output <= 180:
+        return 1
+    elif num_attn_1_1_output == 119 and 127 <= num_attn_2_0_output <= 182:
+        return 1
+    elif num_attn_1_1_output == 120 and 128 <= num_attn_2_0_output <= 183:
+        return 1
+    elif num_attn_1_1_output == 121 and 129 <= num_attn_2_0_output <= 185:
+        return 1
+    elif num_attn_1_1_output == 122 and 130 <= num_attn_2_0_output <= 186:
+        return 1
+    elif num_attn_1_1_output == 123 and 131 <= num_attn_2_0_output <= 188:
+        return 1
+    elif num_attn_1_1_output == 124 and 132 <= num_attn_2_0_output <= 189:
+        return 1
+    elif num_attn_1_1_output == 125 and 133 <= num_attn_2_0_output <= 191:
+        return 1
+    elif num_attn_1_1_output == 126 and 134 <= num_attn_2_0_output <= 192:
+        return 1
+    elif num_attn_1_1_output == 127 and 135 <= num_attn_2_0_output <= 194:
+        return 1
+    elif num_attn_1_1_output == 128 and 136 <= num_attn_2_0_output <= 196:
+        return 1
+    elif num_attn_1_1_output == 129 and 137 <= num_attn_2_0_output <= 197:
+        return 1
+    elif num_attn_1_1_output == 130 and 138 <= num_attn_2_0_output <= 199:
+        return 1
+    elif num_attn_1_1_output == 131 and 139 <= num_attn_2_0_output <= 200:
+        return 1
+    elif num_attn_1_1_output == 132 and 140 <= num_attn_2_0_output <= 202:
+        return 1
+    elif num_attn_1_1_output == 133 and 141 <= num_attn_2_0_output <= 203:
+        return 1
+    elif num_attn_1_1_output == 134 and 142 <= num_attn_2_0_output <= 205:
+        return 1
+    elif num_attn_1_1_output == 135 and 143 <= num_attn_2_0_output <= 206:
+        return 1
+    elif num_attn_1_1_output == 136 and 144 <= num_attn_2_0_output <= 208:
+        return 1
+    elif num_attn_1_1_output == 137 and 145 <= num_attn_2_0_output <= 209:
+        return 1
+    elif num_attn_1_1_output == 138 and (num_attn_2_0_output == 39 or 145 <= num_attn_2_0_output <= 211):
+        return 1
+    elif num_attn_1_1_output == 139 and 146 <= num_attn_2_0_output <= 212:
+        return 1
+    elif num_attn_1_1_output == 140 and 147 <= num_attn_2_0_output <= 214:
+        return 1
+    elif num_attn_1_1_output == 141 and (num_attn_2_0_output == 40 or 148 <= num_attn_2_0_output <= 216):
+        return 1
+    elif num_attn_1_1_output == 142 and 149 <= num_attn_2_0_output <= 217:
+        return 1
+    elif num_attn_1_1_output == 143 and 150 <= num_attn_2_0_output <= 219:
+        return 1
+    elif num_attn_1_1_output == 144 and (num_attn_2_0_output == 41 or 151 <= num_attn_2_0_output <= 220):
+        return 1
+    elif num_attn_1_1_output == 145 and 152 <= num_attn_2_0_output <= 222:
+        return 1
+    elif num_attn_1_1_output == 146 and 153 <= num_attn_2_0_output <= 223:
+        return 1
+    elif num_attn_1_1_output == 147 and (num_attn_2_0_output == 42 or 154 <= num_attn_2_0_output <= 225):
+        return 1
+    elif num_attn_1_1_output == 148 and 155 <= num_attn_2_0_output <= 226:
+        return 1
+    elif num_attn_1_1_output == 149 and 156 <= num_attn_2_0_output <= 228:
+        return 1
+    elif num_attn_1_1_output == 150 and (num_attn_2_0_output == 43 or 157 <= num_attn_2_0_output <= 229):
+        return 1
+    elif num_attn_1_1_output == 151 and 158 <= num_attn_2_0_output <= 231:
+        return 1
+    elif num_attn_1_1_output == 152 and 159 <= num_attn_2_0_output <= 232:
+        return 1
+    elif num_attn_1_1_output == 153 and (num_attn_2_0_output == 44 or 160 <= num_attn_2_0_output <= 234):
+        return 1
+    elif num_attn_1_1_output == 154 and 161 <= num_attn_2_0_output <= 235:
+        return 1
+    elif num_attn_1_1_output == 155 and 162 <= num_attn_2_0_output <= 237:
+        return 1
+    elif num_attn_1_1_output == 156 and (num_attn_2_0_output == 45 or 163 <= num_attn_2_0_output <= 239):
+        return 1
+    elif num_attn_1_1_output == 157 and (num_attn_2_0_output == 45 or 164 <= num_attn_2_0_output <= 240):
+        return 1
+    elif num_attn_1_1_output == 158 and 165 <= num_attn_2_0_output <= 242:
+        return 1
+    elif num_attn_1_1_output == 159 and (num_attn_2_0_output == 46 or 166 <= num_attn_2_0_output <= 243):
+        return 1
+    elif num_attn_1_1_output == 160 and (num_attn_2_0_output == 46 or 167 <= num_attn_2_0_output <= 245):
+        return 1
+    elif num_attn_1_1_output == 161 and 168 <= num_attn_2_0_output <= 246:
+        return 1
+    elif num_attn_1_1_output == 162 and (num_attn_2_0_output == 47 or 168 <= num_attn_2_0_output <= 248):
+        return 1
+    elif num_attn_1_1_output == 163 and (num_attn_2_0_output == 47 or 169 <= num_attn_2_0_output <= 249):
+        return 1
+    elif num_attn_1_1_output == 164 and 170 <= num_attn_2_0_output <= 251:
+        return 1
+    elif num_attn_1_1_output == 165 and (num_attn_2_0_output == 48 or 171 <= num_attn_2_0_output <= 252):
+        return 1
+    elif num_attn_1_1_output == 166 and (num_attn_2_0_output == 48 or 172 <= num_attn_2_0_output <= 254):
+        return 1
+    elif num_attn_1_1_output == 167 and 173 <= num_attn_2_0_output <= 255:
+        return 1
+    elif num_attn_1_1_output == 168 and (num_attn_2_0_output == 49 or 174 <= num_attn_2_0_output <= 257):
+        return 1
+    elif num_attn_1_1_output == 169 and (num_attn_2_0_output == 49 or 175 <= num_attn_2_0_output <= 259):
+        return 1
+    elif num_attn_1_1_output == 170 and 176 <= num_attn_2_0_output <= 260:
+        return 1
+    elif num_attn_1_1_output == 171 and (num_attn_2_0_output == 50 or 177 <= num_attn_2_0_output <= 262):
+        return 1
+    elif num_attn_1_1_output == 172 and (num_attn_2_0_output == 50 or 178 <= num_attn_2_0_output <= 263):
+        return 1
+    elif num_attn_1_1_output == 173 and 179 <= num_attn_2_0_output <= 265:
+        return 1
+    elif num_attn_1_1_output == 174 and (num_attn_2_0_output == 51 or 180 <= num_attn_2_0_output <= 266):
+        return 1
+    elif num_attn_1_1_output == 175 and (num_attn_2_0_output == 51 or 181 <= num_attn_2_0_output <= 268):
+        return 1
+    elif num_attn_1_1_output == 176 and (num_attn_2_0_output == 52 or 182 <= num_attn_2_0_output <= 269):
+        return 1
+    elif num_attn_1_1_output == 177 and (num_attn_2_0_output == 52 or 183 <= num_attn_2_0_output <= 271):
+        return 1
+    elif num_attn_1_1_output == 178 and (num_attn_2_0_output == 52 or 184 <= num_attn_2_0_output <= 272):
+        return 1
+    elif num_attn_1_1_output == 179 and (num_attn_2_0_output == 53 or 185 <= num_attn_2_0_output <= 274):
+        return 1
+    elif num_attn_1_1_output == 180 and (num_attn_2_0_output == 53 or 186 <= num_attn_2_0_output <= 275):
+        return 1
+    elif num_attn_1_1_output == 181 and (num_attn_2_0_output == 53 or 187 <= num_attn_2_0_output <= 277):
+        return 1
+    elif num_attn_1_1_output == 182 and (num_attn_2_0_output == 54 or 188 <= num_attn_2_0_output <= 279):
+        return 1
+    elif num_attn_1_1_output == 183 and (num_attn_2_0_output == 54 or 189 <= num_attn_2_0_output <= 280):
+        return 1
+    elif num_attn_1_1_output == 184 and (num_attn_2_0_output == 54 or 190 <= num_attn_2_0_output <= 282):
+        return 1
+    elif num_attn_1_1_output == 185 and (num_attn_2_0_output == 55 or 191 <= num_attn_2_0_output <= 283):
+        return 1
+    elif num_attn_1_1_output == 186 and (num_attn_2_0_output == 55 or 192 <= num_attn_2_0_output <= 285):
+        return 1
+    elif num_attn_1_1_output == 187 and (num_attn_2_0_output == 55 or 192 <= num_attn_2_0_output <= 286):
+        return 1
+    elif num_attn_1_1_output == 188 and (num_attn_2_0_output == 56 or 193 <= num_attn_2_0_output <= 288):
+        return 1
+    elif num_attn_1_1_output == 189 and (num_attn_2_0_output == 56 or 194 <= num_attn_2_0_output <= 289):
+        return 1
+    elif num_attn_1_1_output == 190 and (num_attn_2_0_output == 56 or 195 <= num_attn_2_0_output <= 291):
+        return 1
+    elif num_attn_1_1_output == 191 and (num_attn_2_0_output == 57 or 196 <= num_attn_2_0_output <= 292):
+        return 1
+    elif num_attn_1_1_output == 192 and (num_attn_2_0_output == 57 or 197 <= num_attn_2_0_output <= 294):
+        return 1
+    elif num_attn_1_1_output == 193 and (num_attn_2_0_output == 57 or 198 <= num_attn_2_0_output <= 295):
+        return 1
+    elif num_attn_1_1_output == 194 and (num_attn_2_0_output == 58 or 199 <= num_attn_2_0_output <= 297):
+        return 1
+    elif num_attn_1_1_output == 195 and (num_attn_2_0_output == 58 or 200 <= num_attn_2_0_output <= 298):
+        return 1
+    elif num_attn_1_1_output == 196 and (num_attn_2_0_output == 58 or 201 <= num_attn_2_0_output <= 300):
+        return 1
+    elif num_attn_1_1_output == 197 and num_attn_2_0_output in {
+        58, 59, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219,
+        220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+        240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259,
+        260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279,
+        280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299,
+        300, 301, 302,
     }:
         return 1
-    elif key in {
-        (0, 30), (0, 31), (0, 32), (0, 33), (0, 34), (0, 35), (0, 36), (0, 37), (0, 38), (0, 39), (0, 40),
-        (0, 41), (0, 42), (0, 43), (0, 44), (0, 45), (0, 46), (0, 47), (0, 48), (0, 49), (0, 50), (0, 51),
-        (0, 52), (0, 53), (0, 54), (0, 55), (0, 56), (0, 57), (0, 58), (0, 59), (0, 60), (0, 61), (0, 62),
-        (0, 63), (0, 64), (0, 65), (0, 66), (0, 67), (0, 68), (0, 69), (0, 70), (0, 71), (0, 72), (0, 73),
-        (0, 74), (0, 75), (0, 76), (0, 77), (0, 78), (0, 79), (0, 80), (0, 81), (0, 82), (0, 83), (0, 84),
-        (0, 85), (0, 86), (0, 87), (0, 88), (0, 89), (0, 90), (0, 91), (0, 92), (0, 93), (0, 94), (0, 95),
-        (0, 96), (0, 97), (0, 98), (0, 99), (0, 100), (0, 101), (0, 102), (0, 103), (0, 104), (0, 105),
-        (0, 106), (0, 107), (0, 108), (0, 109), (0, 110), (0, 111), (0, 112), (0, 113), (0, 114), (0, 115),
-        (0, 116), (0, 117), (0, 118), (0, 119), (0, 120), (0, 121), (0, 122), (0, 123), (0, 124), (0, 125),
-        (0, 126), (0, 127), (0, 128), (0, 129), (0, 130), (0, 131), (0, 132), (0, 133), (0, 134), (0, 135),
-        (0, 136), (0, 137), (0, 138), (0, 139), (0, 140), (0, 141), (0, 142), (0, 143), (0, 144), (0, 145),
-        (0, 146), (0, 147), (0, 148), (0, 149), (0, 150), (0, 151), (0, 152), (0, 153), (0, 154), (0, 155),
-        (0, 156), (0, 157), (0, 158), (0, 159), (0, 160), (0, 161), (0, 162), (0, 163), (0, 164), (0, 165),
-        (0, 166), (0, 167), (0, 168), (0, 169), (0, 170), (0, 171), (0, 172), (0, 173), (0, 174), (0, 175),
-        (0, 176), (0, 177), (0, 178), (0, 179), (0, 180), (0, 181), (0, 182), (0, 183), (0, 184), (0, 185),
-        (0, 186), (0, 187), (0, 188), (0, 189), (0, 190), (0, 191), (0, 192), (0, 193), (0, 194), (0, 195),
-        (0, 196), (0, 197), (0, 198), (0, 199), (0, 200), (0, 201), (0, 202), (1, 60), (1, 61), (1, 62),
-        (1, 63), (1, 64), (1, 65), (1, 66), (1, 67), (1, 68), (1, 69), (1, 70), (1, 71), (1, 72), (1, 73),
-        (1, 74), (1, 75), (1, 76), (1, 77), (1, 78), (1, 79), (1, 80), (1, 81), (1, 82), (1, 83), (1, 84),
-        (1, 85), (1, 86), (1, 87), (1, 88), (1, 89), (1, 90), (1, 91), (1, 92), (1, 93), (1, 94), (1, 95),
-        (1, 96), (1, 97), (1, 98), (1, 99), (1, 100), (1, 101), (1, 102), (1, 103), (1, 104), (1, 105),
-        (1, 106), (1, 107), (1, 108), (1, 109), (1, 110), (1, 111), (1, 112), (1, 113), (1, 114), (1, 115),
-        (1, 116), (1, 117), (1, 118), (1, 119), (1, 120), (1, 121), (1, 122), (1, 123), (1, 124), (1, 125),
-        (1, 126), (1, 127), (1, 128), (1, 129), (1, 130), (1, 131), (1, 132), (1, 133), (1, 134), (1, 135),
-        (1, 136), (1, 137), (1, 138), (1, 139), (1, 140), (1, 141), (1, 142), (1, 143), (1, 144), (1, 145),
-        (1, 146), (1, 147), (1, 148), (1, 149), (1, 150), (1, 151), (1, 152), (1, 153), (1, 154), (1, 155),
-        (1, 156), (1, 157), (1, 158), (1, 159), (1, 160), (1, 161), (1, 162), (1, 163), (1, 164), (1, 165),
-        (1, 166), (1, 167), (1, 168), (1, 169), (1, 170), (1, 171), (1, 172), (1, 173), (1, 174), (1, 175),
-        (1, 176), (1, 177), (1, 178), (1, 179), (1, 180), (1, 181), (1, 182), (1, 183), (1, 184), (1, 185),
-        (1, 186), (1, 187), (1, 188), (1, 189), (1, 190), (1, 191), (1, 192), (1, 193), (1, 194), (1, 195),
-        (1, 196), (1, 197), (1, 198), (1, 199), (1, 200), (1, 201), (1, 202), (1, 203), (1, 204), (1, 205),
-        (1, 206), (1, 207), (1, 208), (1, 209), (1, 210), (1, 211), (1, 212), (1, 213), (1, 214), (1, 215),
-        (1, 216), (1, 217), (1, 218), (1, 219), (1, 220), (1, 221), (1, 222), (1, 223), (1, 224), (1, 225),
-        (1, 226), (1, 227), (1, 228), (1, 229), (1, 230), (1, 231), (1, 232), (1, 233), (1, 234), (1, 235),
-        (1, 236), (2, 87), (2, 88), (2, 89), (2, 90), (2, 91), (2, 92), (2, 93), (2, 94), (2, 95), (2, 96),
-        (2, 97), (2, 98), (2, 99), (2, 100), (2, 101), (2, 102), (2, 103), (2, 104), (2, 105), (2, 106),
-        (2, 107), (2, 108), (2, 109), (2, 110), (2, 111), (2, 112), (2, 113), (2, 114), (2, 115), (2, 116),
-        (2, 117), (2, 118), (2, 119), (2, 120), (2, 121), (2, 122), (2, 123), (2, 124), (2, 125), (2, 126),
-        (2, 127), (2, 128), (2, 129), (2, 130), (2, 131), (2, 132), (2, 133), (2, 134), (2, 135), (2, 136),
-        (2, 137), (2, 138), (2, 139), (2, 140), (2, 141), (2, 142), (2, 143), (2, 144), (2, 145), (2, 146),
-        (2, 147), (2, 148), (2, 149), (2, 150), (2, 151), (2, 152), (2, 153), (2, 154), (2, 155), (2, 156),
-        (2, 157), (2, 158), (2, 159), (2, 160), (2, 161), (2, 162), (2, 163), (2, 164), (2, 165), (2, 166),
-        (2, 167), (2, 168), (2, 169), (2, 170), (2, 171), (2, 172), (2, 173), (2, 174), (2, 175), (2, 176),
-        (2, 177), (2, 178), (2, 179), (2, 180), (2, 181), (2, 182), (2, 183), (2, 184), (2, 185), (2, 186),
-        (2, 187), (2, 188), (2, 189), (2, 190), (2, 191), (2, 192), (2, 193), (2, 194), (2, 195), (2, 196),
-        (2, 197), (2, 198), (2, 199), (2, 200), (2, 201), (2, 202), (2, 203), (2, 204), (2, 205), (2, 206),
-        (2, 207), (2, 208), (2, 209), (2, 210), (2, 211), (2, 212), (2, 213), (2, 214), (2, 215), (2, 216),
-        (2, 217), (2, 218), (2, 219), (2, 220), (2, 221), (2, 222), (2, 223), (2, 224), (2, 225), (2, 226),
-        (2, 227), (2, 228), (2, 229), (2, 230), (2, 231), (2, 232), (2, 233), (2, 234), (2, 235), (2, 236),
-        (2, 237), (2, 238), (2, 239), (2, 240), (2, 241), (2, 242), (2, 243), (2, 244), (2, 245), (2, 246),
-        (2, 247), (2, 248), (2, 249), (2, 250), (2, 251), (2, 252), (2, 253), (2, 254), (2, 255), (2, 256),
-        (3, 114), (3, 115), (3, 116), (3, 117), (3, 118), (3, 119), (3, 120), (3, 121), (3, 122), (3, 123),
-        (3, 124), (3, 125), (3, 126), (3, 127), (3, 128), (3, 129), (3, 130), (3, 131), (3, 132), (3, 133),
-        (3, 134), (3, 135), (3, 136), (3, 137), (3, 138), (3, 139), (3, 140), (3, 141), (3, 142), (3, 143),
-        (3, 144), (3, 145), (3, 146), (3, 147), (3, 148), (3, 149), (3, 150), (3, 151), (3, 152), (3, 153),
-        (3, 154), (3, 155), (3, 156), (3, 157), (3, 158), (3, 159), (3, 160), (3, 161), (3, 162), (3, 163),
-        (3, 164), (3, 165), (3, 166), (3, 167), (3, 168), (3, 169), (3, 170), (3, 171), (3, 172), (3, 173),
-        (3, 174), (3, 175), (3, 176), (3, 177), (3, 178), (3, 179), (3, 180), (3, 181), (3, 182), (3, 183),
-        (3, 184), (3, 185), (3, 186), (3, 187), (3, 188), (3, 189), (3, 190), (3, 191), (3, 192), (3, 193),
-        (3, 194), (3, 195), (3, 196), (3, 197), (3, 198), (3, 199), (3, 200), (3, 201), (3, 202), (3, 203),
-        (3, 204), (3, 205), (3, 206), (3, 207), (3, 208), (3, 209), (3, 210), (3, 211), (3, 212), (3, 213),
-        (3, 214), (3, 215), (3, 216), (3, 217), (3, 218), (3, 219), (3, 220), (3, 221), (3, 222), (3, 223),
-        (3, 224), (3, 225), (3, 226), (3, 227), (3, 228), (3, 229), (3, 230), (3, 231), (3, 232), (3, 233),
-        (3, 234), (3, 235), (3, 236), (3, 237), (3, 238), (3, 239), (3, 240), (3, 241), (3, 242), (3, 243),
-        (3, 244), (3, 245), (3, 246), (3, 247), (3, 248), (3, 249), (3, 250), (3, 251), (3, 252), (3, 253),
-        (3, 254), (3, 255), (3, 256), (4, 140), (4, 141), (4, 142), (4, 143), (4, 144), (4, 145), (4, 146),
-        (4, 147), (4, 148), (4, 149), (4, 150), (4, 151), (4, 152), (4, 153), (4, 154), (4, 155), (4, 156),
-        (4, 157), (4, 158), (4, 159), (4, 160), (4, 161), (4, 162), (4, 163), (4, 164), (4, 165), (4, 166),
-        (4, 167), (4, 168), (4, 169), (4, 170), (4, 171), (4, 172), (4, 173), (4, 174), (4, 175), (4, 176),
-        (4, 177), (4, 178), (4, 179), (4, 180), (4, 181), (4, 182), (4, 183), (4, 184), (4, 185), (4, 186),
-        (4, 187), (4, 188), (4, 189), (4, 190), (4, 191), (4, 192), (4, 193), (4, 194), (4, 195), (4, 196),
-        (4, 197), (4, 198), (4, 199), (4, 200), (4, 201), (4, 202), (4, 203), (4, 204), (4, 205), (4, 206),
-        (4, 207), (4, 208), (4, 209), (4, 210), (4, 211), (4, 212), (4, 213), (4, 214), (4, 215), (4, 216),
-        (4, 217), (4, 218), (4, 219), (4, 220), (4, 221), (4, 222), (4, 223), (4, 224), (4, 225), (4, 226),
-        (4, 227), (4, 228), (4, 229), (4, 230), (4, 231), (4, 232), (4, 233), (4, 234), (4, 235), (4, 236),
-        (4, 237), (4, 238), (4, 239), (4, 240), (4, 241), (4, 242), (4, 243), (4, 244), (4, 245), (4, 246),
-        (4, 247), (4, 248), (4, 249), (4, 250), (4, 251), (4, 252), (4, 253), (4, 254), (4, 255), (4, 256),
-        (5, 166), (5, 167), (5, 168), (5, 169), (5, 170), (5, 171), (5, 172), (5, 173), (5, 174), (5, 175),
-        (5, 176), (5, 177), (5, 178), (5, 179), (5, 180), (5, 181), (5, 182), (5, 183), (5, 184), (5, 185),
-        (5, 186), (5, 187), (5, 188), (5, 189), (5, 190), (5, 191), (5, 192), (5, 193), (5, 194), (5, 195),
-        (5, 196), (5, 197), (5, 198), (5, 199), (5, 200), (5, 201), (5, 202), (5, 203), (5, 204), (5, 205),
-        (5, 206), (5, 207), (5, 208), (5, 209), (5, 210), (5, 211), (5, 212), (5, 213), (5, 214), (5, 215),
-        (5, 216), (5, 217), (5, 218), (5, 219), (5, 220), (5, 221), (5, 222), (5, 223), (5, 224), (5, 225),
-        (5, 226), (5, 227), (5, 228), (5, 229), (5, 230), (5, 231), (5, 232), (5, 233), (5, 234), (5, 235),
-        (5, 236), (5, 237), (5, 238), (5, 239), (5, 240), (5, 241), (5, 242), (5, 243), (5, 244), (5, 245),
-        (5, 246), (5, 247), (5, 248), (5, 249), (5, 250), (5, 251), (5, 252), (5, 253), (5, 254), (5, 255),
-        (5, 256), (6, 192), (6, 193), (6, 194), (6, 195), (6, 196), (6, 197), (6, 198), (6, 199), (6, 200),
-        (6, 201), (6, 202), (6, 203), (6, 204), (6, 205), (6, 206), (6, 207), (6, 208), (6, 209), (6, 210),
-        (6, 211), (6, 212), (6, 213), (6, 214), (6, 215), (6, 216), (6, 217), (6, 218), (6, 219), (6, 220),
-        (6, 221), (6, 222), (6, 223), (6, 224), (6, 225), (6, 226), (6, 227), (6, 228), (6, 229), (6, 230),
-        (6, 231), (6, 232), (6, 233), (6, 234), (6, 235), (6, 236), (6, 237), (6, 238), (6, 239), (6, 240),
-        (6, 241), (6, 242), (6, 243), (6, 244), (6, 245), (6, 246), (6, 247), (6, 248), (6, 249), (6, 250),
-        (6, 251), (6, 252), (6, 253), (6, 254), (6, 255), (6, 256), (7, 202), (7, 203), (7, 204), (7, 205),
-        (7, 206), (7, 207), (7, 208), (7, 209), (7, 210), (7, 211), (7, 212), (7, 213), (7, 214), (7, 215),
-        (7, 216), (7, 217), (7, 218), (7, 219), (7, 220), (7, 221), (7, 222), (7, 223), (7, 224), (7, 225),
-        (7, 226), (7, 227), (7, 228), (7, 229), (7, 230), (7, 231), (7, 232), (7, 233), (7, 234), (7, 235),
-        (7, 236), (7, 237), (7, 238), (7, 239), (7, 240), (7, 241), (7, 242), (7, 243), (7, 244), (7, 245),
-        (7, 246), (7, 247), (7, 248), (7, 249), (7, 250), (7, 251), (7, 252), (7, 253), (7, 254), (7, 255),
-        (7, 256), (8, 209), (8, 210), (8, 211), (8, 212), (8, 213), (8, 214), (8, 215), (8, 216), (8, 217),
-        (8, 218), (8, 219), (8, 220), (8, 221), (8, 222), (8, 223), (8, 224), (8, 225), (8, 226), (8, 227),
-        (8, 228), (8, 229), (8, 230), (8, 231), (8, 232), (8, 233), (8, 234), (8, 235), (8, 236), (8, 237),
-        (8, 238), (8, 239), (8, 240), (8, 241), (8, 242), (8, 243), (8, 244), (8, 245), (8, 246), (8, 247),
-        (8, 248), (8, 249), (8, 250), (8, 251), (8, 252), (8, 253), (8, 254), (8, 255), (8, 256), (9, 215),
-        (9, 216), (9, 217), (9, 218), (9, 219), (9, 220), (9, 221), (9, 222), (9, 223), (9, 224), (9, 225),
-        (9, 226), (9, 227), (9, 228), (9, 229), (9, 230), (9, 231), (9, 232), (9, 233), (9, 234), (9, 235),
-        (9, 236), (9, 237), (9, 238), (9, 239), (9, 240), (9, 241), (9, 242), (9, 243), (9, 244), (9, 245),
-        (9, 246), (9, 247), (9, 248), (9, 249), (9, 250), (9, 251), (9, 252), (9, 253), (9, 254), (9, 255),
-        (9, 256), (10, 222), (10, 223), (10, 224), (10, 225), (10, 226), (10, 227), (10, 228), (10, 229),
-        (10, 230), (10, 231), (10, 232), (10, 233), (10, 234), (10, 235), (10, 236), (10, 237), (10, 238),
-        (10, 239), (10, 240), (10, 241), (10, 242), (10, 243), (10, 244), (10, 245), (10, 246), (10, 247),
-        (10, 248), (10, 249), (10, 250), (10, 251), (10, 252), (10, 253), (10, 254), (10, 255), (10, 256),
-        (11, 227), (11, 228), (11, 229), (11, 230), (11, 231), (11, 232), (11, 233), (11, 234), (11, 235),
-        (11, 236), (11, 237), (11, 238), (11, 239), (11, 240), (11, 241), (11, 242), (11, 243), (11, 244),
-        (11, 245), (11, 246), (11, 247), (11, 248), (11, 249), (11, 250), (11, 251), (11, 252), (11, 253),
-        (11, 254), (11, 255), (11, 256), (12, 229), (12, 230), (12, 231), (12, 232), (12, 233), (12, 234),
-        (12, 235), (12, 236), (12, 237), (12, 238), (12, 239), (12, 240), (12, 241), (12, 242), (12, 243),
-        (12, 244), (12, 245), (12, 246), (12, 247), (12, 248), (12, 249), (12, 250), (12, 251), (12, 252),
-        (12, 253), (12, 254), (12, 255), (12, 256), (13, 231), (13, 232), (13, 233), (13, 234), (13, 235),
-        (13, 236), (13, 237), (13, 238), (13, 239), (13, 240), (13, 241), (13, 242), (13, 243), (13, 244),
-        (13, 245), (13, 246), (13, 247), (13, 248), (13, 249), (13, 250), (13, 251), (13, 252), (13, 253),
-        (13, 254), (13, 255), (13, 256), (14, 233), (14, 234), (14, 235), (14, 236), (14, 237), (14, 238),
-        (14, 239), (14, 240), (14, 241), (14, 242), (14, 243), (14, 244), (14, 245), (14, 246), (14, 247),
-        (14, 248), (14, 249), (14, 250), (14, 251), (14, 252), (14, 253), (14, 254), (14, 255), (14, 256),
-        (15, 235), (15, 236), (15, 237), (15, 238), (15, 239), (15, 240), (15, 241), (15, 242), (15, 243),
-        (15, 244), (15, 245), (15, 246), (15, 247), (15, 248), (15, 249), (15, 250), (15, 251), (15, 252),
-        (15, 253), (15, 254), (15, 255), (15, 256), (16, 237), (16, 238), (16, 239), (16, 240), (16, 241),
-        (16, 242), (16, 243), (16, 244), (16, 245), (16, 246), (16, 247), (16, 248), (16, 249), (16, 250),
-        (16, 251), (16, 252), (16, 253), (16, 254), (16, 255), (16, 256), (17, 239), (17, 240), (17, 241),
-        (17, 242), (17, 243), (17, 244), (17, 245), (17, 246), (17, 247), (17, 248), (17, 249), (17, 250),
-        (17, 251), (17, 252), (17, 253), (17, 254), (17, 255), (17, 256), (18, 240), (18, 241), (18, 242),
-        (18, 243), (18, 244), (18, 245), (18, 246), (18, 247), (18, 248), (18, 249), (18, 250), (18, 251),
-        (18, 252), (18, 253), (18, 254), (18, 255), (18, 256), (19, 242), (19, 243), (19, 244), (19, 245),
-        (19, 246), (19, 247), (19, 248), (19, 249), (19, 250), (19, 251), (19, 252), (19, 253), (19, 254),
-        (19, 255), (19, 256), (20, 244), (20, 245), (20, 246), (20, 247), (20, 248), (20, 249), (20, 250),
-        (20, 251), (20, 252), (20, 253), (20, 254), (20, 255), (20, 256), (21, 246), (21, 247), (21, 248),
-        (21, 249), (21, 250), (21, 251), (21, 252), (21, 253), (21, 254), (21, 255), (21, 256), (22, 248),
-        (22, 249), (22, 250), (22, 251), (22, 252), (22, 253), (22, 254), (22, 255), (22, 256), (23, 250),
-        (23, 251), (23, 252), (23, 253), (23, 254), (23, 255), (23, 256), (24, 252), (24, 253), (24, 254),
-        (24, 255), (24, 256), (25, 254), (25, 255), (25, 256), (26, 255), (26, 256),
+    elif num_attn_1_1_output == 198 and (num_attn_2_0_output == 59 or 203 <= num_attn_2_0_output <= 303):
+        return 1
+    elif num_attn_1_1_output == 199 and (num_attn_2_0_output == 59 or 204 <= num_attn_2_0_output <= 305):
+        return 1
+    elif num_attn_1_1_output == 200 and num_attn_2_0_output in {
+        59, 60, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222,
+        223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242,
+        243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262,
+        263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282,
+        283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302,
+        303, 304, 305, 306,
+    }:
+        return 1
+    elif num_attn_1_1_output == 201 and (num_attn_2_0_output == 60 or 206 <= num_attn_2_0_output <= 308):
+        return 1
+    elif num_attn_1_1_output == 202 and (num_attn_2_0_output == 60 or 207 <= num_attn_2_0_output <= 309):
+        return 1
+    elif num_attn_1_1_output == 203 and num_attn_2_0_output in {
+        60, 61, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225,
+        226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245,
+        246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265,
+        266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285,
+        286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305,
+        306, 307, 308, 309, 310, 311,
+    }:
+        return 1
+    elif num_attn_1_1_output == 204 and (num_attn_2_0_output == 61 or 209 <= num_attn_2_0_output <= 312):
+        return 1
+    elif num_attn_1_1_output == 205 and (num_attn_2_0_output == 61 or 210 <= num_attn_2_0_output <= 314):
+        return 1
+    elif num_attn_1_1_output == 206 and num_attn_2_0_output in {
+        61, 62, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228,
+        229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248,
+        249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268,
+        269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288,
+        289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308,
+        309, 310, 311, 312, 313, 314, 315,
+    }:
+        return 1
+    elif num_attn_1_1_output == 207 and (num_attn_2_0_output == 62 or 212 <= num_attn_2_0_output <= 317):
+        return 1
+    elif num_attn_1_1_output == 208 and (num_attn_2_0_output == 62 or 213 <= num_attn_2_0_output <= 318):
+        return 1
+    elif num_attn_1_1_output == 209 and num_attn_2_0_output in {
+        62, 63, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231,
+        232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251,
+        252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271,
+        272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291,
+        292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311,
+        312, 313, 314, 315, 316, 317, 318, 319, 320,
+    }:
+        return 1
+    elif num_attn_1_1_output == 210 and (num_attn_2_0_output == 63 or 215 <= num_attn_2_0_output <= 322):
+        return 1
+    elif num_attn_1_1_output == 211 and (num_attn_2_0_output == 63 or 215 <= num_attn_2_0_output <= 323):
+        return 1
+    elif num_attn_1_1_output == 212 and num_attn_2_0_output in {
+        63, 64, 216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233,
+        234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253,
+        254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273,
+        274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293,
+        294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313,
+        314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325,
+    }:
+        return 1
+    elif num_attn_1_1_output == 213 and (num_attn_2_0_output == 64 or 217 <= num_attn_2_0_output <= 326):
+        return 1
+    elif num_attn_1_1_output == 214 and (num_attn_2_0_output == 64 or 218 <= num_attn_2_0_output <= 328):
+        return 1
+    elif num_attn_1_1_output == 215 and num_attn_2_0_output in {
+        64, 65, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236,
+        237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256,
+        257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276,
+        277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296,
+        297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316,
+        317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329,
+    }:
+        return 1
+    elif num_attn_1_1_output == 216 and (num_attn_2_0_output == 65 or 220 <= num_attn_2_0_output <= 331):
+        return 1
+    elif num_attn_1_1_output == 217 and (num_attn_2_0_output == 65 or 221 <= num_attn_2_0_output <= 332):
+        return 1
+    elif num_attn_1_1_output == 218 and num_attn_2_0_output in {
+        65, 66, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+        240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259,
+        260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279,
+        280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299,
+        300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319,
+        320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334,
+    }:
+        return 1
+    elif num_attn_1_1_output == 219 and (num_attn_2_0_output == 66 or 223 <= num_attn_2_0_output <= 335):
+        return 1
+    elif num_attn_1_1_output == 220 and (num_attn_2_0_output == 66 or 224 <= num_attn_2_0_output <= 337):
+        return 1
+    elif num_attn_1_1_output == 221 and num_attn_2_0_output in {
+        66, 67, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242,
+        243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262,
+        263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282,
+        283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302,
+        303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322,
+        323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338,
+    }:
+        return 1
+    elif num_attn_1_1_output == 222 and (num_attn_2_0_output == 67 or 226 <= num_attn_2_0_output <= 340):
+        return 1
+    elif num_attn_1_1_output == 223 and (num_attn_2_0_output == 67 or 227 <= num_attn_2_0_output <= 342):
+        return 1
+    elif num_attn_1_1_output == 224 and num_attn_2_0_output in {
+        67, 68, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245,
+        246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265,
+        266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285,
+        286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305,
+        306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325,
+        326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343,
+    }:
+        return 1
+    elif num_attn_1_1_output == 225 and (num_attn_2_0_output == 68 or 229 <= num_attn_2_0_output <= 345):
+        return 1
+    elif num_attn_1_1_output == 226 and (num_attn_2_0_output == 68 or 230 <= num_attn_2_0_output <= 346):
+        return 1
+    elif num_attn_1_1_output == 227 and num_attn_2_0_output in {
+        68, 69, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248,
+        249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268,
+        269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288,
+        289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308,
+        309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328,
+        329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348,
+    }:
+        return 1
+    elif num_attn_1_1_output == 228 and (num_attn_2_0_output == 69 or 232 <= num_attn_2_0_output <= 349):
+        return 1
+    elif num_attn_1_1_output == 229 and (num_attn_2_0_output == 69 or 233 <= num_attn_2_0_output <= 351):
+        return 1
+    elif num_attn_1_1_output == 230 and num_attn_2_0_output in {
+        69, 70, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251,
+        252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271,
+        272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291,
+        292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311,
+        312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331,
+        332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351,
+        352,
+    }:
+        return 1
+    elif num_attn_1_1_output == 231 and (num_attn_2_0_output == 70 or 235 <= num_attn_2_0_output <= 354):
+        return 1
+    elif num_attn_1_1_output == 232 and num_attn_2_0_output in {
+        70, 71, 236, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253,
+        254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273,
+        274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293,
+        294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313,
+        314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333,
+        334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353,
+        354, 355,
+    }:
+        return 1
+    elif num_attn_1_1_output == 233 and num_attn_2_0_output in {
+        70, 71, 237, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254,
+        255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274,
+        275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294,
+        295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314,
+        315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334,
+        335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354,
+        355, 356, 357,
+    }:
+        return 1
+    elif num_attn_1_1_output == 234 and (num_attn_2_0_output == 71 or 238 <= num_attn_2_0_output <= 358):
+        return 1
+    elif num_attn_1_1_output == 235 and num_attn_2_0_output in {
+        71, 72, 238, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255,
+        256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275,
+        276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295,
+        296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315,
+        316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335,
+        336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355,
+        356, 357, 358, 359, 360,
+    }:
+        return 1
+    elif num_attn_1_1_output == 236 and num_attn_2_0_output in {
+        71, 72, 239, 240, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256,
+        257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276,
+        277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296,
+        297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316,
+        317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336,
+        337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356,
+        357, 358, 359, 360, 361,
+    }:
+        return 1
+    elif num_attn_1_1_output == 237 and (num_attn_2_0_output == 72 or 240 <= num_attn_2_0_output <= 363):
+        return 1
+    elif num_attn_1_1_output == 238 and num_attn_2_0_output in {
+        72, 73, 241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258,
+        259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278,
+        279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298,
+        299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318,
+        319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338,
+        339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358,
+        359, 360, 361, 362, 363, 364, 365,
+    }:
+        return 1
+    elif num_attn_1_1_output == 239 and num_attn_2_0_output in {
+        72, 73, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259,
+        260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279,
+        280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299,
+        300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319,
+        320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339,
+        340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359,
+        360, 361, 362, 363, 364, 365, 366,
+    }:
+        return 1
+    elif num_attn_1_1_output == 240 and num_attn_2_0_output in {
+        72, 73, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260,
+        261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280,
+        281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300,
+        301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320,
+        321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340,
+        341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360,
+        361, 362, 363, 364, 365, 366, 367, 368,
+    }:
+        return 1
+    elif num_attn_1_1_output == 241 and num_attn_2_0_output in {
+        73, 74, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261,
+        262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281,
+        282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301,
+        302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321,
+        322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341,
+        342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361,
+        362, 363, 364, 365, 366, 367, 368, 369,
+    }:
+        return 1
+    elif num_attn_1_1_output == 242 and num_attn_2_0_output in {
+        73, 74, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262,
+        263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282,
+        283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302,
+        303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322,
+        323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342,
+        343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362,
+        363, 364, 365, 366, 367, 368, 369, 370, 371,
+    }:
+        return 1
+    elif num_attn_1_1_output == 243 and num_attn_2_0_output in {
+        73, 74, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263,
+        264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283,
+        284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303,
+        304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323,
+        324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343,
+        344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363,
+        364, 365, 366, 367, 368, 369, 370, 371, 372,
+    }:
+        return 1
+    elif num_attn_1_1_output == 244 and num_attn_2_0_output in {
+        74, 75, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264,
+        265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284,
+        285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304,
+        305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324,
+        325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344,
+        345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364,
+        365, 366, 367, 368, 369, 370, 371, 372, 373, 374,
+    }:
+        return 1
+    elif num_attn_1_1_output == 245 and num_attn_2_0_output in {
+        74, 75, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265,
+        266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285,
+        286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305,
+        306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325,
+        326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345,
+        346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365,
+        366, 367, 368, 369, 370, 371, 372, 373, 374, 375,
+    }:
+        return 1
+    elif num_attn_1_1_output == 246 and num_attn_2_0_output in {
+        74, 75, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266,
+        267, 268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286,
+        287, 288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306,
+        307, 308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326,
+        327, 328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346,
+        347, 348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366,
+        367, 368, 369, 370, 371, 372, 373, 374, 375, 376, 377,
+    }:
+        return 1
+    elif num_attn_1_1_output == 247 and num_attn_2_0_output in {
+        75, 76, 250, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267,
+        268, 269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287,
+        288, 289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307,
+        308, 309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327,
+        328, 329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347,
+        348, 349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367,
+        368, 369, 370, 371, 372, 373, 374, 375, 376, 377, 378,
+    }:
+        return 1
+    elif num_attn_1_1_output == 248 and num_attn_2_0_output in {
+        75, 76, 251, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268,
+        269, 270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288,
+        289, 290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308,
+        309, 310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328,
+        329, 330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348,
+        349, 350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368,
+        369, 370, 371, 372, 373, 374, 375, 376, 377, 378, 379, 380,
+    }:
+        return 1
+    elif num_attn_1_1_output == 249 and num_attn_2_0_output in {
+        75, 76, 252, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269,
+        270, 271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289,
+        290, 291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309,
+        310, 311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329,
+        330, 331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349,
+        350, 351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369,
+        370, 371, 372, 373, 374, 375, 376, 377, 378, 379, 380, 381,
+    }:
+        return 1
+    elif num_attn_1_1_output == 250 and num_attn_2_0_output in {
+        76, 77, 253, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270,
+        271, 272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290,
+        291, 292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310,
+        311, 312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330,
+        331, 332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350,
+        351, 352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370,
+        371, 372, 373, 374, 375, 376, 377, 378, 379, 380, 381, 382, 383,
+    }:
+        return 1
+    elif num_attn_1_1_output == 251 and num_attn_2_0_output in {
+        76, 77, 254, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271,
+        272, 273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291,
+        292, 293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311,
+        312, 313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331,
+        332, 333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351,
+        352, 353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370, 371,
+        372, 373, 374, 375, 376, 377, 378, 379, 380, 381, 382, 383, 384, 385,
+    }:
+        return 1
+    elif num_attn_1_1_output == 252 and num_attn_2_0_output in {
+        76, 77, 255, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272,
+        273, 274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292,
+        293, 294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312,
+        313, 314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332,
+        333, 334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352,
+        353, 354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370, 371, 372,
+        373, 374, 375, 376, 377, 378, 379, 380, 381, 382, 383, 384, 385, 386,
+    }:
+        return 1
+    elif num_attn_1_1_output == 253 and num_attn_2_0_output in {
+        77, 78, 256, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273,
+        274, 275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293,
+        294, 295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313,
+        314, 315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333,
+        334, 335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353,
+        354, 355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370, 371, 372, 373,
+        374, 375, 376, 377, 378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388,
+    }:
+        return 1
+    elif num_attn_1_1_output == 254 and num_attn_2_0_output in {
+        77, 78, 257, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274,
+        275, 276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294,
+        295, 296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314,
+        315, 316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334,
+        335, 336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354,
+        355, 356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370, 371, 372, 373, 374,
+        375, 376, 377, 378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388, 389,
+    }:
+        return 1
+    elif num_attn_1_1_output == 255 and num_attn_2_0_output in {
+        77, 78, 258, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275,
+        276, 277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295,
+        296, 297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315,
+        316, 317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335,
+        336, 337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355,
+        356, 357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370, 371, 372, 373, 374, 375,
+        376, 377, 378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388, 389, 390, 391,
+    }:
+        return 1
+    elif num_attn_1_1_output == 256 and num_attn_2_0_output in {
+        78, 79, 259, 260, 261, 262, 263, 264, 265, 266, 267, 268, 269, 270, 271, 272, 273, 274, 275, 276,
+        277, 278, 279, 280, 281, 282, 283, 284, 285, 286, 287, 288, 289, 290, 291, 292, 293, 294, 295, 296,
+        297, 298, 299, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314, 315, 316,
+        317, 318, 319, 320, 321, 322, 323, 324, 325, 326, 327, 328, 329, 330, 331, 332, 333, 334, 335, 336,
+        337, 338, 339, 340, 341, 342, 343, 344, 345, 346, 347, 348, 349, 350, 351, 352, 353, 354, 355, 356,
+        357, 358, 359, 360, 361, 362, 363, 364, 365, 366, 367, 368, 369, 370, 371, 372, 373, 374, 375, 376,
+        377, 378, 379, 380, 381, 382, 383, 384, 385, 386, 387, 388, 389, 390, 391, 392,
+    }:
+        return 1
+    elif 45 <= num_attn_1_1_output <= 47 and num_attn_2_0_output == 1:
+        return 10
+    elif num_attn_1_1_output == 48 and 1 <= num_attn_2_0_output <= 2:
+        return 10
+    elif num_attn_1_1_output == 49 and num_attn_2_0_output <= 2:
+        return 10
+    elif 50 <= num_attn_1_1_output <= 52 and num_attn_2_0_output <= 3:
+        return 10
+    elif 53 <= num_attn_1_1_output <= 54 and num_attn_2_0_output <= 4:
+        return 10
+    elif 55 <= num_attn_1_1_output <= 57 and num_attn_2_0_output <= 5:
+        return 10
+    elif 58 <= num_attn_1_1_output <= 59 and num_attn_2_0_output <= 6:
+        return 10
+    elif 60 <= num_attn_1_1_output <= 62 and num_attn_2_0_output <= 7:
+        return 10
+    elif 63 <= num_attn_1_1_output <= 65 and num_attn_2_0_output <= 8:
+        return 10
+    elif 66 <= num_attn_1_1_output <= 67 and num_attn_2_0_output <= 9:
+        return 10
+    elif 68 <= num_attn_1_1_output <= 70 and num_attn_2_0_output <= 10:
+        return 10
+    elif 71 <= num_attn_1_1_output <= 72 and num_attn_2_0_output <= 11:
+        return 10
+    elif 73 <= num_attn_1_1_output <= 75 and num_attn_2_0_output <= 12:
+        return 10
+    elif 76 <= num_attn_1_1_output <= 77 and num_attn_2_0_output <= 13:
+        return 10
+    elif 78 <= num_attn_1_1_output <= 80 and num_attn_2_0_output <= 14:
+        return 10
+    elif 81 <= num_attn_1_1_output <= 82 and num_attn_2_0_output <= 15:
+        return 10
+    elif 83 <= num_attn_1_1_output <= 85 and num_attn_2_0_output <= 16:
+        return 10
+    elif 86 <= num_attn_1_1_output <= 87 and num_attn_2_0_output <= 17:
+        return 10
+    elif 88 <= num_attn_1_1_output <= 90 and num_attn_2_0_output <= 18:
+        return 10
+    elif 91 <= num_attn_1_1_output <= 92 and num_attn_2_0_output <= 19:
+        return 10
+    elif 93 <= num_attn_1_1_output <= 95 and num_attn_2_0_output <= 20:
+        return 10
+    elif 96 <= num_attn_1_1_output <= 97 and num_attn_2_0_output <= 21:
+        return 10
+    elif 98 <= num_attn_1_1_output <= 100 and num_attn_2_0_output <= 22:
+        return 10
+    elif 101 <= num_attn_1_1_output <= 102 and num_attn_2_0_output <= 23:
+        return 10
+    elif 103 <= num_attn_1_1_output <= 105 and num_attn_2_0_output <= 24:
+        return 10
+    elif 106 <= num_attn_1_1_output <= 107 and num_attn_2_0_output <= 25:
+        return 10
+    elif 108 <= num_attn_1_1_output <= 110 and num_attn_2_0_output <= 26:
+        return 10
+    elif 111 <= num_attn_1_1_output <= 112 and num_attn_2_0_output <= 27:
+        return 10
+    elif 113 <= num_attn_1_1_output <= 115 and num_attn_2_0_output <= 28:
+        return 10
+    elif 116 <= num_attn_1_1_output <= 118 and num_attn_2_0_output <= 29:
+        return 10
+    elif 119 <= num_attn_1_1_output <= 120 and num_attn_2_0_output <= 30:
+        return 10
+    elif 121 <= num_attn_1_1_output <= 123 and num_attn_2_0_output <= 31:
+        return 10
+    elif 124 <= num_attn_1_1_output <= 125 and num_attn_2_0_output <= 32:
+        return 10
+    elif 126 <= num_attn_1_1_output <= 128 and num_attn_2_0_output <= 33:
+        return 10
+    elif 129 <= num_attn_1_1_output <= 130 and num_attn_2_0_output <= 34:
+        return 10
+    elif 131 <= num_attn_1_1_output <= 133 and num_attn_2_0_output <= 35:
+        return 10
+    elif 134 <= num_attn_1_1_output <= 135 and num_attn_2_0_output <= 36:
+        return 10
+    elif 136 <= num_attn_1_1_output <= 138 and num_attn_2_0_output <= 37:
+        return 10
+    elif 139 <= num_attn_1_1_output <= 140 and num_attn_2_0_output <= 38:
+        return 10
+    elif 141 <= num_attn_1_1_output <= 143 and num_attn_2_0_output <= 39:
+        return 10
+    elif 144 <= num_attn_1_1_output <= 145 and num_attn_2_0_output <= 40:
+        return 10
+    elif 146 <= num_attn_1_1_output <= 148 and num_attn_2_0_output <= 41:
+        return 10
+    elif 149 <= num_attn_1_1_output <= 150 and num_attn_2_0_output <= 42:
+        return 10
+    elif 151 <= num_attn_1_1_output <= 153 and num_attn_2_0_output <= 43:
+        return 10
+    elif 154 <= num_attn_1_1_output <= 157 and num_attn_2_0_output <= 44:
+        return 10
+    elif 158 <= num_attn_1_1_output <= 160 and num_attn_2_0_output <= 45:
+        return 10
+    elif 161 <= num_attn_1_1_output <= 163 and num_attn_2_0_output <= 46:
+        return 10
+    elif 164 <= num_attn_1_1_output <= 166 and num_attn_2_0_output <= 47:
+        return 10
+    elif 167 <= num_attn_1_1_output <= 169 and num_attn_2_0_output <= 48:
+        return 10
+    elif 170 <= num_attn_1_1_output <= 172 and num_attn_2_0_output <= 49:
+        return 10
+    elif 173 <= num_attn_1_1_output <= 175 and num_attn_2_0_output <= 50:
+        return 10
+    elif 176 <= num_attn_1_1_output <= 178 and num_attn_2_0_output <= 51:
+        return 10
+    elif 179 <= num_attn_1_1_output <= 181 and num_attn_2_0_output <= 52:
+        return 10
+    elif 182 <= num_attn_1_1_output <= 184 and num_attn_2_0_output <= 53:
+        return 10
+    elif 185 <= num_attn_1_1_output <= 187 and num_attn_2_0_output <= 54:
+        return 10
+    elif 188 <= num_attn_1_1_output <= 190 and num_attn_2_0_output <= 55:
+        return 10
+    elif 191 <= num_attn_1_1_output <= 193 and num_attn_2_0_output <= 56:
+        return 10
+    elif 194 <= num_attn_1_1_output <= 197 and num_attn_2_0_output <= 57:
+        return 10
+    elif 198 <= num_attn_1_1_output <= 200 and num_attn_2_0_output <= 58:
+        return 10
+    elif 201 <= num_attn_1_1_output <= 203 and num_attn_2_0_output <= 59:
+        return 10
+    elif 204 <= num_attn_1_1_output <= 206 and num_attn_2_0_output <= 60:
+        return 10
+    elif 207 <= num_attn_1_1_output <= 209 and num_attn_2_0_output <= 61:
+        return 10
+    elif 210 <= num_attn_1_1_output <= 212 and num_attn_2_0_output <= 62:
+        return 10
+    elif 213 <= num_attn_1_1_output <= 215 and num_attn_2_0_output <= 63:
+        return 10
+    elif 216 <= num_attn_1_1_output <= 218 and num_attn_2_0_output <= 64:
+        return 10
+    elif 219 <= num_attn_1_1_output <= 221 and num_attn_2_0_output <= 65:
+        return 10
+    elif 222 <= num_attn_1_1_output <= 224 and num_attn_2_0_output <= 66:
+        return 10
+    elif 225 <= num_attn_1_1_output <= 227 and num_attn_2_0_output <= 67:
+        return 10
+    elif 228 <= num_attn_1_1_output <= 230 and num_attn_2_0_output <= 68:
+        return 10
+    elif 231 <= num_attn_1_1_output <= 233 and num_attn_2_0_output <= 69:
+        return 10
+    elif 234 <= num_attn_1_1_output <= 236 and num_attn_2_0_output <= 70:
+        return 10
+    elif 237 <= num_attn_1_1_output <= 240 and num_attn_2_0_output <= 71:
+        return 10
+    elif 241 <= num_attn_1_1_output <= 243 and num_attn_2_0_output <= 72:
+        return 10
+    elif 244 <= num_attn_1_1_output <= 246 and num_attn_2_0_output <= 73:
+        return 10
+    elif 247 <= num_attn_1_1_output <= 249 and num_attn_2_0_output <= 74:
+        return 10
+    elif 250 <= num_attn_1_1_output <= 252 and num_attn_2_0_output <= 75:
+        return 10
+    elif 253 <= num_attn_1_1_output <= 255 and num_attn_2_0_output <= 76:
+        return 10
+    elif num_attn_1_1_output == 256 and num_attn_2_0_output <= 77:
+        return 10
+    elif num_attn_1_1_output == 4 and num_attn_2_0_output == 6:
+        return 12
+    elif num_attn_1_1_output == 5 and num_attn_2_0_output == 7:
+        return 12
+    elif num_attn_1_1_output == 6 and 8 <= num_attn_2_0_output <= 9:
+        return 12
+    elif num_attn_1_1_output == 7 and 9 <= num_attn_2_0_output <= 10:
+        return 12
+    elif num_attn_1_1_output == 8 and 10 <= num_attn_2_0_output <= 12:
+        return 12
+    elif num_attn_1_1_output == 9 and 11 <= num_attn_2_0_output <= 13:
+        return 12
+    elif num_attn_1_1_output == 10 and 12 <= num_attn_2_0_output <= 15:
+        return 12
+    elif num_attn_1_1_output == 11 and 12 <= num_attn_2_0_output <= 16:
+        return 12
+    elif num_attn_1_1_output == 12 and 13 <= num_attn_2_0_output <= 18:
+        return 12
+    elif num_attn_1_1_output == 13 and 14 <= num_attn_2_0_output <= 20:
+        return 12
+    elif num_attn_1_1_output == 14 and 15 <= num_attn_2_0_output <= 21:
+        return 12
+    elif num_attn_1_1_output == 15 and 16 <= num_attn_2_0_output <= 23:
+        return 12
+    elif num_attn_1_1_output == 16 and 17 <= num_attn_2_0_output <= 24:
+        return 12
+    elif num_attn_1_1_output == 17 and 18 <= num_attn_2_0_output <= 26:
+        return 12
+    elif num_attn_1_1_output == 18 and 19 <= num_attn_2_0_output <= 27:
+        return 12
+    elif num_attn_1_1_output == 19 and 20 <= num_attn_2_0_output <= 29:
+        return 12
+    elif num_attn_1_1_output == 20 and 21 <= num_attn_2_0_output <= 30:
+        return 12
+    elif num_attn_1_1_output == 21 and 22 <= num_attn_2_0_output <= 32:
+        return 12
+    elif num_attn_1_1_output == 22 and 23 <= num_attn_2_0_output <= 33:
+        return 12
+    elif num_attn_1_1_output == 23 and 24 <= num_attn_2_0_output <= 35:
+        return 12
+    elif num_attn_1_1_output == 24 and 25 <= num_attn_2_0_output <= 35:
+        return 12
+    elif num_attn_1_1_output == 25 and (26 <= num_attn_2_0_output <= 36 or num_attn_2_0_output == 38):
+        return 12
+    elif num_attn_1_1_output == 26 and (27 <= num_attn_2_0_output <= 37 or num_attn_2_0_output == 40):
+        return 12
+    elif num_attn_1_1_output == 27 and (28 <= num_attn_2_0_output <= 38 or num_attn_2_0_output == 41):
+        return 12
+    elif num_attn_1_1_output == 28 and (29 <= num_attn_2_0_output <= 39 or num_attn_2_0_output == 43):
+        return 12
+    elif num_attn_1_1_output == 29 and (30 <= num_attn_2_0_output <= 40 or num_attn_2_0_output == 44):
+        return 12
+    elif num_attn_1_1_output == 30 and (31 <= num_attn_2_0_output <= 41 or num_attn_2_0_output == 46):
+        return 12
+    elif num_attn_1_1_output == 31 and (32 <= num_attn_2_0_output <= 42 or num_attn_2_0_output == 47):
+        return 12
+    elif num_attn_1_1_output == 32 and (33 <= num_attn_2_0_output <= 43 or num_attn_2_0_output == 49):
+        return 12
+    elif num_attn_1_1_output == 33 and 34 <= num_attn_2_0_output <= 44:
+        return 12
+    elif num_attn_1_1_output == 34 and (34 <= num_attn_2_0_output <= 45 or num_attn_2_0_output == 52):
+        return 12
+    elif num_attn_1_1_output == 35 and 35 <= num_attn_2_0_output <= 46:
+        return 12
+    elif num_attn_1_1_output == 36 and (36 <= num_attn_2_0_output <= 47 or num_attn_2_0_output == 55):
+        return 12
+    elif num_attn_1_1_output == 37 and 37 <= num_attn_2_0_output <= 48:
+        return 12
+    elif num_attn_1_1_output == 38 and (38 <= num_attn_2_0_output <= 49 or num_attn_2_0_output == 58):
+        return 12
+    elif num_attn_1_1_output == 39 and (39 <= num_attn_2_0_output <= 50 or num_attn_2_0_output == 60):
+        return 12
+    elif num_attn_1_1_output == 40 and (40 <= num_attn_2_0_output <= 51 or num_attn_2_0_output == 61):
+        return 12
+    elif num_attn_1_1_output == 41 and (41 <= num_attn_2_0_output <= 51 or num_attn_2_0_output == 63):
+        return 12
+    elif num_attn_1_1_output == 42 and (42 <= num_attn_2_0_output <= 52 or num_attn_2_0_output == 64):
+        return 12
+    elif num_attn_1_1_output == 43 and (43 <= num_attn_2_0_output <= 53 or num_attn_2_0_output == 66):
+        return 12
+    elif num_attn_1_1_output == 44 and (44 <= num_attn_2_0_output <= 54 or num_attn_2_0_output == 67):
+        return 12
+    elif num_attn_1_1_output == 45 and (45 <= num_attn_2_0_output <= 55 or num_attn_2_0_output == 69):
+        return 12
+    elif num_attn_1_1_output == 46 and 46 <= num_attn_2_0_output <= 56:
+        return 12
+    elif num_attn_1_1_output == 47 and (47 <= num_attn_2_0_output <= 57 or num_attn_2_0_output == 72):
+        return 12
+    elif num_attn_1_1_output == 48 and 48 <= num_attn_2_0_output <= 58:
+        return 12
+    elif num_attn_1_1_output == 49 and (49 <= num_attn_2_0_output <= 59 or num_attn_2_0_output == 75):
+        return 12
+    elif num_attn_1_1_output == 50 and (50 <= num_attn_2_0_output <= 60 or num_attn_2_0_output == 77):
+        return 12
+    elif num_attn_1_1_output == 51 and (51 <= num_attn_2_0_output <= 61 or num_attn_2_0_output == 78):
+        return 12
+    elif num_attn_1_1_output == 52 and (52 <= num_attn_2_0_output <= 62 or num_attn_2_0_output == 80):
+        return 12
+    elif num_attn_1_1_output == 53 and (53 <= num_attn_2_0_output <= 63 or num_attn_2_0_output == 81):
+        return 12
+    elif num_attn_1_1_output == 54 and (54 <= num_attn_2_0_output <= 64 or num_attn_2_0_output == 83):
+        return 12
+    elif num_attn_1_1_output == 55 and (55 <= num_attn_2_0_output <= 65 or num_attn_2_0_output == 84):
+        return 12
+    elif num_attn_1_1_output == 56 and (55 <= num_attn_2_0_output <= 66 or num_attn_2_0_output == 86):
+        return 12
+    elif num_attn_1_1_output == 57 and (56 <= num_attn_2_0_output <= 67 or num_attn_2_0_output == 87):
+        return 12
+    elif num_attn_1_1_output == 58 and (57 <= num_attn_2_0_output <= 68 or num_attn_2_0_output == 89):
+        return 12
+    elif num_attn_1_1_output == 59 and 58 <= num_attn_2_0_output <= 69:
+        return 12
+    elif num_attn_1_1_output == 60 and (59 <= num_attn_2_0_output <= 70 or num_attn_2_0_output == 92):
+        return 12
+    elif num_attn_1_1_output == 61 and 60 <= num_attn_2_0_output <= 71:
+        return 12
+    elif num_attn_1_1_output == 62 and (61 <= num_attn_2_0_output <= 72 or num_attn_2_0_output == 95):
+        return 12
+    elif num_attn_1_1_output == 63 and (62 <= num_attn_2_0_output <= 73 or num_attn_2_0_output == 97):
+        return 12
+    elif num_attn_1_1_output == 64 and num_attn_2_0_output in {
+        59, 60, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 98,
     }:
         return 12
-    elif key in {
-        (0, 203), (0, 204), (0, 205), (0, 206), (0, 207), (0, 208), (0, 209), (0, 210), (0, 211), (0, 212),
-        (0, 213), (0, 214), (0, 215), (0, 216), (0, 217), (0, 218), (0, 219), (0, 220), (0, 221), (0, 222),
-        (0, 223), (0, 224), (0, 225), (0, 226), (0, 227), (0, 228), (0, 229), (0, 230), (0, 231), (0, 232),
-        (0, 233), (0, 234), (0, 235), (0, 236), (0, 237), (0, 238), (0, 239), (0, 240), (0, 241), (0, 242),
-        (0, 243), (0, 244), (0, 245), (0, 246), (0, 247), (0, 248), (0, 249), (0, 250), (0, 251), (0, 252),
-        (0, 253), (0, 254), (0, 255), (0, 256), (1, 237), (1, 238), (1, 239), (1, 240), (1, 241), (1, 242),
-        (1, 243), (1, 244), (1, 245), (1, 246), (1, 247), (1, 248), (1, 249), (1, 250), (1, 251), (1, 252),
-        (1, 253), (1, 254), (1, 255), (1, 256),
+    elif num_attn_1_1_output == 65 and (58 <= num_attn_2_0_output <= 74 or num_attn_2_0_output == 100):
+        return 12
+    elif num_attn_1_1_output == 66 and (57 <= num_attn_2_0_output <= 75 or num_attn_2_0_output == 101):
+        return 12
+    elif num_attn_1_1_output == 67 and (56 <= num_attn_2_0_output <= 76 or num_attn_2_0_output == 103):
+        return 12
+    elif num_attn_1_1_output == 68 and (55 <= num_attn_2_0_output <= 77 or num_attn_2_0_output == 104):
+        return 12
+    elif num_attn_1_1_output == 69 and (54 <= num_attn_2_0_output <= 78 or num_attn_2_0_output == 106):
+        return 12
+    elif num_attn_1_1_output == 70 and (53 <= num_attn_2_0_output <= 79 or num_attn_2_0_output == 107):
+        return 12
+    elif num_attn_1_1_output == 71 and (52 <= num_attn_2_0_output <= 80 or num_attn_2_0_output == 109):
+        return 12
+    elif num_attn_1_1_output == 72 and (50 <= num_attn_2_0_output <= 81 or num_attn_2_0_output == 110):
+        return 12
+    elif num_attn_1_1_output == 73 and (49 <= num_attn_2_0_output <= 82 or num_attn_2_0_output == 112):
+        return 12
+    elif num_attn_1_1_output == 74 and 48 <= num_attn_2_0_output <= 83:
+        return 12
+    elif num_attn_1_1_output == 75 and (47 <= num_attn_2_0_output <= 84 or num_attn_2_0_output == 115):
+        return 12
+    elif num_attn_1_1_output == 76 and (46 <= num_attn_2_0_output <= 85 or num_attn_2_0_output == 117):
+        return 12
+    elif num_attn_1_1_output == 77 and (45 <= num_attn_2_0_output <= 86 or num_attn_2_0_output == 118):
+        return 12
+    elif num_attn_1_1_output == 78 and (44 <= num_attn_2_0_output <= 87 or num_attn_2_0_output == 120):
+        return 12
+    elif num_attn_1_1_output == 79 and (43 <= num_attn_2_0_output <= 88 or num_attn_2_0_output == 121):
+        return 12
+    elif num_attn_1_1_output == 80 and (42 <= num_attn_2_0_output <= 89 or num_attn_2_0_output == 123):
+        return 12
+    elif num_attn_1_1_output == 81 and (40 <= num_attn_2_0_output <= 90 or num_attn_2_0_output == 124):
+        return 12
+    elif num_attn_1_1_output == 82 and (39 <= num_attn_2_0_output <= 91 or num_attn_2_0_output == 126):
+        return 12
+    elif num_attn_1_1_output == 83 and (38 <= num_attn_2_0_output <= 92 or num_attn_2_0_output == 127):
+        return 12
+    elif num_attn_1_1_output == 84 and (37 <= num_attn_2_0_output <= 93 or num_attn_2_0_output == 129):
+        return 12
+    elif num_attn_1_1_output == 85 and (36 <= num_attn_2_0_output <= 94 or num_attn_2_0_output == 130):
+        return 12
+    elif num_attn_1_1_output == 86 and (35 <= num_attn_2_0_output <= 95 or num_attn_2_0_output == 132):
+        return 12
+    elif num_attn_1_1_output == 87 and 34 <= num_attn_2_0_output <= 96:
+        return 12
+    elif num_attn_1_1_output == 88 and (33 <= num_attn_2_0_output <= 97 or num_attn_2_0_output == 135):
+        return 12
+    elif num_attn_1_1_output == 89 and (32 <= num_attn_2_0_output <= 97 or num_attn_2_0_output == 137):
+        return 12
+    elif num_attn_1_1_output == 90 and (31 <= num_attn_2_0_output <= 98 or num_attn_2_0_output == 138):
+        return 12
+    elif num_attn_1_1_output == 91 and (29 <= num_attn_2_0_output <= 99 or num_attn_2_0_output == 140):
+        return 12
+    elif num_attn_1_1_output == 92 and (28 <= num_attn_2_0_output <= 100 or num_attn_2_0_output == 141):
+        return 12
+    elif num_attn_1_1_output == 93 and (27 <= num_attn_2_0_output <= 101 or num_attn_2_0_output == 143):
+        return 12
+    elif num_attn_1_1_output == 94 and (26 <= num_attn_2_0_output <= 102 or num_attn_2_0_output == 144):
+        return 12
+    elif num_attn_1_1_output == 95 and (26 <= num_attn_2_0_output <= 103 or num_attn_2_0_output == 146):
+        return 12
+    elif num_attn_1_1_output == 96 and (27 <= num_attn_2_0_output <= 104 or num_attn_2_0_output == 147):
+        return 12
+    elif num_attn_1_1_output == 97 and (27 <= num_attn_2_0_output <= 105 or num_attn_2_0_output == 149):
+        return 12
+    elif num_attn_1_1_output == 98 and (27 <= num_attn_2_0_output <= 106 or num_attn_2_0_output == 150):
+        return 12
+    elif num_attn_1_1_output == 99 and (27 <= num_attn_2_0_output <= 107 or num_attn_2_0_output == 152):
+        return 12
+    elif num_attn_1_1_output == 100 and 28 <= num_attn_2_0_output <= 108:
+        return 12
+    elif num_attn_1_1_output == 101 and (28 <= num_attn_2_0_output <= 109 or num_attn_2_0_output == 155):
+        return 12
+    elif num_attn_1_1_output == 102 and (28 <= num_attn_2_0_output <= 110 or num_attn_2_0_output == 157):
+        return 12
+    elif num_attn_1_1_output == 103 and (28 <= num_attn_2_0_output <= 111 or num_attn_2_0_output == 158):
+        return 12
+    elif num_attn_1_1_output == 104 and (29 <= num_attn_2_0_output <= 112 or num_attn_2_0_output == 160):
+        return 12
+    elif num_attn_1_1_output == 105 and (29 <= num_attn_2_0_output <= 113 or num_attn_2_0_output == 161):
+        return 12
+    elif num_attn_1_1_output == 106 and (29 <= num_attn_2_0_output <= 114 or num_attn_2_0_output == 163):
+        return 12
+    elif num_attn_1_1_output == 107 and (30 <= num_attn_2_0_output <= 115 or num_attn_2_0_output == 164):
+        return 12
+    elif num_attn_1_1_output == 108 and (30 <= num_attn_2_0_output <= 116 or num_attn_2_0_output == 166):
+        return 12
+    elif num_attn_1_1_output == 109 and (30 <= num_attn_2_0_output <= 117 or num_attn_2_0_output == 167):
+        return 12
+    elif num_attn_1_1_output == 110 and (31 <= num_attn_2_0_output <= 118 or num_attn_2_0_output == 169):
+        return 12
+    elif num_attn_1_1_output == 111 and (31 <= num_attn_2_0_output <= 119 or num_attn_2_0_output == 170):
+        return 12
+    elif num_attn_1_1_output == 112 and (31 <= num_attn_2_0_output <= 120 or num_attn_2_0_output == 172):
+        return 12
+    elif num_attn_1_1_output == 113 and (32 <= num_attn_2_0_output <= 121 or num_attn_2_0_output == 173):
+        return 12
+    elif num_attn_1_1_output == 114 and (32 <= num_attn_2_0_output <= 121 or num_attn_2_0_output == 175):
+        return 12
+    elif num_attn_1_1_output == 115 and (32 <= num_attn_2_0_output <= 122 or num_attn_2_0_output == 177):
+        return 12
+    elif num_attn_1_1_output == 116 and (32 <= num_attn_2_0_output <= 123 or num_attn_2_0_output == 178):
+        return 12
+    elif num_attn_1_1_output == 117 and (33 <= num_attn_2_0_output <= 124 or num_attn_2_0_output == 180):
+        return 12
+    elif num_attn_1_1_output == 118 and (33 <= num_attn_2_0_output <= 125 or num_attn_2_0_output == 181):
+        return 12
+    elif num_attn_1_1_output == 119 and (33 <= num_attn_2_0_output <= 126 or num_attn_2_0_output == 183):
+        return 12
+    elif num_attn_1_1_output == 120 and (34 <= num_attn_2_0_output <= 127 or num_attn_2_0_output == 184):
+        return 12
+    elif num_attn_1_1_output == 121 and (34 <= num_attn_2_0_output <= 128 or num_attn_2_0_output == 186):
+        return 12
+    elif num_attn_1_1_output == 122 and (34 <= num_attn_2_0_output <= 129 or num_attn_2_0_output == 187):
+        return 12
+    elif num_attn_1_1_output == 123 and (35 <= num_attn_2_0_output <= 130 or num_attn_2_0_output == 189):
+        return 12
+    elif num_attn_1_1_output == 124 and (35 <= num_attn_2_0_output <= 131 or num_attn_2_0_output == 190):
+        return 12
+    elif num_attn_1_1_output == 125 and (35 <= num_attn_2_0_output <= 132 or num_attn_2_0_output == 192):
+        return 12
+    elif num_attn_1_1_output == 126 and (36 <= num_attn_2_0_output <= 133 or num_attn_2_0_output == 193):
+        return 12
+    elif num_attn_1_1_output == 127 and (36 <= num_attn_2_0_output <= 134 or num_attn_2_0_output == 195):
+        return 12
+    elif num_attn_1_1_output == 128 and (36 <= num_attn_2_0_output <= 135 or num_attn_2_0_output == 197):
+        return 12
+    elif num_attn_1_1_output == 129 and (37 <= num_attn_2_0_output <= 136 or num_attn_2_0_output == 198):
+        return 12
+    elif num_attn_1_1_output == 130 and (37 <= num_attn_2_0_output <= 137 or num_attn_2_0_output == 200):
+        return 12
+    elif num_attn_1_1_output == 131 and (37 <= num_attn_2_0_output <= 138 or num_attn_2_0_output == 201):
+        return 12
+    elif num_attn_1_1_output == 132 and (38 <= num_attn_2_0_output <= 139 or num_attn_2_0_output == 203):
+        return 12
+    elif num_attn_1_1_output == 133 and (38 <= num_attn_2_0_output <= 140 or num_attn_2_0_output == 204):
+        return 12
+    elif num_attn_1_1_output == 134 and (38 <= num_attn_2_0_output <= 141 or num_attn_2_0_output == 206):
+        return 12
+    elif num_attn_1_1_output == 135 and (39 <= num_attn_2_0_output <= 142 or num_attn_2_0_output == 207):
+        return 12
+    elif num_attn_1_1_output == 136 and (39 <= num_attn_2_0_output <= 143 or num_attn_2_0_output == 209):
+        return 12
+    elif num_attn_1_1_output == 137 and (39 <= num_attn_2_0_output <= 144 or num_attn_2_0_output == 210):
+        return 12
+    elif num_attn_1_1_output == 138 and (40 <= num_attn_2_0_output <= 144 or num_attn_2_0_output == 212):
+        return 12
+    elif num_attn_1_1_output == 139 and num_attn_2_0_output in {
+        40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64,
+        65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89,
+        90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+        112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131,
+        132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 213, 214,
     }:
+        return 12
+    elif num_attn_1_1_output == 140 and (40 <= num_attn_2_0_output <= 146 or num_attn_2_0_output == 215):
+        return 12
+    elif num_attn_1_1_output == 141 and (41 <= num_attn_2_0_output <= 147 or num_attn_2_0_output == 217):
+        return 12
+    elif num_attn_1_1_output == 142 and (41 <= num_attn_2_0_output <= 148 or num_attn_2_0_output == 218):
+        return 12
+    elif num_attn_1_1_output == 143 and (41 <= num_attn_2_0_output <= 149 or num_attn_2_0_output == 220):
+        return 12
+    elif num_attn_1_1_output == 144 and (42 <= num_attn_2_0_output <= 150 or num_attn_2_0_output == 221):
+        return 12
+    elif num_attn_1_1_output == 145 and (42 <= num_attn_2_0_output <= 151 or num_attn_2_0_output == 223):
+        return 12
+    elif num_attn_1_1_output == 146 and (42 <= num_attn_2_0_output <= 152 or num_attn_2_0_output == 224):
+        return 12
+    elif num_attn_1_1_output == 147 and (43 <= num_attn_2_0_output <= 153 or num_attn_2_0_output == 226):
+        return 12
+    elif num_attn_1_1_output == 148 and (43 <= num_attn_2_0_output <= 154 or num_attn_2_0_output == 227):
+        return 12
+    elif num_attn_1_1_output == 149 and (43 <= num_attn_2_0_output <= 155 or num_attn_2_0_output == 229):
+        return 12
+    elif num_attn_1_1_output == 150 and (44 <= num_attn_2_0_output <= 156 or num_attn_2_0_output == 230):
+        return 12
+    elif num_attn_1_1_output == 151 and (44 <= num_attn_2_0_output <= 157 or num_attn_2_0_output == 232):
+        return 12
+    elif num_attn_1_1_output == 152 and num_attn_2_0_output in {
+        44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68,
+        69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93,
+        94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114,
+        115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134,
+        135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154,
+        155, 156, 157, 158, 233, 234,
+    }:
+        return 12
+    elif num_attn_1_1_output == 153 and (45 <= num_attn_2_0_output <= 159 or num_attn_2_0_output == 235):
+        return 12
+    elif num_attn_1_1_output == 154 and num_attn_2_0_output in {
+        45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69,
+        70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94,
+        95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115,
+        116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135,
+        136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155,
+        156, 157, 158, 159, 160, 236, 237,
+    }:
+        return 12
+    elif num_attn_1_1_output == 155 and (45 <= num_attn_2_0_output <= 161 or num_attn_2_0_output == 238):
+        return 12
+    elif num_attn_1_1_output == 156 and (46 <= num_attn_2_0_output <= 162 or num_attn_2_0_output == 240):
+        return 12
+    elif num_attn_1_1_output == 157 and (46 <= num_attn_2_0_output <= 163 or num_attn_2_0_output == 241):
+        return 12
+    elif num_attn_1_1_output == 158 and (46 <= num_attn_2_0_output <= 164 or num_attn_2_0_output == 243):
+        return 12
+    elif num_attn_1_1_output == 159 and (47 <= num_attn_2_0_output <= 165 or num_attn_2_0_output == 244):
+        return 12
+    elif num_attn_1_1_output == 160 and (47 <= num_attn_2_0_output <= 166 or num_attn_2_0_output == 246):
+        return 12
+    elif num_attn_1_1_output == 161 and (47 <= num_attn_2_0_output <= 167 or num_attn_2_0_output == 247):
+        return 12
+    elif num_attn_1_1_output == 162 and (48 <= num_attn_2_0_output <= 167 or num_attn_2_0_output == 249):
+        return 12
+    elif num_attn_1_1_output == 163 and (48 <= num_attn_2_0_output <= 168 or num_attn_2_0_output == 250):
+        return 12
+    elif num_attn_1_1_output == 164 and (48 <= num_attn_2_0_output <= 169 or num_attn_2_0_output == 252):
+        return 12
+    elif num_attn_1_1_output == 165 and num_attn_2_0_output in {
+        49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73,
+        74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98,
+        99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118,
+        119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138,
+        139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158,
+        159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 253, 254,
+    }:
+        return 12
+    elif num_attn_1_1_output == 166 and (49 <= num_attn_2_0_output <= 171 or num_attn_2_0_output == 255):
+        return 12
+    elif num_attn_1_1_output == 167 and num_attn_2_0_output in {
+        49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73,
+        74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98,
+        99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118,
+        119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138,
+        139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158,
+        159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 256, 257,
+    }:
+        return 12
+    elif num_attn_1_1_output == 168 and (50 <= num_attn_2_0_output <= 173 or num_attn_2_0_output == 258):
+        return 12
+    elif num_attn_1_1_output == 169 and (50 <= num_attn_2_0_output <= 174 or num_attn_2_0_output == 260):
+        return 12
+    elif num_attn_1_1_output == 170 and (50 <= num_attn_2_0_output <= 175 or num_attn_2_0_output == 261):
+        return 12
+    elif num_attn_1_1_output == 171 and (51 <= num_attn_2_0_output <= 176 or num_attn_2_0_output == 263):
+        return 12
+    elif num_attn_1_1_output == 172 and (51 <= num_attn_2_0_output <= 177 or num_attn_2_0_output == 264):
+        return 12
+    elif num_attn_1_1_output == 173 and (51 <= num_attn_2_0_output <= 178 or num_attn_2_0_output == 266):
+        return 12
+    elif num_attn_1_1_output == 174 and (52 <= num_attn_2_0_output <= 179 or num_attn_2_0_output == 267):
+        return 12
+    elif num_attn_1_1_output == 175 and (52 <= num_attn_2_0_output <= 180 or num_attn_2_0_output == 269):
+        return 12
+    elif num_attn_1_1_output == 176 and (53 <= num_attn_2_0_output <= 181 or num_attn_2_0_output == 270):
+        return 12
+    elif num_attn_1_1_output == 177 and (53 <= num_attn_2_0_output <= 182 or num_attn_2_0_output == 272):
+        return 12
+    elif num_attn_1_1_output == 178 and num_attn_2_0_output in {
+        53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77,
+        78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101,
+        102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121,
+        122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141,
+        142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161,
+        162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181,
+        182, 183, 273, 274,
+    }:
+        return 12
+    elif num_attn_1_1_output == 179 and (54 <= num_attn_2_0_output <= 184 or num_attn_2_0_output == 275):
+        return 12
+    elif num_attn_1_1_output == 180 and num_attn_2_0_output in {
+        54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78,
+        79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102,
+        103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122,
+        123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142,
+        143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162,
+        163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182,
+        183, 184, 185, 276, 277,
+    }:
+        return 12
+    elif num_attn_1_1_output == 181 and (54 <= num_attn_2_0_output <= 186 or num_attn_2_0_output == 278):
+        return 12
+    elif num_attn_1_1_output == 182 and (55 <= num_attn_2_0_output <= 187 or num_attn_2_0_output == 280):
+        return 12
+    elif num_attn_1_1_output == 183 and (55 <= num_attn_2_0_output <= 188 or num_attn_2_0_output == 281):
+        return 12
+    elif num_attn_1_1_output == 184 and (55 <= num_attn_2_0_output <= 189 or num_attn_2_0_output == 283):
+        return 12
+    elif num_attn_1_1_output == 185 and (56 <= num_attn_2_0_output <= 190 or num_attn_2_0_output == 284):
+        return 12
+    elif num_attn_1_1_output == 186 and (56 <= num_attn_2_0_output <= 191 or num_attn_2_0_output == 286):
+        return 12
+    elif num_attn_1_1_output == 187 and (56 <= num_attn_2_0_output <= 191 or num_attn_2_0_output == 287):
+        return 12
+    elif num_attn_1_1_output == 188 and (57 <= num_attn_2_0_output <= 192 or num_attn_2_0_output == 289):
+        return 12
+    elif num_attn_1_1_output == 189 and num_attn_2_0_output in {
+        57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81,
+        82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104,
+        105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124,
+        125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144,
+        145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164,
+        165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184,
+        185, 186, 187, 188, 189, 190, 191, 192, 193, 290, 291,
+    }:
+        return 12
+    elif num_attn_1_1_output == 190 and (57 <= num_attn_2_0_output <= 194 or num_attn_2_0_output == 292):
+        return 12
+    elif num_attn_1_1_output == 191 and num_attn_2_0_output in {
+        58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82,
+        83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105,
+        106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125,
+        126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145,
+        146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165,
+        166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185,
+        186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 293, 294,
+    }:
+        return 12
+    elif num_attn_1_1_output == 192 and (58 <= num_attn_2_0_output <= 196 or num_attn_2_0_output == 295):
+        return 12
+    elif num_attn_1_1_output == 193 and num_attn_2_0_output in {
+        58, 59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82,
+        83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105,
+        106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125,
+        126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145,
+        146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165,
+        166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185,
+        186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 296, 297,
+    }:
+        return 12
+    elif num_attn_1_1_output == 194 and (59 <= num_attn_2_0_output <= 198 or num_attn_2_0_output == 298):
+        return 12
+    elif num_attn_1_1_output == 195 and num_attn_2_0_output in {
+        59, 60, 61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83,
+        84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106,
+        107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126,
+        127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146,
+        147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166,
+        167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186,
+        187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 299, 300,
+    }:
+        return 12
+    elif num_attn_1_1_output == 196 and (59 <= num_attn_2_0_output <= 200 or num_attn_2_0_output == 301):
+        return 12
+    elif num_attn_1_1_output == 197 and (60 <= num_attn_2_0_output <= 201 or num_attn_2_0_output == 303):
+        return 12
+    elif num_attn_1_1_output == 198 and (60 <= num_attn_2_0_output <= 202 or num_attn_2_0_output == 304):
+        return 12
+    elif num_attn_1_1_output == 199 and (60 <= num_attn_2_0_output <= 203 or num_attn_2_0_output == 306):
+        return 12
+    elif num_attn_1_1_output == 200 and (61 <= num_attn_2_0_output <= 204 or num_attn_2_0_output == 307):
+        return 12
+    elif num_attn_1_1_output == 201 and (61 <= num_attn_2_0_output <= 205 or num_attn_2_0_output == 309):
+        return 12
+    elif num_attn_1_1_output == 202 and num_attn_2_0_output in {
+        61, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85,
+        86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107,
+        108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127,
+        128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147,
+        148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167,
+        168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187,
+        188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 310,
+        311,
+    }:
+        return 12
+    elif num_attn_1_1_output == 203 and (62 <= num_attn_2_0_output <= 207 or num_attn_2_0_output == 312):
+        return 12
+    elif num_attn_1_1_output == 204 and num_attn_2_0_output in {
+        62, 63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86,
+        87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108,
+        109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128,
+        129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148,
+        149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168,
+        169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188,
+        189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208,
+        313, 314,
+    }:
+        return 12
+    elif num_attn_1_1_output == 205 and (62 <= num_attn_2_0_output <= 209 or num_attn_2_0_output == 315):
+        return 12
+    elif num_attn_1_1_output == 206 and num_attn_2_0_output in {
+        63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87,
+        88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109,
+        110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129,
+        130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
+        150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169,
+        170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189,
+        190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209,
+        210, 316, 317,
+    }:
+        return 12
+    elif num_attn_1_1_output == 207 and (63 <= num_attn_2_0_output <= 211 or num_attn_2_0_output == 318):
+        return 12
+    elif num_attn_1_1_output == 208 and num_attn_2_0_output in {
+        63, 64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87,
+        88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109,
+        110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129,
+        130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149,
+        150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169,
+        170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189,
+        190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209,
+        210, 211, 212, 319, 320,
+    }:
+        return 12
+    elif num_attn_1_1_output == 209 and (64 <= num_attn_2_0_output <= 213 or num_attn_2_0_output == 321):
+        return 12
+    elif num_attn_1_1_output == 210 and (64 <= num_attn_2_0_output <= 214 or num_attn_2_0_output == 323):
+        return 12
+    elif num_attn_1_1_output == 211 and (64 <= num_attn_2_0_output <= 214 or num_attn_2_0_output == 324):
+        return 12
+    elif num_attn_1_1_output == 212 and (65 <= num_attn_2_0_output <= 215 or num_attn_2_0_output == 326):
+        return 12
+    elif num_attn_1_1_output == 213 and (65 <= num_attn_2_0_output <= 216 or num_attn_2_0_output == 327):
+        return 12
+    elif num_attn_1_1_output == 214 and (65 <= num_attn_2_0_output <= 217 or num_attn_2_0_output == 329):
+        return 12
+    elif num_attn_1_1_output == 215 and num_attn_2_0_output in {
+        66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90,
+        91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+        112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131,
+        132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151,
+        152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171,
+        172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191,
+        192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211,
+        212, 213, 214, 215, 216, 217, 218, 330, 331,
+    }:
+        return 12
+    elif num_attn_1_1_output == 216 and (66 <= num_attn_2_0_output <= 219 or num_attn_2_0_output == 332):
+        return 12
+    elif num_attn_1_1_output == 217 and num_attn_2_0_output in {
+        66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90,
+        91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111,
+        112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131,
+        132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151,
+        152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171,
+        172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191,
+        192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211,
+        212, 213, 214, 215, 216, 217, 218, 219, 220, 333, 334,
+    }:
+        return 12
+    elif num_attn_1_1_output == 218 and (67 <= num_attn_2_0_output <= 221 or num_attn_2_0_output == 335):
+        return 12
+    elif num_attn_1_1_output == 219 and num_attn_2_0_output in {
+        67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91,
+        92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112,
+        113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132,
+        133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152,
+        153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172,
+        173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192,
+        193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212,
+        213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 336, 337,
+    }:
+        return 12
+    elif num_attn_1_1_output == 220 and (67 <= num_attn_2_0_output <= 223 or num_attn_2_0_output == 338):
+        return 12
+    elif num_attn_1_1_output == 221 and num_attn_2_0_output in {
+        68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92,
+        93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113,
+        114, 115, 116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133,
+        134, 135, 136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153,
+        154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173,
+        174, 175, 176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193,
+        194, 195, 196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213,
+        214, 215, 216, 217, 218, 219, 220, 221, 222, 223, 224, 339, 340,
+    }:
+        return 12
+    elif num_attn_1_1_output == 222 and (68 <= num_attn_2_0_output <= 225 or num_attn_2_0_output == 341):
+        return 12
+    elif num_attn_1_1_output == 223 and (68 <= num_attn_2_0_output <= 226 or num_attn_2_0_output == 343):
+        return 12
+    elif num_attn_1_1_output == 224 and (69 <= num_attn_2_0_output <= 227 or num_attn_2_0_output == 344):
+        return 12
+    elif num_attn_1_1_output == 225 and (69 <= num_attn_2_0_output <= 228 or num_attn_2_0_output == 346):
+        return 12
+    elif num_attn_1_1_output == 226 and (69 <= num_attn_2_0_output <= 229 or num_attn_2_0_output == 347):
+        return 12
+    elif num_attn_1_1_output == 227 and (70 <= num_attn_2_0_output <= 230 or num_attn_2_0_output == 349):
+        return 12
+    elif num_attn_1_1_output == 228 and num_attn_2_0_output in {
+        70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94,
+        95, 96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115,
+        116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135,
+        136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155,
+        156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175,
+        176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195,
+        196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215,
+        216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 350, 351,
+    }:
+        return 12
+    elif num_attn_1_1_output == 229 and (70 <= num_attn_2_0_output <= 232 or num_attn_2_0_output == 352):
+        return 12
+    elif num_attn_1_1_output == 230 and num_attn_2_0_output in {
+        71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95,
+        96, 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115,
+        116, 117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135,
+        136, 137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155,
+        156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175,
+        176, 177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195,
+        196, 197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215,
+        216, 217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 353, 354,
+    }:
+        return 12
+    elif num_attn_1_1_output == 231 and (71 <= num_attn_2_0_output <= 234 or num_attn_2_0_output == 355):
+        return 12
+    elif num_attn_1_1_output == 232 and num_attn_2_0_output in {
+        72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96,
+        97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116,
+        117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136,
+        137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156,
+        157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176,
+        177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196,
+        197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216,
+        217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 356,
+        357,
+    }:
+        return 12
+    elif num_attn_1_1_output == 233 and (72 <= num_attn_2_0_output <= 236 or num_attn_2_0_output == 358):
+        return 12
+    elif num_attn_1_1_output == 234 and num_attn_2_0_output in {
+        72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96,
+        97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116,
+        117, 118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136,
+        137, 138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156,
+        157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176,
+        177, 178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196,
+        197, 198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216,
+        217, 218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236,
+        237, 359, 360,
+    }:
+        return 12
+    elif num_attn_1_1_output == 235 and (73 <= num_attn_2_0_output <= 237 or num_attn_2_0_output == 361):
+        return 12
+    elif num_attn_1_1_output == 236 and num_attn_2_0_output in {
+        73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97,
+        98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117,
+        118, 119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137,
+        138, 139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157,
+        158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177,
+        178, 179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197,
+        198, 199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217,
+        218, 219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237,
+        238, 362, 363,
+    }:
+        return 12
+    elif num_attn_1_1_output == 237 and (73 <= num_attn_2_0_output <= 239 or num_attn_2_0_output == 364):
+        return 12
+    elif num_attn_1_1_output == 238 and (74 <= num_attn_2_0_output <= 240 or num_attn_2_0_output == 366):
+        return 12
+    elif num_attn_1_1_output == 239 and num_attn_2_0_output in {
+        74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98,
+        99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118,
+        119, 120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138,
+        139, 140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158,
+        159, 160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178,
+        179, 180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198,
+        199, 200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218,
+        219, 220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238,
+        239, 240, 241, 367, 368,
+    }:
+        return 12
+    elif num_attn_1_1_output == 240 and (74 <= num_attn_2_0_output <= 242 or num_attn_2_0_output == 369):
+        return 12
+    elif num_attn_1_1_output == 241 and num_attn_2_0_output in {
+        75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+        100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119,
+        120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
+        140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159,
+        160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179,
+        180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199,
+        200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219,
+        220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+        240, 241, 242, 243, 370, 371,
+    }:
+        return 12
+    elif num_attn_1_1_output == 242 and (75 <= num_attn_2_0_output <= 244 or num_attn_2_0_output == 372):
+        return 12
+    elif num_attn_1_1_output == 243 and num_attn_2_0_output in {
+        75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+        100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119,
+        120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
+        140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159,
+        160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179,
+        180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199,
+        200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219,
+        220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+        240, 241, 242, 243, 244, 245, 373, 374,
+    }:
+        return 12
+    elif num_attn_1_1_output == 244 and (76 <= num_attn_2_0_output <= 246 or num_attn_2_0_output == 375):
+        return 12
+    elif num_attn_1_1_output == 245 and num_attn_2_0_output in {
+        76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+        100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119,
+        120, 121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
+        140, 141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159,
+        160, 161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179,
+        180, 181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199,
+        200, 201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219,
+        220, 221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239,
+        240, 241, 242, 243, 244, 245, 246, 247, 376, 377,
+    }:
+        return 12
+    elif num_attn_1_1_output == 246 and (76 <= num_attn_2_0_output <= 248 or num_attn_2_0_output == 378):
+        return 12
+    elif num_attn_1_1_output == 247 and num_attn_2_0_output in {
+        77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100,
+        101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120,
+        121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140,
+        141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160,
+        161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180,
+        181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200,
+        201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220,
+        221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240,
+        241, 242, 243, 244, 245, 246, 247, 248, 249, 379, 380,
+    }:
+        return 12
+    elif num_attn_1_1_output == 248 and (77 <= num_attn_2_0_output <= 250 or num_attn_2_0_output == 381):
+        return 12
+    elif num_attn_1_1_output == 249 and num_attn_2_0_output in {
+        77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100,
+        101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120,
+        121, 122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140,
+        141, 142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160,
+        161, 162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180,
+        181, 182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200,
+        201, 202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220,
+        221, 222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240,
+        241, 242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 382, 383,
+    }:
+        return 12
+    elif num_attn_1_1_output == 250 and (78 <= num_attn_2_0_output <= 252 or num_attn_2_0_output == 384):
+        return 12
+    elif num_attn_1_1_output == 251 and (78 <= num_attn_2_0_output <= 253 or num_attn_2_0_output == 386):
+        return 12
+    elif num_attn_1_1_output == 252 and num_attn_2_0_output in {
+        78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101,
+        102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121,
+        122, 123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141,
+        142, 143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161,
+        162, 163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181,
+        182, 183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201,
+        202, 203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221,
+        222, 223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241,
+        242, 243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 387, 388,
+    }:
+        return 12
+    elif num_attn_1_1_output == 253 and (79 <= num_attn_2_0_output <= 255 or num_attn_2_0_output == 389):
+        return 12
+    elif num_attn_1_1_output == 254 and num_attn_2_0_output in {
+        79, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102,
+        103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122,
+        123, 124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142,
+        143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162,
+        163, 164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182,
+        183, 184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202,
+        203, 204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222,
+        223, 224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242,
+        243, 244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 390, 391,
+    }:
+        return 12
+    elif num_attn_1_1_output == 255 and (79 <= num_attn_2_0_output <= 257 or num_attn_2_0_output == 392):
+        return 12
+    elif num_attn_1_1_output == 256 and num_attn_2_0_output in {
+        80, 81, 82, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99, 100, 101, 102, 103,
+        104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 120, 121, 122, 123,
+        124, 125, 126, 127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142, 143,
+        144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163,
+        164, 165, 166, 167, 168, 169, 170, 171, 172, 173, 174, 175, 176, 177, 178, 179, 180, 181, 182, 183,
+        184, 185, 186, 187, 188, 189, 190, 191, 192, 193, 194, 195, 196, 197, 198, 199, 200, 201, 202, 203,
+        204, 205, 206, 207, 208, 209, 210, 211, 212, 213, 214, 215, 216, 217, 218, 219, 220, 221, 222, 223,
+        224, 225, 226, 227, 228, 229, 230, 231, 232, 233, 234, 235, 236, 237, 238, 239, 240, 241, 242, 243,
+        244, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 256, 257, 258, 393, 394,
+    }:
+        return 12
+    elif num_attn_1_1_output == 0 and num_attn_2_0_output == 0:
         return 14
-    return 3
+    elif num_attn_1_1_output == 1 and num_attn_2_0_output <= 1:
+        return 14
+    elif num_attn_1_1_output == 2 and num_attn_2_0_output <= 3:
+        return 14
+    elif num_attn_1_1_output == 3 and num_attn_2_0_output <= 4:
+        return 14
+    elif num_attn_1_1_output == 4 and num_attn_2_0_output <= 5:
+        return 14
+    elif num_attn_1_1_output == 5 and num_attn_2_0_output <= 6:
+        return 14
+    elif num_attn_1_1_output == 6 and num_attn_2_0_output <= 7:
+        return 14
+    elif num_attn_1_1_output == 7 and num_attn_2_0_output <= 8:
+        return 14
+    elif 8 <= num_attn_1_1_output <= 9 and num_attn_2_0_output <= 9:
+        return 14
+    elif num_attn_1_1_output == 10 and num_attn_2_0_output <= 10:
+        return 14
+    elif num_attn_1_1_output == 11 and num_attn_2_0_output <= 11:
+        return 14
+    elif num_attn_1_1_output == 12 and num_attn_2_0_output <= 12:
+        return 14
+    elif num_attn_1_1_output == 13 and num_attn_2_0_output <= 13:
+        return 14
+    elif num_attn_1_1_output == 14 and num_attn_2_0_output <= 14:
+        return 14
+    elif num_attn_1_1_output == 15 and num_attn_2_0_output <= 15:
+        return 14
+    elif num_attn_1_1_output == 16 and num_attn_2_0_output <= 16:
+        return 14
+    elif num_attn_1_1_output == 17 and num_attn_2_0_output <= 17:
+        return 14
+    elif num_attn_1_1_output == 18 and num_attn_2_0_output <= 18:
+        return 14
+    elif num_attn_1_1_output == 19 and 1 <= num_attn_2_0_output <= 19:
+        return 14
+    elif num_attn_1_1_output == 20 and 1 <= num_attn_2_0_output <= 20:
+        return 14
+    elif num_attn_1_1_output == 21 and 1 <= num_attn_2_0_output <= 21:
+        return 14
+    elif num_attn_1_1_output == 22 and 2 <= num_attn_2_0_output <= 22:
+        return 14
+    elif num_attn_1_1_output == 23 and 2 <= num_attn_2_0_output <= 23:
+        return 14
+    elif num_attn_1_1_output == 24 and 2 <= num_attn_2_0_output <= 24:
+        return 14
+    elif num_attn_1_1_output == 25 and 3 <= num_attn_2_0_output <= 25:
+        return 14
+    elif num_attn_1_1_output == 26 and 3 <= num_attn_2_0_output <= 26:
+        return 14
+    elif num_attn_1_1_output == 27 and 3 <= num_attn_2_0_output <= 27:
+        return 14
+    elif num_attn_1_1_output == 28 and 4 <= num_attn_2_0_output <= 28:
+        return 14
+    elif num_attn_1_1_output == 29 and 4 <= num_attn_2_0_output <= 29:
+        return 14
+    elif num_attn_1_1_output == 30 and 4 <= num_attn_2_0_output <= 30:
+        return 14
+    elif num_attn_1_1_output == 31 and 5 <= num_attn_2_0_output <= 31:
+        return 14
+    elif num_attn_1_1_output == 32 and 5 <= num_attn_2_0_output <= 32:
+        return 14
+    elif num_attn_1_1_output == 33 and 5 <= num_attn_2_0_output <= 33:
+        return 14
+    elif num_attn_1_1_output == 34 and 6 <= num_attn_2_0_output <= 33:
+        return 14
+    elif num_attn_1_1_output == 35 and 6 <= num_attn_2_0_output <= 34:
+        return 14
+    elif num_attn_1_1_output == 36 and 6 <= num_attn_2_0_output <= 35:
+        return 14
+    elif num_attn_1_1_output == 37 and 7 <= num_attn_2_0_output <= 36:
+        return 14
+    elif num_attn_1_1_output == 38 and 7 <= num_attn_2_0_output <= 37:
+        return 14
+    elif num_attn_1_1_output == 39 and 7 <= num_attn_2_0_output <= 38:
+        return 14
+    elif num_attn_1_1_output == 40 and 8 <= num_attn_2_0_output <= 39:
+        return 14
+    elif num_attn_1_1_output == 41 and 8 <= num_attn_2_0_output <= 40:
+        return 14
+    elif num_attn_1_1_output == 42 and 9 <= num_attn_2_0_output <= 41:
+        return 14
+    elif num_attn_1_1_output == 43 and 9 <= num_attn_2_0_output <= 42:
+        return 14
+    elif num_attn_1_1_output == 44 and 9 <= num_attn_2_0_output <= 43:
+        return 14
+    elif num_attn_1_1_output == 45 and 9 <= num_attn_2_0_output <= 44:
+        return 14
+    elif num_attn_1_1_output == 46 and 10 <= num_attn_2_0_output <= 45:
+        return 14
+    elif num_attn_1_1_output == 47 and 10 <= num_attn_2_0_output <= 46:
+        return 14
+    elif num_attn_1_1_output == 48 and 10 <= num_attn_2_0_output <= 47:
+        return 14
+    elif num_attn_1_1_output == 49 and 11 <= num_attn_2_0_output <= 48:
+        return 14
+    elif num_attn_1_1_output == 50 and 11 <= num_attn_2_0_output <= 49:
+        return 14
+    elif num_attn_1_1_output == 51 and 11 <= num_attn_2_0_output <= 50:
+        return 14
+    elif num_attn_1_1_output == 52 and 12 <= num_attn_2_0_output <= 51:
+        return 14
+    elif num_attn_1_1_output == 53 and 12 <= num_attn_2_0_output <= 52:
+        return 14
+    elif num_attn_1_1_output == 54 and 12 <= num_attn_2_0_output <= 53:
+        return 14
+    elif 55 <= num_attn_1_1_output <= 56 and 13 <= num_attn_2_0_output <= 54:
+        return 14
+    elif num_attn_1_1_output == 57 and 13 <= num_attn_2_0_output <= 55:
+        return 14
+    elif num_attn_1_1_output == 58 and 14 <= num_attn_2_0_output <= 56:
+        return 14
+    elif num_attn_1_1_output == 59 and 14 <= num_attn_2_0_output <= 57:
+        return 14
+    elif num_attn_1_1_output == 60 and 14 <= num_attn_2_0_output <= 58:
+        return 14
+    elif num_attn_1_1_output == 61 and 15 <= num_attn_2_0_output <= 59:
+        return 14
+    elif num_attn_1_1_output == 62 and 15 <= num_attn_2_0_output <= 60:
+        return 14
+    elif num_attn_1_1_output == 63 and 15 <= num_attn_2_0_output <= 61:
+        return 14
+    elif num_attn_1_1_output == 64 and (16 <= num_attn_2_0_output <= 58 or 61 <= num_attn_2_0_output <= 62):
+        return 14
+    elif num_attn_1_1_output == 65 and 16 <= num_attn_2_0_output <= 57:
+        return 14
+    elif num_attn_1_1_output == 66 and 16 <= num_attn_2_0_output <= 56:
+        return 14
+    elif num_attn_1_1_output == 67 and 17 <= num_attn_2_0_output <= 55:
+        return 14
+    elif num_attn_1_1_output == 68 and 17 <= num_attn_2_0_output <= 54:
+        return 14
+    elif num_attn_1_1_output == 69 and 17 <= num_attn_2_0_output <= 53:
+        return 14
+    elif num_attn_1_1_output == 70 and 18 <= num_attn_2_0_output <= 52:
+        return 14
+    elif num_attn_1_1_output == 71 and 18 <= num_attn_2_0_output <= 51:
+        return 14
+    elif num_attn_1_1_output == 72 and 18 <= num_attn_2_0_output <= 49:
+        return 14
+    elif num_attn_1_1_output == 73 and 19 <= num_attn_2_0_output <= 48:
+        return 14
+    elif num_attn_1_1_output == 74 and 19 <= num_attn_2_0_output <= 47:
+        return 14
+    elif num_attn_1_1_output == 75 and 19 <= num_attn_2_0_output <= 46:
+        return 14
+    elif num_attn_1_1_output == 76 and 20 <= num_attn_2_0_output <= 45:
+        return 14
+    elif num_attn_1_1_output == 77 and 20 <= num_attn_2_0_output <= 44:
+        return 14
+    elif num_attn_1_1_output == 78 and 20 <= num_attn_2_0_output <= 43:
+        return 14
+    elif num_attn_1_1_output == 79 and 21 <= num_attn_2_0_output <= 42:
+        return 14
+    elif num_attn_1_1_output == 80 and 21 <= num_attn_2_0_output <= 41:
+        return 14
+    elif num_attn_1_1_output == 81 and 21 <= num_attn_2_0_output <= 39:
+        return 14
+    elif num_attn_1_1_output == 82 and 21 <= num_attn_2_0_output <= 38:
+        return 14
+    elif num_attn_1_1_output == 83 and 22 <= num_attn_2_0_output <= 37:
+        return 14
+    elif num_attn_1_1_output == 84 and 22 <= num_attn_2_0_output <= 36:
+        return 14
+    elif num_attn_1_1_output == 85 and 22 <= num_attn_2_0_output <= 35:
+        return 14
+    elif num_attn_1_1_output == 86 and 23 <= num_attn_2_0_output <= 34:
+        return 14
+    elif num_attn_1_1_output == 87 and 23 <= num_attn_2_0_output <= 33:
+        return 14
+    elif num_attn_1_1_output == 88 and 23 <= num_attn_2_0_output <= 32:
+        return 14
+    elif num_attn_1_1_output == 89 and 24 <= num_attn_2_0_output <= 31:
+        return 14
+    elif num_attn_1_1_output == 90 and 24 <= num_attn_2_0_output <= 30:
+        return 14
+    elif num_attn_1_1_output == 91 and 24 <= num_attn_2_0_output <= 28:
+        return 14
+    elif num_attn_1_1_output == 92 and 25 <= num_attn_2_0_output <= 27:
+        return 14
+    elif num_attn_1_1_output == 93 and 25 <= num_attn_2_0_output <= 26:
+        return 14
+    elif num_attn_1_1_output == 94 and num_attn_2_0_output == 25:
+        return 14
+    elif 96 <= num_attn_1_1_output <= 97 and num_attn_2_0_output == 26:
+        return 14
+    elif num_attn_1_1_output == 100 and num_attn_2_0_output == 27:
+        return 14
+    return 9
 
 
 def run(tokens):
@@ -640,46 +2392,46 @@ def run(tokens):
     num_attn_0_2_outputs = aggregate_sum(num_attn_0_2_selection, ones)
     num_attn_0_3_selection = select(positions, tokens, num_predicate_0_3)
     num_attn_0_3_outputs = aggregate_sum(num_attn_0_3_selection, ones)
-    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_2_outputs, attn_0_3_outputs)]
-    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_0_outputs, num_attn_0_1_outputs)]
+    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_3_outputs, attn_0_2_outputs)]
+    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_1_outputs, num_attn_0_0_outputs)]
     # layer 1
     attn_1_0_selected = select_closest(positions, tokens, predicate_1_0)
-    attn_1_0_outputs = aggregate(attn_1_0_selected, attn_0_0_outputs)
-    attn_1_1_selected = select_closest(attn_0_2_outputs, attn_0_1_outputs, predicate_1_1)
-    attn_1_1_outputs = aggregate(attn_1_1_selected, tokens)
-    attn_1_2_selected = select_closest(positions, positions, predicate_1_2)
-    attn_1_2_outputs = aggregate(attn_1_2_selected, attn_0_2_outputs)
-    attn_1_3_selected = select_closest(positions, positions, predicate_1_3)
-    attn_1_3_outputs = aggregate(attn_1_3_selected, attn_0_3_outputs)
-    num_attn_1_0_selection = select(tokens, mlp_0_0_outputs, num_predicate_1_0)
+    attn_1_0_outputs = aggregate(attn_1_0_selected, tokens)
+    attn_1_1_selected = select_closest(positions, mlp_0_0_outputs, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, attn_0_0_outputs)
+    attn_1_2_selected = select_closest(positions, mlp_0_0_outputs, predicate_1_2)
+    attn_1_2_outputs = aggregate(attn_1_2_selected, attn_0_3_outputs)
+    attn_1_3_selected = select_closest(positions, mlp_0_0_outputs, predicate_1_3)
+    attn_1_3_outputs = aggregate(attn_1_3_selected, tokens)
+    num_attn_1_0_selection = select(num_mlp_0_0_outputs, attn_0_0_outputs, num_predicate_1_0)
     num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_3_outputs)
-    num_attn_1_1_selection = select(mlp_0_0_outputs, attn_0_2_outputs, num_predicate_1_1)
+    num_attn_1_1_selection = select(tokens, attn_0_2_outputs, num_predicate_1_1)
     num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_3_outputs)
     num_attn_1_2_selection = select(tokens, mlp_0_0_outputs, num_predicate_1_2)
-    num_attn_1_2_outputs = aggregate_sum(num_attn_1_2_selection, ones)
-    num_attn_1_3_selection = select(attn_0_1_outputs, attn_0_1_outputs, num_predicate_1_3)
+    num_attn_1_2_outputs = aggregate_sum(num_attn_1_2_selection, num_attn_0_3_outputs)
+    num_attn_1_3_selection = select(mlp_0_0_outputs, attn_0_0_outputs, num_predicate_1_3)
     num_attn_1_3_outputs = aggregate_sum(num_attn_1_3_selection, num_attn_0_1_outputs)
-    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_1_3_outputs, attn_1_2_outputs)]
-    num_mlp_1_0_outputs = [num_mlp_1_0(x) for x in num_attn_1_1_outputs]
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_1_3_outputs, attn_1_1_outputs)]
+    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_0_3_outputs, num_attn_1_0_outputs)]
     # layer 2
-    attn_2_0_selected = select_closest(attn_1_2_outputs, attn_1_1_outputs, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_0_0_outputs)
-    attn_2_1_selected = select_closest(attn_1_3_outputs, num_mlp_0_0_outputs, predicate_2_1)
-    attn_2_1_outputs = aggregate(attn_2_1_selected, attn_0_3_outputs)
-    attn_2_2_selected = select_closest(attn_0_2_outputs, tokens, predicate_2_2)
-    attn_2_2_outputs = aggregate(attn_2_2_selected, attn_0_1_outputs)
-    attn_2_3_selected = select_closest(attn_0_1_outputs, tokens, predicate_2_3)
-    attn_2_3_outputs = aggregate(attn_2_3_selected, attn_0_3_outputs)
-    num_attn_2_0_selection = select(attn_1_3_outputs, mlp_1_0_outputs, num_predicate_2_0)
-    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_0_3_outputs)
-    num_attn_2_1_selection = select(mlp_0_0_outputs, num_mlp_1_0_outputs, num_predicate_2_1)
-    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_0_1_outputs)
-    num_attn_2_2_selection = select(attn_1_3_outputs, attn_1_1_outputs, num_predicate_2_2)
+    attn_2_0_selected = select_closest(attn_0_2_outputs, attn_0_0_outputs, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_0_1_outputs)
+    attn_2_1_selected = select_closest(positions, positions, predicate_2_1)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, attn_0_1_outputs)
+    attn_2_2_selected = select_closest(positions, positions, predicate_2_2)
+    attn_2_2_outputs = aggregate(attn_2_2_selected, attn_0_0_outputs)
+    attn_2_3_selected = select_closest(attn_0_0_outputs, mlp_0_0_outputs, predicate_2_3)
+    attn_2_3_outputs = aggregate(attn_2_3_selected, attn_1_0_outputs)
+    num_attn_2_0_selection = select(attn_1_2_outputs, mlp_1_0_outputs, num_predicate_2_0)
+    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_1_2_outputs)
+    num_attn_2_1_selection = select(attn_1_0_outputs, attn_1_3_outputs, num_predicate_2_1)
+    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_0_0_outputs)
+    num_attn_2_2_selection = select(attn_1_1_outputs, mlp_1_0_outputs, num_predicate_2_2)
     num_attn_2_2_outputs = aggregate_sum(num_attn_2_2_selection, num_attn_0_3_outputs)
-    num_attn_2_3_selection = select(num_mlp_1_0_outputs, attn_0_0_outputs, num_predicate_2_3)
-    num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, num_attn_0_1_outputs)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_2_2_outputs, attn_1_1_outputs)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_2_3_outputs, num_attn_2_0_outputs)]
+    num_attn_2_3_selection = select(positions, attn_0_0_outputs, num_predicate_2_3)
+    num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, num_attn_0_3_outputs)
+    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_2_2_outputs, attn_2_0_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_1_outputs, num_attn_2_0_outputs)]
     # read-out
     weights = read_weights()
     categorical = {

@@ -163,7 +163,7 @@ def mlp_0_1(position, attn_0_2_output):
 
 
 def num_mlp_0_0(num_attn_0_2_output):
-    if num_attn_0_2_output in {0, 1}:
+    if num_attn_0_2_output <= 1:
         return 6
     return 2
 
@@ -262,23 +262,19 @@ def mlp_1_1(position):
 
 
 def num_mlp_1_0(num_attn_1_2_output, num_attn_1_0_output):
-    key = (num_attn_1_2_output, num_attn_1_0_output)
-    if key in {(0, 0), (1, 0)}:
+    if num_attn_1_2_output <= 1 and num_attn_1_0_output == 0:
         return 0
-    elif key in {(0, 1), (0, 2), (1, 1)}:
+    elif num_attn_1_2_output == 0 and 1 <= num_attn_1_0_output <= 2:
+        return 3
+    elif num_attn_1_2_output == 1 and num_attn_1_0_output == 1:
         return 3
     return 1
 
 
 def num_mlp_1_1(num_attn_1_2_output, num_attn_1_1_output):
-    key = (num_attn_1_2_output, num_attn_1_1_output)
-    if key in {
-        (0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (0, 7), (0, 8), (0, 9), (0, 10), (0, 11),
-        (0, 12), (0, 13), (0, 14), (0, 15), (0, 16), (0, 17), (0, 18), (0, 19), (0, 20), (0, 21), (0, 22),
-        (0, 23), (0, 24), (0, 25), (0, 26), (0, 27), (0, 28), (0, 29), (0, 30), (0, 31),
-    }:
+    if num_attn_1_2_output == 0 and num_attn_1_1_output <= 31:
         return 0
-    elif key in {(1, 0), (1, 1)}:
+    elif num_attn_1_2_output == 1 and num_attn_1_1_output <= 1:
         return 4
     return 6
 
@@ -379,16 +375,15 @@ def mlp_2_1(attn_2_1_output, attn_2_0_output):
 
 
 def num_mlp_2_0(num_attn_2_2_output):
-    if num_attn_2_2_output in {0}:
+    if num_attn_2_2_output == 0:
         return 5
-    elif num_attn_2_2_output in {1, 2}:
+    elif 1 <= num_attn_2_2_output <= 2:
         return 7
     return 2
 
 
 def num_mlp_2_1(num_attn_2_1_output, num_attn_2_2_output):
-    key = (num_attn_2_1_output, num_attn_2_2_output)
-    if key in {(0, 0)}:
+    if num_attn_2_1_output == 0 and num_attn_2_2_output == 0:
         return 2
     return 6
 

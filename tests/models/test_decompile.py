@@ -123,3 +123,19 @@ def test_shipped_programs_agree_with_their_checkpoints(release):
     summary = model.global_explanation()
     assert summary["program"] == (directory / f"{task}.py").read_text()
     assert summary["program_lines"] == card["program"]["program_lines"]
+
+
+def test_numerical_mlp_tables_read_as_ranges():
+    """A numerical MLP's table over two integers is written as range conditions that reproduce it exactly."""
+    from models.decompile import _mlp_source
+    from models.transformer_programs import Variable
+
+    table = {(a, b): (2 if a + b >= 6 else 1 if a == 0 and b in (1, 2, 4) else 0) for a in range(5) for b in range(6)}
+    v = Variable("num_mlp_0_0_outputs", "categorical", "num_mlp", (0, "num_mlp", 0))
+    reads = {"inputs": ["num_attn_0_0_outputs", "num_attn_0_1_outputs"]}
+    types = dict.fromkeys(reads["inputs"], "numbers")
+    source = "\n".join(_mlp_source(None, v, table, reads, types))
+    assert "key in" not in source and "1 <= num_attn_0_1_output <= 2 or num_attn_0_1_output == 4" in source
+    namespace: dict = {}
+    exec(source, namespace)
+    assert all(namespace["num_mlp_0_0"](a, b) == out for (a, b), out in table.items())

@@ -63,47 +63,41 @@ def argmax(logits):
 
 
 def predicate_0_0(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == 6
-    elif query_position in {2}:
+    if query_position in {0}:
+        return key_position == 3
+    elif query_position in {1, 2}:
         return key_position == 5
     elif query_position in {3}:
         return key_position == 4
-    elif query_position in {4}:
-        return key_position == 0
-    elif query_position in {5}:
-        return key_position == 2
     return key_position == 1
 
 
 def predicate_0_1(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == 6
-    elif query_position in {2}:
-        return key_position == 5
-    elif query_position in {3}:
-        return key_position == 4
-    elif query_position in {4}:
+    if query_position in {0, 4}:
         return key_position == 3
-    elif query_position in {5}:
-        return key_position == 2
-    return key_position == 1
-
-
-def predicate_0_2(query_position, key_position):
-    if query_position in {2}:
-        return key_position == 5
+    elif query_position in {1}:
+        return key_position == 6
     elif query_position in {3}:
         return key_position == query_position
-    elif query_position in {4}:
-        return key_position == 3
     elif query_position in {5}:
         return key_position == 2
     elif query_position in {6}:
         return key_position == 1
-    elif query_position in {7}:
-        return key_position == 0
-    return key_position == 6
+    return key_position == 0
+
+
+def predicate_0_2(query_position, key_position):
+    if query_position in {0, 4}:
+        return key_position == 3
+    elif query_position in {1}:
+        return key_position == 6
+    elif query_position in {2}:
+        return key_position == 4
+    elif query_position in {5}:
+        return key_position == 2
+    elif query_position in {6}:
+        return key_position == 1
+    return key_position == 0
 
 
 def predicate_0_3(query_position, key_position):
@@ -111,83 +105,206 @@ def predicate_0_3(query_position, key_position):
         return key_position == 6
     elif query_position in {2}:
         return key_position == 5
-    elif query_position in {3}:
-        return key_position == 4
     elif query_position in {4}:
         return key_position == 3
     elif query_position in {5}:
         return key_position == 2
-    return key_position == 1
+    elif query_position in {6}:
+        return key_position == 1
+    return key_position == 4
 
 
 def num_predicate_0_0(token, position):
-    if token in {'<s>'}:
-        return position == 1
-    elif token in {'0'}:
-        return position == 2
-    elif token in {'3', '4'}:
+    if token in {'0', '3', '4'}:
         return position == 6
     return position == 7
 
 
 def num_predicate_0_1(token, position):
-    if token in {'<s>'}:
-        return position == 6
-    elif token in {'</s>'}:
+    if token in {'</s>', '4'}:
         return position == 7
-    elif token in {'4'}:
-        return position == 4
-    return position == 1
+    elif token in {'0'}:
+        return position == 1
+    elif token in {'2'}:
+        return position == 5
+    return position == 2
 
 
 def num_predicate_0_2(token, position):
     if token in {'<s>'}:
-        return position == 1
+        return position == 5
     return position == 7
 
 
 def num_predicate_0_3(token, position):
-    if token in {'<s>'}:
-        return position == 6
-    elif token in {'4'}:
-        return position == 0
-    return position == 7
+    if token in {'<s>', '</s>', '0'}:
+        return position == 7
+    return position == 6
 
 
-def mlp_0_0(attn_0_2_output, attn_0_1_output):
-    key = (attn_0_2_output, attn_0_1_output)
+def mlp_0_0(attn_0_3_output, attn_0_1_output):
+    key = (attn_0_3_output, attn_0_1_output)
     if key in {
-        ('1', '</s>'), ('1', '1'), ('1', '3'), ('1', '4'), ('4', '<s>'), ('4', '</s>'), ('4', '1'),
-        ('4', '3'), ('4', '4'),
+        ('<s>', '2'), ('</s>', '2'), ('0', '</s>'), ('0', '2'), ('1', '2'), ('2', '</s>'), ('2', '2'),
+        ('3', '2'),
     }:
-        return 6
-    return 0
-
-
-def num_mlp_0_0(num_attn_0_2_output, num_attn_0_0_output):
-    key = (num_attn_0_2_output, num_attn_0_0_output)
-    if key in {(0, 1), (1, 0)}:
-        return 0
-    elif key in {(0, 0)}:
+        return 1
+    elif key in {
+        ('<s>', '</s>'), ('</s>', '<s>'), ('</s>', '</s>'), ('</s>', '0'), ('</s>', '1'), ('</s>', '3'),
+        ('</s>', '4'),
+    }:
         return 2
-    return 6
+    elif key in {('<s>', '<s>'), ('<s>', '0'), ('<s>', '3')}:
+        return 6
+    return 3
+
+
+def num_mlp_0_0(one):
+    return 3
 
 
 def predicate_1_0(query_position, key_position):
-    if query_position in {0, 1}:
+    if query_position in {0}:
+        return key_position == 3
+    elif query_position in {1}:
         return key_position == 6
     elif query_position in {2}:
-        return key_position == 4
+        return key_position == 5
     elif query_position in {3}:
         return key_position == query_position
-    elif query_position in {4}:
-        return key_position == 3
-    elif query_position in {7}:
-        return key_position == 0
+    elif query_position in {5}:
+        return key_position == 2
     return key_position == 1
 
 
 def predicate_1_1(query_position, key_position):
+    if query_position in {0}:
+        return key_position == 3
+    elif query_position in {1, 2}:
+        return key_position == 5
+    elif query_position in {4}:
+        return key_position == 0
+    return key_position == 1
+
+
+def predicate_1_2(query_position, key_position):
+    if query_position in {0, 2}:
+        return key_position == 3
+    elif query_position in {1, 7}:
+        return key_position == 4
+    elif query_position in {3}:
+        return key_position == 2
+    return key_position == 1
+
+
+def predicate_1_3(position, token):
+    if position in {1, 2}:
+        return token == '2'
+    elif position in {4}:
+        return token == '3'
+    elif position in {5}:
+        return token == '4'
+    elif position in {7}:
+        return token == '0'
+    return token == '1'
+
+
+def num_predicate_1_0(attn_0_2_output, attn_0_3_output):
+    if attn_0_2_output in {'<s>', '1'}:
+        return attn_0_3_output == '2'
+    elif attn_0_2_output in {'2'}:
+        return attn_0_3_output == '<s>'
+    return attn_0_3_output == attn_0_2_output
+
+
+def num_predicate_1_1(query_attn_0_3_output, key_attn_0_3_output):
+    if query_attn_0_3_output in {'<s>'}:
+        return key_attn_0_3_output == '0'
+    elif query_attn_0_3_output in {'</s>'}:
+        return key_attn_0_3_output == '1'
+    elif query_attn_0_3_output in {'0', '1'}:
+        return key_attn_0_3_output == query_attn_0_3_output
+    return key_attn_0_3_output == '</s>'
+
+
+def num_predicate_1_2(query_attn_0_3_output, key_attn_0_3_output):
+    if query_attn_0_3_output in {'<s>', '</s>', '0'}:
+        return key_attn_0_3_output == '1'
+    elif query_attn_0_3_output in {'1'}:
+        return key_attn_0_3_output == query_attn_0_3_output
+    return key_attn_0_3_output == '</s>'
+
+
+def num_predicate_1_3(query_attn_0_3_output, key_attn_0_3_output):
+    if query_attn_0_3_output in {'<s>'}:
+        return key_attn_0_3_output == '2'
+    elif query_attn_0_3_output in {'</s>'}:
+        return False
+    elif query_attn_0_3_output in {'1', '3'}:
+        return key_attn_0_3_output == '</s>'
+    return key_attn_0_3_output == query_attn_0_3_output
+
+
+def mlp_1_0(attn_0_2_output, attn_1_0_output):
+    key = (attn_0_2_output, attn_1_0_output)
+    if key in {
+        ('</s>', '2'), ('2', '<s>'), ('2', '1'), ('2', '2'), ('2', '3'), ('2', '4'), ('3', '<s>'),
+        ('3', '1'), ('3', '2'), ('3', '3'), ('3', '4'), ('4', '2'), ('4', '3'),
+    }:
+        return 0
+    elif key in {
+        ('</s>', '0'), ('</s>', '4'), ('0', '0'), ('0', '1'), ('0', '4'), ('1', '<s>'), ('1', '0'),
+        ('1', '1'), ('1', '2'), ('1', '4'), ('4', '<s>'), ('4', '0'), ('4', '1'), ('4', '4'),
+    }:
+        return 2
+    elif key in {('2', '0'), ('3', '0')}:
+        return 7
+    return 6
+
+
+def num_mlp_1_0(num_attn_1_3_output):
+    if num_attn_1_3_output == 0:
+        return 2
+    return 3
+
+
+def predicate_2_0(position, token):
+    if position in {0}:
+        return token == '4'
+    elif position in {2, 4}:
+        return token == '</s>'
+    elif position in {3, 7}:
+        return token == '0'
+    elif position in {5}:
+        return token == '1'
+    return token == '<s>'
+
+
+def predicate_2_1(query_position, key_position):
+    if query_position in {0, 5}:
+        return key_position == 7
+    elif query_position in {1}:
+        return key_position == 4
+    elif query_position in {3, 4}:
+        return key_position == 6
+    elif query_position in {6}:
+        return key_position == 2
+    return key_position == query_position
+
+
+def predicate_2_2(position, token):
+    if position in {0, 6}:
+        return token == '3'
+    elif position in {1, 4}:
+        return token == '0'
+    elif position in {5}:
+        return token == '<s>'
+    elif position in {7}:
+        return token == '1'
+    return token == '</s>'
+
+
+def predicate_2_3(query_position, key_position):
     if query_position in {1}:
         return key_position == 5
     elif query_position in {2}:
@@ -201,212 +318,64 @@ def predicate_1_1(query_position, key_position):
     return key_position == query_position
 
 
-def predicate_1_2(query_position, key_position):
-    if query_position in {0}:
-        return key_position == 6
-    elif query_position in {1}:
-        return key_position == 5
-    elif query_position in {2}:
-        return key_position == 4
-    elif query_position in {3}:
-        return key_position == query_position
-    elif query_position in {7}:
-        return key_position == 0
-    return key_position == 1
-
-
-def predicate_1_3(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == 6
-    elif query_position in {2}:
-        return key_position == 5
-    elif query_position in {3}:
-        return key_position == 4
-    elif query_position in {6}:
-        return key_position == query_position
-    elif query_position in {7}:
-        return key_position == 1
-    return key_position == 3
-
-
-def num_predicate_1_0(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>', '2'}:
+def num_predicate_2_0(query_attn_0_3_output, key_attn_0_3_output):
+    if query_attn_0_3_output in {'<s>'}:
         return key_attn_0_3_output == '3'
     elif query_attn_0_3_output in {'</s>'}:
-        return key_attn_0_3_output == '1'
-    elif query_attn_0_3_output in {'0'}:
+        return False
+    elif query_attn_0_3_output in {'0', '1'}:
         return key_attn_0_3_output == '</s>'
-    elif query_attn_0_3_output in {'1'}:
-        return key_attn_0_3_output == '2'
     return key_attn_0_3_output == '0'
 
 
-def num_predicate_1_1(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>'}:
-        return key_attn_0_3_output == '0'
-    elif query_attn_0_3_output in {'</s>'}:
-        return key_attn_0_3_output == '1'
-    elif query_attn_0_3_output in {'0'}:
-        return key_attn_0_3_output == '3'
-    elif query_attn_0_3_output in {'1'}:
-        return key_attn_0_3_output == query_attn_0_3_output
-    return key_attn_0_3_output == '</s>'
-
-
-def num_predicate_1_2(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>', '</s>'}:
-        return key_attn_0_3_output == '1'
-    elif query_attn_0_3_output in {'0'}:
-        return key_attn_0_3_output == '4'
-    elif query_attn_0_3_output in {'1'}:
-        return key_attn_0_3_output == '2'
-    elif query_attn_0_3_output in {'2'}:
-        return key_attn_0_3_output == '3'
-    return key_attn_0_3_output == '</s>'
-
-
-def num_predicate_1_3(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>', '</s>'}:
-        return key_attn_0_3_output == '4'
-    elif query_attn_0_3_output in {'0', '2'}:
-        return key_attn_0_3_output == '1'
-    elif query_attn_0_3_output in {'4'}:
-        return key_attn_0_3_output == '3'
-    return key_attn_0_3_output == '</s>'
-
-
-def mlp_1_0(attn_0_0_output, attn_1_0_output):
-    key = (attn_0_0_output, attn_1_0_output)
-    if key in {('</s>', '0'), ('</s>', '3'), ('</s>', '4'), ('2', '1')}:
-        return 0
-    elif key in {('</s>', '</s>'), ('</s>', '2')}:
-        return 4
-    elif key in {
-        ('<s>', '1'), ('0', '1'), ('1', '<s>'), ('1', '</s>'), ('1', '1'), ('1', '2'), ('1', '3'),
-        ('3', '1'), ('4', '1'),
-    }:
-        return 7
-    return 6
-
-
-def num_mlp_1_0(num_attn_1_3_output):
-    if num_attn_1_3_output in {0}:
-        return 0
-    return 7
-
-
-def predicate_2_0(query_position, key_position):
-    if query_position in {0, 5}:
-        return key_position == 7
-    elif query_position in {1, 6}:
-        return key_position == 5
-    elif query_position in {4}:
-        return key_position == 6
-    elif query_position in {7}:
-        return key_position == 4
-    return key_position == query_position
-
-
-def predicate_2_1(query_position, key_position):
-    if query_position in {1}:
-        return key_position == 2
-    elif query_position in {2}:
-        return key_position == 3
-    elif query_position in {3}:
-        return key_position == 4
-    elif query_position in {4}:
-        return key_position == 5
-    elif query_position in {5}:
-        return key_position == 0
-    elif query_position in {6}:
-        return key_position == 1
-    return key_position == query_position
-
-
-def predicate_2_2(position, token):
-    if position in {0}:
-        return token == '4'
-    elif position in {1, 7}:
-        return token == '1'
-    elif position in {2}:
-        return token == '</s>'
-    elif position in {5}:
-        return token == '2'
-    elif position in {6}:
-        return token == '3'
-    return token == '0'
-
-
-def predicate_2_3(query_position, key_position):
-    if query_position in {0}:
-        return key_position == query_position
-    elif query_position in {1}:
-        return key_position == 5
-    elif query_position in {2}:
-        return key_position == 7
-    elif query_position in {3, 4}:
-        return key_position == 2
-    elif query_position in {7}:
-        return key_position == 0
-    return key_position == 1
-
-
-def num_predicate_2_0(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>'}:
-        return key_attn_0_3_output == '2'
-    elif query_attn_0_3_output in {'</s>'}:
-        return key_attn_0_3_output == '3'
-    elif query_attn_0_3_output in {'0', '1'}:
-        return key_attn_0_3_output == '</s>'
-    return key_attn_0_3_output == '1'
-
-
 def num_predicate_2_1(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>', '</s>'}:
+    if query_attn_0_3_output in {'<s>'}:
         return key_attn_0_3_output == '3'
-    elif query_attn_0_3_output in {'0'}:
-        return key_attn_0_3_output == '1'
-    elif query_attn_0_3_output in {'1'}:
-        return key_attn_0_3_output == query_attn_0_3_output
-    elif query_attn_0_3_output in {'3'}:
+    elif query_attn_0_3_output in {'</s>'}:
+        return False
+    elif query_attn_0_3_output in {'0', '1'}:
         return key_attn_0_3_output == '4'
+    elif query_attn_0_3_output in {'3'}:
+        return key_attn_0_3_output == query_attn_0_3_output
     return key_attn_0_3_output == '</s>'
 
 
 def num_predicate_2_2(query_attn_0_3_output, key_attn_0_3_output):
-    if query_attn_0_3_output in {'<s>', '2'}:
-        return key_attn_0_3_output == '3'
-    elif query_attn_0_3_output in {'</s>'}:
+    if query_attn_0_3_output in {'<s>'}:
         return key_attn_0_3_output == '2'
-    elif query_attn_0_3_output in {'0'}:
-        return key_attn_0_3_output == '4'
-    elif query_attn_0_3_output in {'3'}:
-        return key_attn_0_3_output == '0'
-    return key_attn_0_3_output == '</s>'
+    elif query_attn_0_3_output in {'1', '4'}:
+        return key_attn_0_3_output == '</s>'
+    return key_attn_0_3_output == query_attn_0_3_output
 
 
-def num_predicate_2_3(attn_0_3_output, attn_1_3_output):
-    if attn_0_3_output in {'<s>', '</s>'}:
-        return False
+def num_predicate_2_3(attn_0_3_output, mlp_0_0_output):
+    if attn_0_3_output in {'</s>'}:
+        return mlp_0_0_output == 1
     elif attn_0_3_output in {'1', '2'}:
-        return attn_1_3_output == 6
-    return attn_1_3_output == 2
+        return mlp_0_0_output == 3
+    return mlp_0_0_output == 2
 
 
-def mlp_2_0(attn_1_0_output, attn_0_3_output):
-    key = (attn_1_0_output, attn_0_3_output)
-    if key in {('<s>', '</s>')}:
+def mlp_2_0(attn_1_2_output, attn_1_1_output):
+    key = (attn_1_2_output, attn_1_1_output)
+    if key in {('<s>', '0'), ('<s>', '4'), ('</s>', '0'), ('</s>', '4')}:
         return 3
     elif key in {
-        ('</s>', '<s>'), ('</s>', '</s>'), ('</s>', '0'), ('0', '<s>'), ('0', '</s>'), ('0', '0'),
-        ('3', '</s>'),
+        ('<s>', '<s>'), ('<s>', '</s>'), ('<s>', '1'), ('<s>', '2'), ('</s>', '<s>'), ('</s>', '</s>'),
+        ('</s>', '1'), ('</s>', '2'), ('1', '</s>'), ('2', '</s>'),
     }:
-        return 5
+        return 6
+    elif key in {('0', '</s>'), ('4', '</s>')}:
+        return 7
     return 4
 
 
-def num_mlp_2_0(num_attn_1_0_output, num_attn_2_2_output):
-    return 2
+def num_mlp_2_0(num_attn_0_3_output, num_attn_2_2_output):
+    if num_attn_0_3_output == 0 and num_attn_2_2_output == 0:
+        return 0
+    elif num_attn_0_3_output >= 1 and num_attn_2_2_output == 0:
+        return 4
+    return 5
 
 
 def run(tokens):
@@ -429,8 +398,8 @@ def run(tokens):
     num_attn_0_2_outputs = aggregate_sum(num_attn_0_2_selection, ones)
     num_attn_0_3_selection = select(positions, tokens, num_predicate_0_3)
     num_attn_0_3_outputs = aggregate_sum(num_attn_0_3_selection, ones)
-    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_2_outputs, attn_0_1_outputs)]
-    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_2_outputs, num_attn_0_0_outputs)]
+    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_3_outputs, attn_0_1_outputs)]
+    num_mlp_0_0_outputs = [num_mlp_0_0(x) for x in ones]
     # layer 1
     attn_1_0_selected = select_closest(positions, positions, predicate_1_0)
     attn_1_0_outputs = aggregate(attn_1_0_selected, tokens)
@@ -438,37 +407,37 @@ def run(tokens):
     attn_1_1_outputs = aggregate(attn_1_1_selected, tokens)
     attn_1_2_selected = select_closest(positions, positions, predicate_1_2)
     attn_1_2_outputs = aggregate(attn_1_2_selected, tokens)
-    attn_1_3_selected = select_closest(positions, positions, predicate_1_3)
-    attn_1_3_outputs = aggregate(attn_1_3_selected, num_mlp_0_0_outputs)
-    num_attn_1_0_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_1_0)
-    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_1_outputs)
+    attn_1_3_selected = select_closest(tokens, positions, predicate_1_3)
+    attn_1_3_outputs = aggregate(attn_1_3_selected, mlp_0_0_outputs)
+    num_attn_1_0_selection = select(attn_0_3_outputs, attn_0_2_outputs, num_predicate_1_0)
+    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_2_outputs)
     num_attn_1_1_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_1_1)
-    num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_3_outputs)
+    num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_2_outputs)
     num_attn_1_2_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_1_2)
-    num_attn_1_2_outputs = aggregate_sum(num_attn_1_2_selection, num_attn_0_1_outputs)
+    num_attn_1_2_outputs = aggregate_sum(num_attn_1_2_selection, ones)
     num_attn_1_3_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_1_3)
     num_attn_1_3_outputs = aggregate_sum(num_attn_1_3_selection, num_attn_0_2_outputs)
-    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_0_outputs, attn_1_0_outputs)]
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_2_outputs, attn_1_0_outputs)]
     num_mlp_1_0_outputs = [num_mlp_1_0(x) for x in num_attn_1_3_outputs]
     # layer 2
-    attn_2_0_selected = select_closest(positions, positions, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_0_1_outputs)
+    attn_2_0_selected = select_closest(tokens, positions, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_0_3_outputs)
     attn_2_1_selected = select_closest(positions, positions, predicate_2_1)
     attn_2_1_outputs = aggregate(attn_2_1_selected, attn_1_1_outputs)
     attn_2_2_selected = select_closest(tokens, positions, predicate_2_2)
-    attn_2_2_outputs = aggregate(attn_2_2_selected, attn_1_3_outputs)
+    attn_2_2_outputs = aggregate(attn_2_2_selected, attn_1_0_outputs)
     attn_2_3_selected = select_closest(positions, positions, predicate_2_3)
     attn_2_3_outputs = aggregate(attn_2_3_selected, tokens)
     num_attn_2_0_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_2_0)
-    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_0_1_outputs)
+    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, ones)
     num_attn_2_1_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_2_1)
-    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_0_2_outputs)
+    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_1_0_outputs)
     num_attn_2_2_selection = select(attn_0_3_outputs, attn_0_3_outputs, num_predicate_2_2)
-    num_attn_2_2_outputs = aggregate_sum(num_attn_2_2_selection, num_attn_0_1_outputs)
-    num_attn_2_3_selection = select(attn_1_3_outputs, attn_0_3_outputs, num_predicate_2_3)
-    num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, num_attn_0_3_outputs)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_1_0_outputs, attn_0_3_outputs)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_2_2_outputs)]
+    num_attn_2_2_outputs = aggregate_sum(num_attn_2_2_selection, ones)
+    num_attn_2_3_selection = select(mlp_0_0_outputs, attn_0_3_outputs, num_predicate_2_3)
+    num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, num_attn_1_0_outputs)
+    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_1_2_outputs, attn_1_1_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_0_3_outputs, num_attn_2_2_outputs)]
     # read-out
     weights = read_weights()
     categorical = {

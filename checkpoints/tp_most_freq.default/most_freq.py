@@ -63,78 +63,84 @@ def argmax(logits):
 
 
 def predicate_0_0(position, token):
-    if position in {4}:
+    if position in {0}:
         return token == '3'
-    return token == '5'
+    elif position in {1}:
+        return token == '2'
+    elif position in {2}:
+        return token == '4'
+    elif position in {6, 7}:
+        return token == '5'
+    return token == '1'
 
 
 def predicate_0_1(query_position, key_position):
-    if query_position in {1}:
-        return key_position == query_position
-    elif query_position in {2, 4}:
-        return key_position == 6
-    elif query_position in {5, 6}:
+    if query_position in {0}:
+        return key_position == 2
+    elif query_position in {1, 5}:
         return key_position == 7
+    elif query_position in {2}:
+        return key_position == 1
+    elif query_position in {4}:
+        return key_position == 6
     elif query_position in {7}:
         return key_position == 5
-    return key_position == 2
+    return key_position == 4
 
 
 def predicate_0_2(query_position, key_position):
-    if query_position in {0}:
-        return key_position == 1
-    elif query_position in {1}:
-        return key_position == 2
-    elif query_position in {3}:
-        return key_position == 4
-    elif query_position in {4}:
-        return key_position == 5
-    elif query_position in {5}:
-        return key_position == 6
-    elif query_position in {7}:
-        return key_position == 0
-    return key_position == 7
-
-
-def predicate_0_3(query_position, key_position):
     if query_position in {1}:
-        return key_position == 0
+        return key_position == 2
     elif query_position in {2}:
         return key_position == 1
     elif query_position in {3}:
-        return key_position == 2
+        return key_position == 4
     elif query_position in {5}:
         return key_position == 6
     elif query_position in {6}:
         return key_position == 7
     elif query_position in {7}:
-        return key_position == 4
+        return key_position == 3
     return key_position == 5
 
 
+def predicate_0_3(query_position, key_position):
+    if query_position in {1}:
+        return key_position == 0
+    elif query_position in {3}:
+        return key_position == 2
+    elif query_position in {4}:
+        return key_position == 5
+    elif query_position in {5, 7}:
+        return key_position == 6
+    elif query_position in {6}:
+        return key_position == query_position
+    return key_position == 1
+
+
 def num_predicate_0_0(position, token):
-    if position in {0}:
-        return token == '2'
-    elif position in {1}:
+    if position in {1}:
         return token == '4'
     return token == '<s>'
 
 
 def num_predicate_0_1(position, token):
-    if position in {0}:
-        return token == '5'
+    if position in {0, 2}:
+        return token == '<s>'
     elif position in {1}:
         return token == '0'
-    elif position in {2, 7}:
-        return token == '<s>'
+    elif position in {7}:
+        return False
     return token == '4'
 
 
 def num_predicate_0_2(position, token):
-    if position in {0, 1, 7}:
-        return token == '1'
-    elif position in {2}:
+    if position in {0, 2}:
         return token == '<s>'
+    elif position in {1}:
+        return token == '1'
+    elif position in {7}:
+        return False
     return token == '4'
 
 
@@ -143,115 +149,127 @@ def num_predicate_0_3(position, token):
         return token == '2'
     elif position in {1}:
         return token == '5'
-    elif position in {2}:
-        return token == '<s>'
-    elif position in {6}:
-        return token == '4'
-    elif position in {7}:
-        return token == '3'
-    return token == '0'
+    return token == '<s>'
 
 
-def mlp_0_0(position):
-    if position in {4, 5, 6, 7}:
-        return 5
-    return 3
-
-
-def mlp_0_1(position, attn_0_1_output):
+def mlp_0_0(position, attn_0_1_output):
     key = (position, attn_0_1_output)
-    if key in {(2, '3'), (3, '3')}:
+    if key in {
+        (1, '<s>'), (1, '2'), (1, '3'), (1, '4'), (1, '5'), (2, '2'), (3, '<s>'), (3, '0'), (3, '1'),
+        (3, '2'), (3, '3'), (3, '4'), (3, '5'),
+    }:
         return 0
-    elif key in {
-        (0, '0'), (0, '2'), (0, '3'), (0, '5'), (5, '<s>'), (5, '0'), (5, '1'), (5, '2'), (5, '3'),
-        (5, '5'),
-    }:
+    elif key in {(1, '0'), (1, '1'), (2, '<s>'), (2, '0'), (2, '1'), (2, '3'), (2, '4'), (2, '5')}:
+        return 3
+    return 5
+
+
+def mlp_0_1(position, attn_0_3_output):
+    key = (position, attn_0_3_output)
+    if key in {(0, '3'), (1, '<s>'), (1, '0'), (1, '1'), (1, '2'), (1, '3'), (1, '4'), (1, '5')}:
         return 1
-    elif key in {
-        (3, '<s>'), (3, '2'), (3, '4'), (3, '5'), (6, '<s>'), (6, '1'), (6, '2'), (6, '4'), (6, '5'),
-        (7, '<s>'), (7, '0'), (7, '1'), (7, '2'), (7, '4'), (7, '5'),
-    }:
+    elif key in {(7, '<s>')}:
         return 2
-    elif key in {(0, '4'), (2, '4'), (6, '0'), (6, '3')}:
-        return 4
-    elif key in {(0, '1'), (1, '<s>'), (1, '1'), (1, '2')}:
+    elif key in {(5, '<s>'), (5, '2'), (5, '3'), (6, '<s>'), (6, '2'), (6, '3'), (7, '2'), (7, '3')}:
+        return 3
+    elif key in {
+        (2, '3'), (3, '<s>'), (3, '0'), (3, '1'), (3, '2'), (3, '3'), (3, '4'), (3, '5'), (4, '<s>'),
+        (4, '0'), (4, '1'), (4, '2'), (4, '3'), (4, '4'), (4, '5'),
+    }:
+        return 5
+    elif key in {(0, '<s>'), (2, '<s>'), (2, '0'), (2, '1'), (2, '2'), (2, '4'), (2, '5')}:
         return 6
-    elif key in {(1, '3'), (1, '5'), (7, '3')}:
+    return 4
+
+
+def num_mlp_0_0(num_attn_0_2_output):
+    if num_attn_0_2_output == 1:
         return 7
     return 5
 
 
-def num_mlp_0_0(num_attn_0_2_output):
-    if num_attn_0_2_output in {1, 2}:
-        return 2
-    elif num_attn_0_2_output in {0}:
+def num_mlp_0_1(num_attn_0_3_output, num_attn_0_1_output):
+    if num_attn_0_3_output == 0 and num_attn_0_1_output <= 1:
         return 3
+    elif 1 <= num_attn_0_3_output <= 4 and num_attn_0_1_output == 0:
+        return 3
+    elif 5 <= num_attn_0_3_output <= 7 and num_attn_0_1_output <= 1:
+        return 3
+    elif num_attn_0_3_output == 8 and num_attn_0_1_output <= 2:
+        return 3
+    elif num_attn_0_3_output == 1 and num_attn_0_1_output == 1:
+        return 4
+    elif 2 <= num_attn_0_3_output <= 3 and 1 <= num_attn_0_1_output <= 2:
+        return 4
+    elif num_attn_0_3_output == 4 and 1 <= num_attn_0_1_output <= 3:
+        return 4
+    elif num_attn_0_3_output == 5 and 2 <= num_attn_0_1_output <= 4:
+        return 4
+    elif 6 <= num_attn_0_3_output <= 7 and 2 <= num_attn_0_1_output <= 5:
+        return 4
+    elif num_attn_0_3_output == 8 and 3 <= num_attn_0_1_output <= 6:
+        return 4
     return 5
 
 
-def num_mlp_0_1(num_attn_0_0_output, num_attn_0_2_output):
-    key = (num_attn_0_0_output, num_attn_0_2_output)
-    if key in {
-        (0, 1), (2, 0), (3, 0), (3, 1), (4, 0), (4, 1), (4, 2), (5, 0), (5, 1), (5, 2), (5, 3), (6, 0),
-        (6, 1), (6, 2), (6, 3), (6, 4), (7, 0), (7, 1), (7, 2), (7, 3), (7, 4), (7, 5), (8, 0), (8, 1),
-        (8, 2), (8, 3), (8, 4), (8, 5), (8, 6),
-    }:
-        return 1
-    elif key in {(1, 0)}:
-        return 2
-    elif key in {(0, 0)}:
-        return 3
-    elif key in {(1, 1), (2, 1), (2, 2), (3, 2), (3, 3), (4, 3), (5, 4), (6, 5), (7, 6), (8, 7)}:
-        return 4
-    return 0
-
-
 def predicate_1_0(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == '4'
-    elif query_token in {'0', '2'}:
+    if query_token in {'2', '5'}:
         return key_token == '3'
     return key_token == '2'
 
 
-def predicate_1_1(token, attn_0_1_output):
-    if token in {'2', '3'}:
-        return False
-    elif token in {'4'}:
-        return attn_0_1_output == '5'
-    return attn_0_1_output == token
+def predicate_1_1(attn_0_3_output, token):
+    if attn_0_3_output in {'<s>'}:
+        return token == '5'
+    elif attn_0_3_output in {'2', '4'}:
+        return token == '3'
+    elif attn_0_3_output in {'3'}:
+        return token == '2'
+    return token == attn_0_3_output
 
 
 def predicate_1_2(position, mlp_0_0_output):
-    return False
+    if position in {2}:
+        return False
+    elif position in {4, 7}:
+        return mlp_0_0_output == 3
+    elif position in {5, 6}:
+        return mlp_0_0_output == 0
+    return mlp_0_0_output == 5
 
 
-def predicate_1_3(mlp_0_0_output, attn_0_3_output):
-    if mlp_0_0_output in {5}:
-        return attn_0_3_output == '<s>'
-    return False
+def predicate_1_3(query_position, key_position):
+    if query_position in {0, 3}:
+        return key_position == 6
+    elif query_position in {1}:
+        return key_position == query_position
+    elif query_position in {2}:
+        return key_position == 1
+    elif query_position in {4}:
+        return key_position == 2
+    elif query_position in {6}:
+        return key_position == 3
+    return key_position == 0
 
 
-def num_predicate_1_0(attn_0_3_output, token):
-    if attn_0_3_output in {'1'}:
+def num_predicate_1_0(query_token, key_token):
+    if query_token in {'1'}:
+        return key_token == '<s>'
+    return key_token == '1'
+
+
+def num_predicate_1_1(mlp_0_1_output, token):
+    if mlp_0_1_output in {1}:
         return token == '2'
-    return token == '1'
-
-
-def num_predicate_1_1(position, token):
-    if position in {0, 1}:
-        return token == '2'
-    elif position in {7}:
-        return token == '5'
     return token == '3'
 
 
-def num_predicate_1_2(position, token):
-    if position in {0, 1}:
-        return token == '5'
-    elif position in {2, 7}:
-        return token == '<s>'
-    return token == '2'
+def num_predicate_1_2(query_token, key_token):
+    if query_token in {'<s>'}:
+        return key_token == '1'
+    elif query_token in {'2', '3'}:
+        return key_token == query_token
+    return key_token == '<s>'
 
 
 def num_predicate_1_3(attn_0_3_output, token):
@@ -262,8 +280,8 @@ def num_predicate_1_3(attn_0_3_output, token):
     return token == '2'
 
 
-def mlp_1_0(attn_1_1_output, position):
-    return 3
+def mlp_1_0(attn_1_2_output, position):
+    return 0
 
 
 def mlp_1_1(position, attn_1_2_output):
@@ -273,84 +291,111 @@ def mlp_1_1(position, attn_1_2_output):
         (7, '1'), (7, '2'), (7, '3'), (7, '4'), (7, '5'),
     }:
         return 0
-    elif key in {
-        (0, '3'), (1, '<s>'), (1, '1'), (1, '2'), (1, '3'), (1, '4'), (3, '2'), (3, '3'), (4, '3'),
-        (5, '3'),
-    }:
-        return 1
-    elif key in {(0, '5'), (3, '5'), (4, '5'), (5, '5')}:
+    elif key in {(0, '5'), (4, '5'), (5, '5')}:
         return 2
-    elif key in {(1, '0'), (1, '5'), (2, '0'), (2, '2'), (2, '3'), (2, '5')}:
-        return 5
-    return 3
-
-
-def num_mlp_1_0(num_attn_0_3_output, num_attn_1_1_output):
-    key = (num_attn_0_3_output, num_attn_1_1_output)
-    if key in {
-        (0, 1), (1, 1), (2, 1), (3, 1), (4, 1), (4, 2), (5, 1), (5, 2), (6, 1), (6, 2), (7, 1), (7, 2),
-        (8, 1), (8, 2),
-    }:
-        return 0
-    elif key in {(0, 2), (1, 2), (2, 2), (3, 2)}:
-        return 1
-    return 3
-
-
-def num_mlp_1_1(num_attn_0_3_output):
-    if num_attn_0_3_output in {1}:
-        return 0
-    elif num_attn_0_3_output in {0}:
+    elif key in {(2, '5')}:
         return 3
+    elif key in {(4, '4'), (5, '4')}:
+        return 5
+    elif key in {(3, '5')}:
+        return 6
     return 1
 
 
-def predicate_2_0(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == '0'
-    elif query_token in {'1', '2', '4'}:
-        return key_token == '<s>'
-    return False
+def num_mlp_1_0(num_attn_0_2_output, num_attn_1_1_output):
+    if num_attn_0_2_output == 0 and num_attn_1_1_output == 1:
+        return 0
+    elif 1 <= num_attn_0_2_output <= 6 and 1 <= num_attn_1_1_output <= 2:
+        return 0
+    elif num_attn_0_2_output >= 7 and num_attn_1_1_output == 2:
+        return 0
+    elif num_attn_0_2_output == 0 and num_attn_1_1_output == 0:
+        return 1
+    elif num_attn_0_2_output == 1 and (num_attn_1_1_output == 0 or num_attn_1_1_output >= 3):
+        return 1
+    elif num_attn_0_2_output == 2 and (num_attn_1_1_output == 0 or num_attn_1_1_output >= 4):
+        return 1
+    elif num_attn_0_2_output == 3 and (num_attn_1_1_output == 0 or num_attn_1_1_output >= 5):
+        return 1
+    elif num_attn_0_2_output == 4 and (num_attn_1_1_output == 0 or num_attn_1_1_output >= 7):
+        return 1
+    elif num_attn_0_2_output == 5 and (num_attn_1_1_output == 0 or num_attn_1_1_output == 8):
+        return 1
+    elif num_attn_0_2_output == 6 and num_attn_1_1_output == 0:
+        return 1
+    elif num_attn_0_2_output >= 7 and num_attn_1_1_output <= 1:
+        return 1
+    elif num_attn_0_2_output == 0 and num_attn_1_1_output >= 2:
+        return 2
+    return 4
 
 
-def predicate_2_1(query_position, key_position):
-    if query_position in {1}:
-        return key_position == 3
-    elif query_position in {3}:
-        return key_position == 4
-    elif query_position in {5}:
-        return key_position == query_position
-    elif query_position in {7}:
-        return key_position == 6
-    return key_position == 5
+def num_mlp_1_1(num_attn_0_1_output, num_attn_0_3_output):
+    if num_attn_0_1_output == 0 and num_attn_0_3_output <= 1:
+        return 0
+    elif num_attn_0_1_output == 1 and num_attn_0_3_output <= 1:
+        return 1
+    elif num_attn_0_1_output == 2 and 1 <= num_attn_0_3_output <= 2:
+        return 1
+    elif 3 <= num_attn_0_1_output <= 4 and 1 <= num_attn_0_3_output <= 3:
+        return 1
+    elif num_attn_0_1_output == 5 and 1 <= num_attn_0_3_output <= 4:
+        return 1
+    elif num_attn_0_1_output == 6 and 2 <= num_attn_0_3_output <= 5:
+        return 1
+    elif num_attn_0_1_output >= 7 and 2 <= num_attn_0_3_output <= 6:
+        return 1
+    elif 2 <= num_attn_0_1_output <= 5 and num_attn_0_3_output == 0:
+        return 5
+    elif num_attn_0_1_output >= 6 and num_attn_0_3_output <= 1:
+        return 5
+    return 6
 
 
-def predicate_2_2(position, token):
-    if position in {1}:
-        return token == '1'
-    elif position in {6}:
-        return False
+def predicate_2_0(position, token):
+    if position in {0, 7}:
+        return token == '0'
+    elif position in {1}:
+        return token == '5'
+    elif position in {2}:
+        return token == '3'
     return token == '4'
 
 
-def predicate_2_3(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == '5'
-    return False
+def predicate_2_1(query_position, key_position):
+    if query_position in {0, 1}:
+        return key_position == query_position
+    elif query_position in {4}:
+        return key_position == 6
+    elif query_position in {5, 6}:
+        return key_position == 7
+    return key_position == 0
 
 
-def num_predicate_2_0(position, token):
-    if position in {0, 1, 2}:
+def predicate_2_2(mlp_0_0_output, token):
+    if mlp_0_0_output in {0}:
+        return token == '4'
+    elif mlp_0_0_output in {5}:
         return token == '3'
-    elif position in {7}:
-        return token == '5'
+    return token == '1'
+
+
+def predicate_2_3(query_token, key_token):
+    if query_token in {'5'}:
+        return key_token == '2'
+    return key_token == '5'
+
+
+def num_predicate_2_0(mlp_0_1_output, token):
+    if mlp_0_1_output in {1, 2, 6}:
+        return token == '3'
     return token == '<s>'
 
 
 def num_predicate_2_1(position, token):
     if position in {0, 1}:
         return token == '0'
-    elif position in {2, 6}:
+    elif position in {2}:
         return token == '<s>'
     elif position in {7}:
         return token == '5'
@@ -360,46 +405,33 @@ def num_predicate_2_1(position, token):
 def num_predicate_2_2(attn_0_3_output, token):
     if attn_0_3_output in {'0', '2'}:
         return token == attn_0_3_output
-    elif attn_0_3_output in {'3'}:
-        return token == '4'
-    return token == '3'
+    elif attn_0_3_output in {'4'}:
+        return token == '0'
+    return token == '4'
 
 
-def num_predicate_2_3(attn_0_3_output, token):
-    if attn_0_3_output in {'0'}:
-        return token == '1'
+def num_predicate_2_3(attn_0_1_output, token):
+    if attn_0_1_output in {'0'}:
+        return token == '<s>'
     return token == '0'
 
 
-def mlp_2_0(mlp_1_1_output, attn_1_1_output):
-    key = (mlp_1_1_output, attn_1_1_output)
-    if key in {
-        (0, '<s>'), (0, '0'), (3, '<s>'), (3, '0'), (3, '2'), (3, '3'), (3, '5'), (5, '<s>'), (5, '0'),
-        (5, '1'), (5, '2'), (5, '3'), (5, '4'), (5, '5'),
-    }:
-        return 2
+def mlp_2_0(num_mlp_0_1_output, num_mlp_0_0_output):
+    return 4
+
+
+def mlp_2_1(num_mlp_1_0_output, attn_1_0_output):
     return 0
 
 
-def mlp_2_1(attn_1_2_output, position):
-    return 0
-
-
-def num_mlp_2_0(num_attn_1_0_output, num_attn_2_3_output):
-    key = (num_attn_1_0_output, num_attn_2_3_output)
-    if key in {(0, 0)}:
+def num_mlp_2_0(num_attn_1_0_output):
+    if num_attn_1_0_output == 0:
         return 1
     return 2
 
 
-def num_mlp_2_1(num_attn_2_3_output, num_attn_1_0_output):
-    key = (num_attn_2_3_output, num_attn_1_0_output)
-    if key in {
-        (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (0, 7), (0, 8), (1, 3), (1, 4), (1, 5), (1, 6),
-        (1, 7), (1, 8), (2, 7), (2, 8),
-    }:
-        return 5
-    elif key in {(0, 0)}:
+def num_mlp_2_1(num_attn_2_3_output):
+    if num_attn_2_3_output == 0:
         return 7
     return 0
 
@@ -424,52 +456,52 @@ def run(tokens):
     num_attn_0_2_outputs = aggregate_sum(num_attn_0_2_selection, ones)
     num_attn_0_3_selection = select(tokens, positions, num_predicate_0_3)
     num_attn_0_3_outputs = aggregate_sum(num_attn_0_3_selection, ones)
-    mlp_0_0_outputs = [mlp_0_0(x) for x in positions]
-    mlp_0_1_outputs = [mlp_0_1(*xs) for xs in zip(positions, attn_0_1_outputs)]
+    mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(positions, attn_0_1_outputs)]
+    mlp_0_1_outputs = [mlp_0_1(*xs) for xs in zip(positions, attn_0_3_outputs)]
     num_mlp_0_0_outputs = [num_mlp_0_0(x) for x in num_attn_0_2_outputs]
-    num_mlp_0_1_outputs = [num_mlp_0_1(*xs) for xs in zip(num_attn_0_0_outputs, num_attn_0_2_outputs)]
+    num_mlp_0_1_outputs = [num_mlp_0_1(*xs) for xs in zip(num_attn_0_3_outputs, num_attn_0_1_outputs)]
     # layer 1
     attn_1_0_selected = select_closest(tokens, tokens, predicate_1_0)
     attn_1_0_outputs = aggregate(attn_1_0_selected, tokens)
-    attn_1_1_selected = select_closest(attn_0_1_outputs, tokens, predicate_1_1)
-    attn_1_1_outputs = aggregate(attn_1_1_selected, attn_0_1_outputs)
+    attn_1_1_selected = select_closest(tokens, attn_0_3_outputs, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, attn_0_2_outputs)
     attn_1_2_selected = select_closest(mlp_0_0_outputs, positions, predicate_1_2)
-    attn_1_2_outputs = aggregate(attn_1_2_selected, attn_0_0_outputs)
-    attn_1_3_selected = select_closest(attn_0_3_outputs, mlp_0_0_outputs, predicate_1_3)
-    attn_1_3_outputs = aggregate(attn_1_3_selected, attn_0_0_outputs)
-    num_attn_1_0_selection = select(tokens, attn_0_3_outputs, num_predicate_1_0)
+    attn_1_2_outputs = aggregate(attn_1_2_selected, tokens)
+    attn_1_3_selected = select_closest(positions, positions, predicate_1_3)
+    attn_1_3_outputs = aggregate(attn_1_3_selected, attn_0_3_outputs)
+    num_attn_1_0_selection = select(tokens, tokens, num_predicate_1_0)
     num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, ones)
-    num_attn_1_1_selection = select(tokens, positions, num_predicate_1_1)
+    num_attn_1_1_selection = select(tokens, mlp_0_1_outputs, num_predicate_1_1)
     num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, ones)
-    num_attn_1_2_selection = select(tokens, positions, num_predicate_1_2)
+    num_attn_1_2_selection = select(tokens, tokens, num_predicate_1_2)
     num_attn_1_2_outputs = aggregate_sum(num_attn_1_2_selection, ones)
     num_attn_1_3_selection = select(tokens, attn_0_3_outputs, num_predicate_1_3)
     num_attn_1_3_outputs = aggregate_sum(num_attn_1_3_selection, ones)
-    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_1_1_outputs, positions)]
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_1_2_outputs, positions)]
     mlp_1_1_outputs = [mlp_1_1(*xs) for xs in zip(positions, attn_1_2_outputs)]
-    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_0_3_outputs, num_attn_1_1_outputs)]
-    num_mlp_1_1_outputs = [num_mlp_1_1(x) for x in num_attn_0_3_outputs]
+    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_0_2_outputs, num_attn_1_1_outputs)]
+    num_mlp_1_1_outputs = [num_mlp_1_1(*xs) for xs in zip(num_attn_0_1_outputs, num_attn_0_3_outputs)]
     # layer 2
-    attn_2_0_selected = select_closest(tokens, tokens, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, num_mlp_1_1_outputs)
+    attn_2_0_selected = select_closest(tokens, positions, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_1_0_outputs)
     attn_2_1_selected = select_closest(positions, positions, predicate_2_1)
-    attn_2_1_outputs = aggregate(attn_2_1_selected, num_mlp_1_1_outputs)
-    attn_2_2_selected = select_closest(tokens, positions, predicate_2_2)
-    attn_2_2_outputs = aggregate(attn_2_2_selected, num_mlp_0_1_outputs)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, tokens)
+    attn_2_2_selected = select_closest(tokens, mlp_0_0_outputs, predicate_2_2)
+    attn_2_2_outputs = aggregate(attn_2_2_selected, attn_1_0_outputs)
     attn_2_3_selected = select_closest(tokens, tokens, predicate_2_3)
-    attn_2_3_outputs = aggregate(attn_2_3_selected, num_mlp_0_1_outputs)
-    num_attn_2_0_selection = select(tokens, positions, num_predicate_2_0)
+    attn_2_3_outputs = aggregate(attn_2_3_selected, tokens)
+    num_attn_2_0_selection = select(tokens, mlp_0_1_outputs, num_predicate_2_0)
     num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, ones)
     num_attn_2_1_selection = select(tokens, positions, num_predicate_2_1)
-    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, ones)
+    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_1_2_outputs)
     num_attn_2_2_selection = select(tokens, attn_0_3_outputs, num_predicate_2_2)
     num_attn_2_2_outputs = aggregate_sum(num_attn_2_2_selection, ones)
-    num_attn_2_3_selection = select(tokens, attn_0_3_outputs, num_predicate_2_3)
-    num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, num_attn_1_0_outputs)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(mlp_1_1_outputs, attn_1_1_outputs)]
-    mlp_2_1_outputs = [mlp_2_1(*xs) for xs in zip(attn_1_2_outputs, positions)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_2_3_outputs)]
-    num_mlp_2_1_outputs = [num_mlp_2_1(*xs) for xs in zip(num_attn_2_3_outputs, num_attn_1_0_outputs)]
+    num_attn_2_3_selection = select(tokens, attn_0_1_outputs, num_predicate_2_3)
+    num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, ones)
+    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(num_mlp_0_1_outputs, num_mlp_0_0_outputs)]
+    mlp_2_1_outputs = [mlp_2_1(*xs) for xs in zip(num_mlp_1_0_outputs, attn_1_0_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(x) for x in num_attn_1_0_outputs]
+    num_mlp_2_1_outputs = [num_mlp_2_1(x) for x in num_attn_2_3_outputs]
     # read-out
     weights = read_weights()
     categorical = {

@@ -63,27 +63,33 @@ def argmax(logits):
 
 
 def predicate_0_0(query_position, key_position):
-    if query_position in {1, 7, 9}:
-        return key_position == 4
-    elif query_position in {2}:
-        return key_position == 9
-    elif query_position in {4, 6, 8}:
+    if query_position in {1}:
+        return key_position == 0
+    elif query_position in {3}:
+        return key_position == 2
+    elif query_position in {4, 6}:
         return key_position == 3
-    return key_position == 2
+    elif query_position in {5, 7}:
+        return key_position == 4
+    elif query_position in {8}:
+        return key_position == 7
+    return key_position == 6
 
 
 def predicate_1_0(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == 7
-    elif query_position in {3}:
-        return key_position == 2
-    elif query_position in {4}:
-        return key_position == 3
-    elif query_position in {5}:
-        return key_position == 4
-    elif query_position in {7, 9}:
+    if query_position in {0, 7}:
         return key_position == 6
-    return key_position == 5
+    elif query_position in {1}:
+        return key_position == 8
+    elif query_position in {2}:
+        return key_position == query_position
+    elif query_position in {4, 8}:
+        return key_position == 3
+    elif query_position in {6}:
+        return key_position == 5
+    elif query_position in {9}:
+        return key_position == 4
+    return key_position == 2
 
 
 def run(tokens):

@@ -64,328 +64,397 @@ def argmax(logits):
 
 def predicate_0_0(position, token):
     if position in {1, 2}:
-        return token == '0'
-    elif position in {3}:
-        return token == '1'
-    elif position in {4, 7}:
+        return token == '2'
+    elif position in {4}:
+        return token == '3'
+    elif position in {5, 6}:
         return token == '4'
-    return token == '3'
+    return token == '1'
 
 
 def predicate_0_1(position, token):
-    if position in {0, 4}:
-        return token == '3'
-    elif position in {2, 3}:
+    if position in {0, 4, 6}:
+        return token == '2'
+    elif position in {2}:
+        return token == '0'
+    elif position in {5}:
         return token == '4'
-    return token == '0'
+    return token == '1'
 
 
 def predicate_0_2(position, token):
-    if position in {0, 2}:
-        return token == '3'
-    elif position in {3}:
+    if position in {0}:
         return token == '1'
-    elif position in {4, 5}:
-        return token == '4'
-    return token == '0'
+    elif position in {1}:
+        return token == '0'
+    elif position in {2}:
+        return token == '3'
+    elif position in {3, 7}:
+        return token == '2'
+    return token == '4'
 
 
 def predicate_0_3(position, token):
-    if position in {0, 2}:
-        return token == '1'
-    elif position in {3, 4}:
-        return token == '</s>'
-    elif position in {5}:
+    if position in {1}:
+        return token == '0'
+    elif position in {3, 6}:
+        return token == '2'
+    elif position in {4}:
         return token == '4'
-    return token == '0'
+    elif position in {5}:
+        return token == '3'
+    return token == '1'
 
 
 def num_predicate_0_0(position, token):
-    if position in {0}:
-        return token == '0'
-    elif position in {3}:
-        return token == '</s>'
-    elif position in {4, 5, 6}:
-        return token == '3'
-    return token == '1'
-
-
-def num_predicate_0_1(position, token):
-    if position in {0}:
-        return token == '1'
-    elif position in {2}:
-        return token == '<s>'
-    elif position in {3}:
-        return token == '3'
-    elif position in {4, 5}:
-        return token == '2'
-    return token == '0'
-
-
-def num_predicate_0_2(position, token):
-    if position in {1, 2}:
-        return token == '0'
-    elif position in {3, 4}:
-        return token == '<s>'
-    elif position in {5}:
-        return token == '3'
-    return token == '1'
-
-
-def num_predicate_0_3(position, token):
     if position in {0, 7}:
-        return token == '1'
-    elif position in {1}:
-        return token == '4'
-    elif position in {6}:
+        return token == '2'
+    elif position in {4}:
         return False
-    return token == '2'
-
-
-def mlp_0_0(position):
-    if position in {1}:
-        return 2
-    elif position in {2}:
-        return 7
-    return 3
-
-
-def mlp_0_1(position, attn_0_2_output):
-    key = (position, attn_0_2_output)
-    if key in {
-        (5, '<s>'), (5, '</s>'), (5, '0'), (5, '1'), (5, '2'), (5, '3'), (5, '4'), (6, '<s>'), (6, '</s>'),
-        (6, '0'), (6, '1'), (6, '2'), (6, '3'), (6, '4'),
-    }:
-        return 1
-    elif key in {(1, '<s>'), (1, '</s>'), (1, '0'), (1, '1'), (1, '2')}:
-        return 4
-    return 5
-
-
-def num_mlp_0_0(num_attn_0_2_output):
-    if num_attn_0_2_output <= 1:
-        return 6
-    return 2
-
-
-def num_mlp_0_1(num_attn_0_2_output):
-    return 7
-
-
-def predicate_1_0(position, token):
-    if position in {0, 2}:
-        return token == '3'
-    elif position in {3}:
-        return token == '1'
-    elif position in {4, 6}:
-        return token == '4'
-    return token == '0'
-
-
-def predicate_1_1(position, num_mlp_0_0_output):
-    if position in {0, 6, 7}:
-        return False
-    return num_mlp_0_0_output == 2
-
-
-def predicate_1_2(position, token):
-    if position in {0, 4}:
-        return token == '3'
     elif position in {5, 6}:
         return token == '4'
     return token == '0'
 
 
-def predicate_1_3(position, token):
+def num_predicate_0_1(position, token):
+    if position in {0, 1, 7}:
+        return token == '1'
+    elif position in {5}:
+        return token == '</s>'
+    elif position in {6}:
+        return token == '2'
+    return token == '0'
+
+
+def num_predicate_0_2(position, token):
     if position in {0}:
-        return token == '3'
+        return token == '1'
     elif position in {1}:
         return token == '0'
-    elif position in {2, 7}:
-        return token == '1'
-    return token == '4'
-
-
-def num_predicate_1_0(num_mlp_0_0_output, token):
+    elif position in {4}:
+        return token == '<s>'
+    elif position in {5, 6}:
+        return token == '4'
     return token == '2'
 
 
-def num_predicate_1_1(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == query_token
-    elif query_token in {'2', '3'}:
-        return key_token == '1'
-    return key_token == '<s>'
+def num_predicate_0_3(position, token):
+    if position in {0, 4, 5}:
+        return token == '1'
+    elif position in {1}:
+        return token == '2'
+    return token == '0'
 
 
-def num_predicate_1_2(position, attn_0_3_output):
-    if position in {0, 1, 7}:
-        return attn_0_3_output == '1'
+def mlp_0_0(position):
+    if position in {1, 2}:
+        return 1
+    elif position in {0, 3}:
+        return 4
+    return 0
+
+
+def mlp_0_1(position, attn_0_0_output):
+    key = (position, attn_0_0_output)
+    if key in {(5, '<s>'), (5, '</s>'), (5, '0'), (5, '1'), (5, '2'), (5, '3')}:
+        return 0
+    elif key in {(3, '0'), (3, '1'), (3, '2'), (3, '3')}:
+        return 2
+    elif key in {
+        (0, '0'), (1, '<s>'), (1, '</s>'), (1, '0'), (1, '1'), (1, '2'), (1, '3'), (1, '4'), (2, '<s>'),
+        (2, '</s>'), (2, '0'), (2, '1'), (2, '2'), (2, '3'),
+    }:
+        return 3
+    elif key in {
+        (0, '<s>'), (0, '</s>'), (0, '1'), (0, '2'), (0, '3'), (0, '4'), (5, '4'), (6, '<s>'), (6, '</s>'),
+        (6, '0'), (6, '1'), (6, '2'), (6, '3'), (6, '4'),
+    }:
+        return 7
+    return 6
+
+
+def num_mlp_0_0(num_attn_0_1_output, num_attn_0_0_output):
+    if 1 <= num_attn_0_1_output <= 2 and num_attn_0_0_output <= 1:
+        return 1
+    elif num_attn_0_1_output == 3 and num_attn_0_0_output == 0:
+        return 1
+    elif num_attn_0_1_output == 0 and num_attn_0_0_output <= 7:
+        return 2
+    elif num_attn_0_1_output == 1 and 2 <= num_attn_0_0_output <= 5:
+        return 2
+    return 5
+
+
+def num_mlp_0_1(num_attn_0_0_output):
+    if num_attn_0_0_output == 0:
+        return 4
+    elif num_attn_0_0_output == 1:
+        return 7
+    return 6
+
+
+def predicate_1_0(mlp_0_0_output, num_mlp_0_1_output):
+    if mlp_0_0_output in {1}:
+        return False
+    return num_mlp_0_1_output == 6
+
+
+def predicate_1_1(position, token):
+    if position in {0}:
+        return token == '2'
+    elif position in {2, 6}:
+        return token == '4'
+    elif position in {4}:
+        return token == '</s>'
+    elif position in {5, 7}:
+        return token == '3'
+    return token == '0'
+
+
+def predicate_1_2(position, token):
+    if position in {0}:
+        return token == '<s>'
+    elif position in {1}:
+        return token == '0'
+    elif position in {6}:
+        return token == '4'
+    elif position in {7}:
+        return token == '2'
+    return token == '</s>'
+
+
+def predicate_1_3(query_position, key_position):
+    if query_position in {0}:
+        return key_position == 6
+    elif query_position in {1}:
+        return key_position == 3
+    elif query_position in {4}:
+        return key_position == 2
+    elif query_position in {5}:
+        return key_position == 4
+    elif query_position in {6}:
+        return key_position == 0
+    return key_position == 5
+
+
+def num_predicate_1_0(position, attn_0_3_output):
+    if position in {0}:
+        return attn_0_3_output == '2'
+    elif position in {1}:
+        return attn_0_3_output == '<s>'
     elif position in {5}:
         return False
     elif position in {6}:
         return attn_0_3_output == '4'
-    return attn_0_3_output == '0'
+    elif position in {7}:
+        return attn_0_3_output == '0'
+    return attn_0_3_output == '1'
 
 
-def num_predicate_1_3(position, token):
-    if position in {0, 2, 6}:
-        return token == '0'
-    elif position in {4}:
+def num_predicate_1_1(position, token):
+    if position in {1, 6}:
+        return token == '<s>'
+    elif position in {2, 3, 7}:
         return token == '1'
-    return token == '<s>'
+    return token == '0'
+
+
+def num_predicate_1_2(position, token):
+    if position in {0, 2}:
+        return token == '<s>'
+    elif position in {1, 3, 4}:
+        return token == '2'
+    return token == '1'
+
+
+def num_predicate_1_3(mlp_0_0_output, token):
+    if mlp_0_0_output in {1}:
+        return token == '<s>'
+    return token == '3'
 
 
 def mlp_1_0(position, attn_1_1_output):
     key = (position, attn_1_1_output)
+    if key in {(0, '4'), (1, '0'), (1, '2'), (1, '4'), (6, '4')}:
+        return 0
+    elif key in {(1, '</s>'), (1, '3')}:
+        return 4
+    return 5
+
+
+def mlp_1_1(position, attn_1_0_output):
+    key = (position, attn_1_0_output)
     if key in {
-        (0, '<s>'), (0, '</s>'), (0, '0'), (0, '1'), (3, '<s>'), (3, '</s>'), (3, '0'), (3, '1'), (3, '2'),
-        (4, '0'), (5, '0'), (5, '1'),
+        (0, '0'), (1, '<s>'), (1, '</s>'), (1, '0'), (1, '1'), (1, '2'), (1, '3'), (1, '4'), (2, '0'),
+        (2, '1'), (3, '0'), (3, '1'), (4, '0'), (5, '0'), (7, '0'),
     }:
         return 1
     elif key in {
-        (1, '<s>'), (1, '</s>'), (1, '0'), (1, '1'), (1, '2'), (1, '3'), (1, '4'), (2, '0'), (2, '1'),
-        (2, '2'),
+        (0, '3'), (0, '4'), (4, '3'), (4, '4'), (5, '</s>'), (5, '3'), (5, '4'), (6, '<s>'), (6, '</s>'),
+        (6, '2'), (6, '3'), (6, '4'), (7, '3'), (7, '4'),
     }:
-        return 4
-    elif key in {(2, '<s>'), (2, '</s>'), (2, '3'), (2, '4')}:
-        return 5
-    elif key in {(0, '3'), (5, '3'), (6, '3'), (6, '4'), (7, '3')}:
+        return 3
+    return 5
+
+
+def num_mlp_1_0(num_attn_1_0_output):
+    if num_attn_1_0_output == 0:
         return 7
-    return 0
-
-
-def mlp_1_1(position):
-    if position in {1, 2, 3}:
-        return 4
     return 1
 
 
-def num_mlp_1_0(num_attn_1_2_output, num_attn_1_0_output):
-    if num_attn_1_2_output <= 1 and num_attn_1_0_output == 0:
-        return 0
-    elif num_attn_1_2_output == 0 and 1 <= num_attn_1_0_output <= 2:
-        return 3
-    elif num_attn_1_2_output == 1 and num_attn_1_0_output == 1:
-        return 3
-    return 1
-
-
-def num_mlp_1_1(num_attn_1_2_output, num_attn_1_1_output):
-    if num_attn_1_2_output == 0 and num_attn_1_1_output <= 31:
-        return 0
-    elif num_attn_1_2_output == 1 and num_attn_1_1_output <= 1:
-        return 4
-    return 6
-
-
-def predicate_2_0(mlp_1_0_output, num_mlp_1_0_output):
-    if mlp_1_0_output in {4}:
-        return num_mlp_1_0_output == 3
-    return False
-
-
-def predicate_2_1(position, token):
-    if position in {1, 3}:
-        return token == '0'
-    elif position in {2}:
-        return token == '1'
-    elif position in {4}:
-        return False
-    elif position in {6}:
-        return token == '<s>'
-    return token == '</s>'
-
-
-def predicate_2_2(mlp_0_0_output, position):
-    if mlp_0_0_output in {2}:
-        return position == 2
-    return position == 5
-
-
-def predicate_2_3(position, token):
-    if position in {1}:
-        return token == '0'
-    elif position in {2, 3}:
-        return token == '1'
-    elif position in {6}:
-        return token == '4'
-    return token == '3'
-
-
-def num_predicate_2_0(attn_1_1_output, token):
-    if attn_1_1_output in {'2'}:
-        return token == '0'
-    return token == '2'
-
-
-def num_predicate_2_1(position, token):
-    if position in {1}:
-        return token == '4'
-    elif position in {5}:
-        return token == '0'
-    elif position in {6}:
-        return False
-    return token == '1'
-
-
-def num_predicate_2_2(attn_0_3_output, token):
-    if attn_0_3_output in {'1'}:
-        return token == attn_0_3_output
-    return token == '1'
-
-
-def num_predicate_2_3(attn_1_3_output, token):
-    if attn_1_3_output in {'</s>'}:
-        return token == '<s>'
-    elif attn_1_3_output in {'0'}:
-        return token == '1'
-    elif attn_1_3_output in {'1'}:
-        return token == attn_1_3_output
-    return token == '0'
-
-
-def mlp_2_0(mlp_1_0_output, attn_2_0_output):
-    key = (mlp_1_0_output, attn_2_0_output)
-    if key in {(4, '1'), (5, '<s>'), (5, '1'), (5, '2')}:
-        return 1
-    elif key in {(5, '0')}:
-        return 2
-    elif key in {
-        (4, '<s>'), (4, '</s>'), (4, '0'), (4, '2'), (4, '3'), (4, '4'), (5, '</s>'), (5, '3'), (5, '4'),
-    }:
+def num_mlp_1_1(num_attn_0_3_output, num_attn_1_0_output):
+    if num_attn_0_3_output == 0 and num_attn_1_0_output >= 2:
+        return 6
+    elif num_attn_0_3_output == 1 and 1 <= num_attn_1_0_output <= 39:
+        return 6
+    elif num_attn_0_3_output == 0 and num_attn_1_0_output <= 1:
+        return 7
+    elif num_attn_0_3_output == 1 and num_attn_1_0_output == 0:
         return 7
     return 5
 
 
-def mlp_2_1(attn_2_1_output, attn_2_0_output):
-    key = (attn_2_1_output, attn_2_0_output)
-    if key in {
-        ('<s>', '</s>'), ('<s>', '0'), ('<s>', '3'), ('<s>', '4'), ('</s>', '3'), ('</s>', '4'),
-        ('1', '</s>'), ('1', '0'), ('1', '3'), ('1', '4'), ('4', '3'), ('4', '4'),
+def predicate_2_0(mlp_0_1_output, position):
+    if mlp_0_1_output in {2}:
+        return position == 2
+    elif mlp_0_1_output in {3}:
+        return position == 4
+    return position == 1
+
+
+def predicate_2_1(position, token):
+    if position in {1, 3}:
+        return token == '<s>'
+    elif position in {2}:
+        return False
+    elif position in {6}:
+        return token == '4'
+    return token == '</s>'
+
+
+def predicate_2_2(mlp_0_0_output, token):
+    if mlp_0_0_output in {1}:
+        return token == '1'
+    return token == '4'
+
+
+def predicate_2_3(query_position, key_position):
+    if query_position in {1}:
+        return key_position == 2
+    elif query_position in {2}:
+        return key_position == 3
+    elif query_position in {3}:
+        return key_position == 4
+    elif query_position in {4}:
+        return key_position == 5
+    elif query_position in {6}:
+        return key_position == 7
+    return key_position == 6
+
+
+def num_predicate_2_0(attn_1_0_output, token):
+    if attn_1_0_output in {'<s>'}:
+        return token == '0'
+    elif attn_1_0_output in {'1'}:
+        return token == attn_1_0_output
+    return token == '1'
+
+
+def num_predicate_2_1(mlp_0_0_output, token):
+    return token == '2'
+
+
+def num_predicate_2_2(mlp_0_1_output, token):
+    if mlp_0_1_output in {0}:
+        return token == '</s>'
+    elif mlp_0_1_output in {7}:
+        return token == '3'
+    return token == '1'
+
+
+def num_predicate_2_3(position, token):
+    if position in {1}:
+        return token == '0'
+    elif position in {2, 3}:
+        return token == '3'
+    elif position in {6}:
+        return False
+    return token == '2'
+
+
+def mlp_2_0(mlp_0_0_output):
+    if mlp_0_0_output in {1}:
+        return 6
+    return 5
+
+
+def mlp_2_1(mlp_0_1_output, attn_2_3_output):
+    key = (mlp_0_1_output, attn_2_3_output)
+    if key in {(7, '0')}:
+        return 1
+    elif key in {
+        (0, '</s>'), (2, '</s>'), (2, '4'), (3, '</s>'), (6, '</s>'), (6, '4'), (7, '<s>'), (7, '</s>'),
+        (7, '2'), (7, '3'), (7, '4'),
     }:
         return 3
-    elif key in {
-        ('</s>', '</s>'), ('</s>', '0'), ('0', '</s>'), ('0', '0'), ('0', '3'), ('0', '4'), ('2', '</s>'),
-        ('2', '0'), ('2', '3'), ('3', '<s>'), ('3', '</s>'), ('3', '0'), ('3', '1'), ('3', '2'),
-        ('3', '3'), ('3', '4'), ('4', '</s>'), ('4', '0'),
-    }:
-        return 4
-    return 0
+    return 4
 
 
-def num_mlp_2_0(num_attn_2_2_output):
-    if num_attn_2_2_output == 0:
+def num_mlp_2_0(num_attn_1_2_output, num_attn_0_0_output):
+    if num_attn_1_2_output == 0 and num_attn_0_0_output <= 2:
+        return 1
+    elif num_attn_1_2_output == 1 and num_attn_0_0_output <= 1:
+        return 1
+    elif num_attn_1_2_output == 2 and num_attn_0_0_output == 0:
+        return 1
+    elif num_attn_1_2_output <= 1 and num_attn_0_0_output == 4:
         return 5
-    elif 1 <= num_attn_2_2_output <= 2:
+    elif 2 <= num_attn_1_2_output <= 4 and num_attn_0_0_output == 3:
+        return 5
+    elif 5 <= num_attn_1_2_output <= 6 and num_attn_0_0_output == 2:
+        return 5
+    elif 7 <= num_attn_1_2_output <= 8 and 1 <= num_attn_0_0_output <= 2:
+        return 5
+    elif 9 <= num_attn_1_2_output <= 11 and num_attn_0_0_output <= 1:
+        return 5
+    elif 12 <= num_attn_1_2_output <= 15 and num_attn_0_0_output == 0:
+        return 5
+    elif num_attn_1_2_output == 0 and num_attn_0_0_output == 3:
+        return 7
+    elif num_attn_1_2_output == 1 and 2 <= num_attn_0_0_output <= 3:
+        return 7
+    elif num_attn_1_2_output == 2 and 1 <= num_attn_0_0_output <= 2:
+        return 7
+    elif 3 <= num_attn_1_2_output <= 4 and num_attn_0_0_output <= 2:
+        return 7
+    elif 5 <= num_attn_1_2_output <= 6 and num_attn_0_0_output <= 1:
+        return 7
+    elif 7 <= num_attn_1_2_output <= 8 and num_attn_0_0_output == 0:
         return 7
     return 2
 
 
-def num_mlp_2_1(num_attn_2_1_output, num_attn_2_2_output):
-    if num_attn_2_1_output == 0 and num_attn_2_2_output == 0:
+def num_mlp_2_1(num_attn_0_1_output, num_attn_2_0_output):
+    if num_attn_0_1_output == 1 and num_attn_2_0_output == 0:
         return 2
-    return 6
+    elif num_attn_0_1_output == 2 and num_attn_2_0_output <= 1:
+        return 2
+    elif num_attn_0_1_output == 3 and num_attn_2_0_output <= 2:
+        return 2
+    elif num_attn_0_1_output == 4 and num_attn_2_0_output <= 3:
+        return 2
+    elif num_attn_0_1_output == 5 and num_attn_2_0_output <= 4:
+        return 2
+    elif num_attn_0_1_output == 6 and num_attn_2_0_output <= 5:
+        return 2
+    elif num_attn_0_1_output == 7 and num_attn_2_0_output <= 6:
+        return 2
+    elif num_attn_0_1_output == 8 and num_attn_2_0_output <= 7:
+        return 2
+    elif num_attn_0_1_output == 0 and num_attn_2_0_output <= 1:
+        return 6
+    return 1
 
 
 def run(tokens):
@@ -409,51 +478,51 @@ def run(tokens):
     num_attn_0_3_selection = select(tokens, positions, num_predicate_0_3)
     num_attn_0_3_outputs = aggregate_sum(num_attn_0_3_selection, ones)
     mlp_0_0_outputs = [mlp_0_0(x) for x in positions]
-    mlp_0_1_outputs = [mlp_0_1(*xs) for xs in zip(positions, attn_0_2_outputs)]
-    num_mlp_0_0_outputs = [num_mlp_0_0(x) for x in num_attn_0_2_outputs]
-    num_mlp_0_1_outputs = [num_mlp_0_1(x) for x in num_attn_0_2_outputs]
+    mlp_0_1_outputs = [mlp_0_1(*xs) for xs in zip(positions, attn_0_0_outputs)]
+    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_1_outputs, num_attn_0_0_outputs)]
+    num_mlp_0_1_outputs = [num_mlp_0_1(x) for x in num_attn_0_0_outputs]
     # layer 1
-    attn_1_0_selected = select_closest(tokens, positions, predicate_1_0)
-    attn_1_0_outputs = aggregate(attn_1_0_selected, tokens)
-    attn_1_1_selected = select_closest(num_mlp_0_0_outputs, positions, predicate_1_1)
-    attn_1_1_outputs = aggregate(attn_1_1_selected, attn_0_0_outputs)
+    attn_1_0_selected = select_closest(num_mlp_0_1_outputs, mlp_0_0_outputs, predicate_1_0)
+    attn_1_0_outputs = aggregate(attn_1_0_selected, attn_0_0_outputs)
+    attn_1_1_selected = select_closest(tokens, positions, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, tokens)
     attn_1_2_selected = select_closest(tokens, positions, predicate_1_2)
-    attn_1_2_outputs = aggregate(attn_1_2_selected, tokens)
-    attn_1_3_selected = select_closest(tokens, positions, predicate_1_3)
+    attn_1_2_outputs = aggregate(attn_1_2_selected, attn_0_2_outputs)
+    attn_1_3_selected = select_closest(positions, positions, predicate_1_3)
     attn_1_3_outputs = aggregate(attn_1_3_selected, tokens)
-    num_attn_1_0_selection = select(tokens, num_mlp_0_0_outputs, num_predicate_1_0)
-    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, ones)
-    num_attn_1_1_selection = select(tokens, tokens, num_predicate_1_1)
-    num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_2_outputs)
-    num_attn_1_2_selection = select(attn_0_3_outputs, positions, num_predicate_1_2)
+    num_attn_1_0_selection = select(attn_0_3_outputs, positions, num_predicate_1_0)
+    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_1_outputs)
+    num_attn_1_1_selection = select(tokens, positions, num_predicate_1_1)
+    num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_3_outputs)
+    num_attn_1_2_selection = select(tokens, positions, num_predicate_1_2)
     num_attn_1_2_outputs = aggregate_sum(num_attn_1_2_selection, num_attn_0_1_outputs)
-    num_attn_1_3_selection = select(tokens, positions, num_predicate_1_3)
-    num_attn_1_3_outputs = aggregate_sum(num_attn_1_3_selection, num_attn_0_1_outputs)
+    num_attn_1_3_selection = select(tokens, mlp_0_0_outputs, num_predicate_1_3)
+    num_attn_1_3_outputs = aggregate_sum(num_attn_1_3_selection, ones)
     mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(positions, attn_1_1_outputs)]
-    mlp_1_1_outputs = [mlp_1_1(x) for x in positions]
-    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_1_2_outputs, num_attn_1_0_outputs)]
-    num_mlp_1_1_outputs = [num_mlp_1_1(*xs) for xs in zip(num_attn_1_2_outputs, num_attn_1_1_outputs)]
+    mlp_1_1_outputs = [mlp_1_1(*xs) for xs in zip(positions, attn_1_0_outputs)]
+    num_mlp_1_0_outputs = [num_mlp_1_0(x) for x in num_attn_1_0_outputs]
+    num_mlp_1_1_outputs = [num_mlp_1_1(*xs) for xs in zip(num_attn_0_3_outputs, num_attn_1_0_outputs)]
     # layer 2
-    attn_2_0_selected = select_closest(num_mlp_1_0_outputs, mlp_1_0_outputs, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_0_0_outputs)
+    attn_2_0_selected = select_closest(positions, mlp_0_1_outputs, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, tokens)
     attn_2_1_selected = select_closest(tokens, positions, predicate_2_1)
-    attn_2_1_outputs = aggregate(attn_2_1_selected, attn_1_3_outputs)
-    attn_2_2_selected = select_closest(positions, mlp_0_0_outputs, predicate_2_2)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, num_mlp_1_1_outputs)
+    attn_2_2_selected = select_closest(tokens, mlp_0_0_outputs, predicate_2_2)
     attn_2_2_outputs = aggregate(attn_2_2_selected, tokens)
-    attn_2_3_selected = select_closest(tokens, positions, predicate_2_3)
+    attn_2_3_selected = select_closest(positions, positions, predicate_2_3)
     attn_2_3_outputs = aggregate(attn_2_3_selected, tokens)
-    num_attn_2_0_selection = select(tokens, attn_1_1_outputs, num_predicate_2_0)
-    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_1_3_outputs)
-    num_attn_2_1_selection = select(tokens, positions, num_predicate_2_1)
-    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_1_3_outputs)
-    num_attn_2_2_selection = select(tokens, attn_0_3_outputs, num_predicate_2_2)
+    num_attn_2_0_selection = select(tokens, attn_1_0_outputs, num_predicate_2_0)
+    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_1_1_outputs)
+    num_attn_2_1_selection = select(tokens, mlp_0_0_outputs, num_predicate_2_1)
+    num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, ones)
+    num_attn_2_2_selection = select(tokens, mlp_0_1_outputs, num_predicate_2_2)
     num_attn_2_2_outputs = aggregate_sum(num_attn_2_2_selection, num_attn_1_1_outputs)
-    num_attn_2_3_selection = select(tokens, attn_1_3_outputs, num_predicate_2_3)
+    num_attn_2_3_selection = select(tokens, positions, num_predicate_2_3)
     num_attn_2_3_outputs = aggregate_sum(num_attn_2_3_selection, num_attn_1_2_outputs)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(mlp_1_0_outputs, attn_2_0_outputs)]
-    mlp_2_1_outputs = [mlp_2_1(*xs) for xs in zip(attn_2_1_outputs, attn_2_0_outputs)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(x) for x in num_attn_2_2_outputs]
-    num_mlp_2_1_outputs = [num_mlp_2_1(*xs) for xs in zip(num_attn_2_1_outputs, num_attn_2_2_outputs)]
+    mlp_2_0_outputs = [mlp_2_0(x) for x in mlp_0_0_outputs]
+    mlp_2_1_outputs = [mlp_2_1(*xs) for xs in zip(mlp_0_1_outputs, attn_2_3_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_2_outputs, num_attn_0_0_outputs)]
+    num_mlp_2_1_outputs = [num_mlp_2_1(*xs) for xs in zip(num_attn_0_1_outputs, num_attn_2_0_outputs)]
     # read-out
     weights = read_weights()
     categorical = {

@@ -63,10 +63,8 @@ def argmax(logits):
 
 
 def predicate_0_0(token, position):
-    if token in {')'}:
-        return position == 4
-    elif token in {'}'}:
-        return position == 14
+    if token in {')', '}'}:
+        return position == 5
     return position == 1
 
 
@@ -104,436 +102,240 @@ def predicate_0_1(query_position, key_position):
     return key_position == query_position
 
 
-def num_predicate_0_0(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == query_position
-    elif query_position in {3}:
-        return key_position == 6
-    elif query_position in {4, 9}:
-        return key_position == 3
-    elif query_position in {5, 11}:
-        return key_position == 1
-    elif query_position in {7, 13}:
-        return key_position == 5
-    elif query_position in {12}:
-        return key_position == 10
-    elif query_position in {14}:
-        return key_position == 15
-    elif query_position in {15}:
-        return key_position == 14
-    return key_position == 0
-
-
-def num_predicate_0_1(query_token, key_token):
-    if query_token in {'<s>', ')'}:
-        return key_token == '('
-    elif query_token in {'}'}:
+def num_predicate_0_0(query_token, key_token):
+    if query_token in {'<s>', '}'}:
         return key_token == '{'
+    elif query_token in {')'}:
+        return key_token == '('
+    return False
+
+
+def num_predicate_0_1(position, token):
+    if position in {1, 3, 4}:
+        return token == '<s>'
+    elif position in {2, 7, 9, 11, 13, 15}:
+        return token == ')'
+    elif position in {5}:
+        return token == '('
     return False
 
 
 def mlp_0_0(attn_0_1_output, token):
     key = (attn_0_1_output, token)
     if key in {('(', '}')}:
-        return 0
-    elif key in {('{', '<s>')}:
-        return 4
-    elif key in {
-        ('<s>', '<s>'), ('<s>', '('), ('<s>', '{'), ('(', '<s>'), ('(', '('), ('(', '{'), ('{', '('),
-        ('{', '{'),
-    }:
-        return 8
-    return 13
+        return 5
+    elif key in {(')', '('), (')', '{'), ('}', '('), ('}', '{')}:
+        return 7
+    elif key in {('<s>', '<s>')}:
+        return 9
+    elif key in {('{', ')')}:
+        return 12
+    elif key in {(')', '<s>'), (')', ')'), (')', '}'), ('}', '<s>'), ('}', ')'), ('}', '}')}:
+        return 13
+    elif key in {('<s>', ')'), ('<s>', '}'), ('(', ')'), ('{', '}')}:
+        return 15
+    return 14
 
 
 def mlp_0_1(token, attn_0_1_output):
     key = (token, attn_0_1_output)
-    if key in {('(', '}'), ('{', '}')}:
-        return 0
-    elif key in {('<s>', ')'), (')', '<s>'), (')', ')'), (')', '}')}:
+    if key in {('<s>', ')'), ('(', ')'), ('(', '}'), ('{', ')'), ('{', '}')}:
         return 3
-    elif key in {('<s>', '}'), ('}', '('), ('}', ')'), ('}', '}')}:
-        return 5
-    elif key in {('(', ')'), ('{', ')')}:
-        return 8
-    elif key in {('<s>', '<s>'), ('<s>', '('), ('(', '<s>'), ('}', '<s>')}:
-        return 9
-    elif key in {('<s>', '{'), ('}', '{')}:
-        return 10
     elif key in {(')', '(')}:
-        return 12
-    elif key in {(')', '{')}:
-        return 14
-    return 2
-
-
-def num_mlp_0_0(num_attn_0_0_output, num_attn_0_1_output):
-    return 0
-
-
-def num_mlp_0_1(num_attn_0_1_output):
-    if num_attn_0_1_output == 0:
-        return 7
-    return 12
-
-
-def predicate_1_0(query_position, key_position):
-    if query_position in {0, 3}:
-        return key_position == 1
-    elif query_position in {1, 2}:
-        return key_position == query_position
-    elif query_position in {4, 6}:
-        return key_position == 3
-    elif query_position in {5, 7}:
-        return key_position == 2
-    elif query_position in {8, 9, 11}:
-        return key_position == 4
-    elif query_position in {14}:
-        return key_position == 13
-    return key_position == 5
-
-
-def predicate_1_1(attn_0_1_output, token):
-    if attn_0_1_output in {')'}:
-        return token == attn_0_1_output
-    return token == ')'
-
-
-def num_predicate_1_0(query_token, key_token):
-    if query_token in {'<s>'}:
-        return key_token == ')'
-    elif query_token in {')'}:
-        return key_token == '{'
-    elif query_token in {'{'}:
-        return key_token == '<s>'
-    elif query_token in {'}'}:
-        return key_token == '('
-    return False
-
-
-def num_predicate_1_1(attn_0_0_output, mlp_0_1_output):
-    if attn_0_0_output in {')'}:
-        return mlp_0_1_output == 3
-    elif attn_0_0_output in {'{'}:
-        return mlp_0_1_output == 14
-    return mlp_0_1_output == 5
-
-
-def mlp_1_0(attn_1_0_output, attn_1_1_output):
-    key = (attn_1_0_output, attn_1_1_output)
-    if key in {
-        (0, 3), (0, 10), (0, 14), (3, 3), (3, 10), (3, 14), (5, 0), (5, 3), (5, 10), (5, 14), (8, 0),
-        (8, 3), (8, 10), (8, 14), (10, 3), (10, 10), (10, 14), (12, 3), (12, 10), (14, 3), (14, 10),
-        (14, 14),
-    }:
-        return 3
-    return 9
-
-
-def mlp_1_1(attn_0_1_output, attn_1_0_output):
-    key = (attn_0_1_output, attn_1_0_output)
-    if key in {('<s>', 2), ('<s>', 14), ('(', 2), ('(', 14), ('{', 2), ('{', 14)}:
-        return 8
-    return 1
-
-
-def num_mlp_1_0(num_attn_1_1_output, num_attn_0_1_output):
-    if num_attn_1_1_output >= 13 and num_attn_0_1_output == 0:
         return 9
+    elif key in {('}', '{')}:
+        return 11
+    elif key in {
+        ('<s>', '<s>'), ('<s>', '('), ('<s>', '{'), ('(', '<s>'), ('(', '('), ('(', '{'), ('{', '<s>'),
+        ('{', '('), ('{', '{'),
+    }:
+        return 14
     return 5
 
 
-def num_mlp_1_1(num_attn_1_1_output, num_attn_0_1_output):
-    if num_attn_1_1_output == 0 and num_attn_0_1_output >= 2:
-        return 3
-    elif num_attn_1_1_output == 1 and num_attn_0_1_output >= 3:
-        return 3
-    elif num_attn_1_1_output == 2 and num_attn_0_1_output >= 4:
-        return 3
-    elif num_attn_1_1_output == 3 and num_attn_0_1_output >= 5:
-        return 3
-    elif num_attn_1_1_output == 4 and num_attn_0_1_output >= 6:
-        return 3
-    elif num_attn_1_1_output == 5 and num_attn_0_1_output >= 7:
-        return 3
-    elif num_attn_1_1_output == 6 and num_attn_0_1_output >= 8:
-        return 3
-    elif num_attn_1_1_output == 7 and num_attn_0_1_output >= 9:
-        return 3
-    elif num_attn_1_1_output == 8 and num_attn_0_1_output >= 10:
-        return 3
-    elif num_attn_1_1_output == 9 and num_attn_0_1_output >= 11:
-        return 3
-    elif num_attn_1_1_output == 10 and num_attn_0_1_output >= 12:
-        return 3
-    elif num_attn_1_1_output == 11 and num_attn_0_1_output >= 13:
-        return 3
-    elif num_attn_1_1_output == 12 and num_attn_0_1_output >= 14:
-        return 3
-    elif num_attn_1_1_output == 13 and num_attn_0_1_output >= 15:
-        return 3
-    elif num_attn_1_1_output == 14 and num_attn_0_1_output == 16:
-        return 3
-    elif num_attn_1_1_output == 1 and num_attn_0_1_output == 2:
-        return 6
-    elif num_attn_1_1_output == 2 and num_attn_0_1_output == 3:
-        return 6
-    elif num_attn_1_1_output == 3 and num_attn_0_1_output == 4:
-        return 6
-    elif num_attn_1_1_output == 4 and num_attn_0_1_output == 5:
-        return 6
-    elif num_attn_1_1_output == 5 and num_attn_0_1_output == 6:
-        return 6
-    elif num_attn_1_1_output == 6 and num_attn_0_1_output == 7:
-        return 6
-    elif num_attn_1_1_output == 0 and num_attn_0_1_output <= 1:
-        return 13
-    return 10
+def num_mlp_0_0(num_attn_0_1_output, one):
+    return 9
 
 
-def predicate_2_0(attn_0_1_output, position):
-    if attn_0_1_output in {'}'}:
+def num_mlp_0_1(num_attn_0_0_output):
+    if num_attn_0_0_output == 0:
+        return 4
+    elif num_attn_0_0_output == 1:
+        return 11
+    return 9
+
+
+def predicate_1_0(token, position):
+    if token in {'<s>'}:
+        return position == 1
+    elif token in {')', '}'}:
         return position == 3
     return position == 2
 
 
-def predicate_2_1(attn_0_1_output, position):
-    if attn_0_1_output in {'<s>'}:
-        return position == 2
-    elif attn_0_1_output in {'(', ')'}:
-        return position == 4
-    return position == 3
+def predicate_1_1(token, attn_0_0_output):
+    if token in {'<s>'}:
+        return attn_0_0_output == token
+    elif token in {')'}:
+        return attn_0_0_output == '{'
+    elif token in {'}'}:
+        return attn_0_0_output == '('
+    return attn_0_0_output == '<s>'
 
 
-def num_predicate_2_0(num_mlp_0_0_output, attn_1_1_output):
-    return attn_1_1_output == 2
+def num_predicate_1_0(query_attn_0_0_output, key_attn_0_0_output):
+    if query_attn_0_0_output in {'<s>'}:
+        return key_attn_0_0_output == ')'
+    elif query_attn_0_0_output in {')', '}'}:
+        return key_attn_0_0_output == query_attn_0_0_output
+    return False
 
 
-def num_predicate_2_1(attn_1_1_output, mlp_0_1_output):
-    if attn_1_1_output in {0, 9}:
-        return mlp_0_1_output == 5
-    elif attn_1_1_output in {2, 8}:
-        return mlp_0_1_output == 14
-    elif attn_1_1_output in {10, 12}:
-        return mlp_0_1_output == 3
-    return mlp_0_1_output == attn_1_1_output
+def num_predicate_1_1(attn_0_1_output, mlp_0_1_output):
+    return mlp_0_1_output == 5
 
 
-def mlp_2_0(attn_1_0_output, attn_0_0_output):
-    key = (attn_1_0_output, attn_0_0_output)
-    if key in {
-        (0, '<s>'), (0, ')'), (3, '<s>'), (5, '<s>'), (5, ')'), (8, '<s>'), (8, ')'), (9, '<s>'), (9, ')'),
-        (10, '<s>'), (12, '<s>'), (14, '<s>'), (14, ')'), (14, '}'),
-    }:
+def mlp_1_0(attn_1_1_output, attn_1_0_output):
+    key = (attn_1_1_output, attn_1_0_output)
+    if key in {(7, '<s>'), (9, '('), (14, '('), (14, ')'), (14, '{')}:
         return 2
-    elif key in {(2, '('), (2, '{'), (9, '('), (9, '{'), (14, '('), (14, '{')}:
-        return 9
-    return 4
-
-
-def mlp_2_1(attn_1_0_output, attn_2_1_output):
-    key = (attn_1_0_output, attn_2_1_output)
-    if key in {(3, 10), (5, 5), (8, 5), (12, 5), (14, 12)}:
-        return 0
     elif key in {
-        (0, 0), (0, 8), (0, 10), (2, 10), (5, 10), (8, 10), (9, 0), (9, 2), (9, 8), (9, 10), (10, 0),
-        (10, 8), (10, 10), (12, 0), (12, 8), (12, 10), (14, 8), (14, 10),
+        (5, '<s>'), (5, ')'), (5, '}'), (7, '('), (7, '{'), (12, '<s>'), (12, '('), (12, ')'), (12, '{'),
+        (12, '}'), (13, '<s>'), (13, ')'), (13, '}'),
     }:
-        return 6
-    elif key in {
-        (0, 12), (2, 3), (2, 5), (2, 9), (2, 12), (3, 0), (3, 2), (3, 12), (5, 0), (5, 2), (5, 8), (5, 12),
-        (8, 12), (9, 5), (9, 12), (10, 2), (10, 12), (12, 2), (12, 12),
-    }:
-        return 7
-    elif key in {(0, 2), (2, 0), (2, 2), (2, 8), (2, 14), (8, 0), (8, 2), (8, 8), (14, 0), (14, 2)}:
-        return 12
+        return 14
     return 5
 
 
-def num_mlp_2_0(num_attn_2_0_output, num_attn_2_1_output):
-    if 219 <= num_attn_2_0_output <= 246 and num_attn_2_1_output == 1:
+def mlp_1_1(position, attn_0_1_output):
+    key = (position, attn_0_1_output)
+    if key in {(4, '<s>'), (4, '('), (4, '{')}:
+        return 0
+    elif key in {(14, '<s>')}:
         return 1
-    elif num_attn_2_0_output <= 246 and num_attn_2_1_output == 0:
-        return 5
-    elif num_attn_2_0_output >= 247 and num_attn_2_1_output <= 1:
-        return 5
-    elif 3 <= num_attn_2_0_output <= 4 and num_attn_2_1_output == 1:
+    elif key in {
+        (0, ')'), (0, '}'), (1, ')'), (1, '}'), (3, '<s>'), (3, ')'), (3, '}'), (4, ')'), (4, '}'),
+        (5, '<s>'), (5, ')'), (5, '}'), (6, ')'), (6, '}'), (8, ')'), (8, '}'), (10, '<s>'), (10, ')'),
+        (10, '}'), (12, ')'), (12, '}'), (14, ')'), (14, '}'),
+    }:
         return 7
-    elif 5 <= num_attn_2_0_output <= 6 and 1 <= num_attn_2_1_output <= 2:
-        return 7
-    elif 7 <= num_attn_2_0_output <= 8 and 1 <= num_attn_2_1_output <= 3:
-        return 7
-    elif 9 <= num_attn_2_0_output <= 10 and 1 <= num_attn_2_1_output <= 4:
-        return 7
-    elif num_attn_2_0_output == 11 and 1 <= num_attn_2_1_output <= 5:
-        return 7
-    elif 12 <= num_attn_2_0_output <= 13 and 1 <= num_attn_2_1_output <= 6:
-        return 7
-    elif 14 <= num_attn_2_0_output <= 15 and 1 <= num_attn_2_1_output <= 7:
-        return 7
-    elif 16 <= num_attn_2_0_output <= 17 and 1 <= num_attn_2_1_output <= 8:
-        return 7
-    elif num_attn_2_0_output == 18 and 1 <= num_attn_2_1_output <= 9:
-        return 7
-    elif 19 <= num_attn_2_0_output <= 20 and 1 <= num_attn_2_1_output <= 10:
-        return 7
-    elif 21 <= num_attn_2_0_output <= 22 and 1 <= num_attn_2_1_output <= 11:
-        return 7
-    elif 23 <= num_attn_2_0_output <= 24 and 1 <= num_attn_2_1_output <= 12:
-        return 7
-    elif 25 <= num_attn_2_0_output <= 26 and 1 <= num_attn_2_1_output <= 13:
-        return 7
-    elif num_attn_2_0_output == 27 and 1 <= num_attn_2_1_output <= 14:
-        return 7
-    elif 28 <= num_attn_2_0_output <= 29 and 1 <= num_attn_2_1_output <= 15:
-        return 7
-    elif 30 <= num_attn_2_0_output <= 31 and num_attn_2_1_output >= 1:
-        return 7
-    elif 32 <= num_attn_2_0_output <= 42 and num_attn_2_1_output >= 2:
-        return 7
-    elif 43 <= num_attn_2_0_output <= 52 and num_attn_2_1_output >= 3:
-        return 7
-    elif 53 <= num_attn_2_0_output <= 62 and num_attn_2_1_output >= 4:
-        return 7
-    elif 63 <= num_attn_2_0_output <= 72 and num_attn_2_1_output >= 5:
-        return 7
-    elif 73 <= num_attn_2_0_output <= 82 and num_attn_2_1_output >= 6:
-        return 7
-    elif 83 <= num_attn_2_0_output <= 92 and num_attn_2_1_output >= 7:
-        return 7
-    elif 93 <= num_attn_2_0_output <= 102 and num_attn_2_1_output >= 8:
-        return 7
-    elif 103 <= num_attn_2_0_output <= 112 and num_attn_2_1_output >= 9:
-        return 7
-    elif 113 <= num_attn_2_0_output <= 123 and num_attn_2_1_output >= 10:
-        return 7
-    elif 124 <= num_attn_2_0_output <= 133 and num_attn_2_1_output >= 11:
-        return 7
-    elif 134 <= num_attn_2_0_output <= 143 and num_attn_2_1_output >= 12:
-        return 7
-    elif 144 <= num_attn_2_0_output <= 153 and num_attn_2_1_output >= 13:
-        return 7
-    elif 154 <= num_attn_2_0_output <= 163 and num_attn_2_1_output >= 14:
-        return 7
-    elif 164 <= num_attn_2_0_output <= 173 and num_attn_2_1_output >= 15:
-        return 7
-    elif 174 <= num_attn_2_0_output <= 183 and num_attn_2_1_output == 16:
-        return 7
-    elif num_attn_2_0_output == 1 and num_attn_2_1_output == 1:
-        return 8
-    elif num_attn_2_0_output == 2 and 1 <= num_attn_2_1_output <= 2:
-        return 8
-    elif num_attn_2_0_output == 3 and 2 <= num_attn_2_1_output <= 4:
-        return 8
-    elif num_attn_2_0_output == 4 and 2 <= num_attn_2_1_output <= 5:
-        return 8
-    elif num_attn_2_0_output == 5 and 3 <= num_attn_2_1_output <= 6:
-        return 8
-    elif num_attn_2_0_output == 6 and 3 <= num_attn_2_1_output <= 8:
-        return 8
-    elif num_attn_2_0_output == 7 and 4 <= num_attn_2_1_output <= 9:
-        return 8
-    elif num_attn_2_0_output == 8 and 4 <= num_attn_2_1_output <= 10:
-        return 8
-    elif num_attn_2_0_output == 9 and 5 <= num_attn_2_1_output <= 11:
-        return 8
-    elif num_attn_2_0_output == 10 and 5 <= num_attn_2_1_output <= 13:
-        return 8
-    elif num_attn_2_0_output == 11 and 6 <= num_attn_2_1_output <= 14:
-        return 8
-    elif num_attn_2_0_output == 12 and 7 <= num_attn_2_1_output <= 15:
-        return 8
-    elif num_attn_2_0_output == 13 and num_attn_2_1_output >= 7:
-        return 8
-    elif 14 <= num_attn_2_0_output <= 15 and num_attn_2_1_output >= 8:
-        return 8
-    elif 16 <= num_attn_2_0_output <= 17 and num_attn_2_1_output >= 9:
-        return 8
-    elif num_attn_2_0_output == 18 and num_attn_2_1_output >= 10:
-        return 8
-    elif 19 <= num_attn_2_0_output <= 20 and num_attn_2_1_output >= 11:
-        return 8
-    elif 21 <= num_attn_2_0_output <= 22 and num_attn_2_1_output >= 12:
-        return 8
-    elif 23 <= num_attn_2_0_output <= 24 and num_attn_2_1_output >= 13:
-        return 8
-    elif 25 <= num_attn_2_0_output <= 26 and num_attn_2_1_output >= 14:
-        return 8
-    elif num_attn_2_0_output == 27 and num_attn_2_1_output >= 15:
-        return 8
-    elif 28 <= num_attn_2_0_output <= 29 and num_attn_2_1_output == 16:
-        return 8
-    elif 32 <= num_attn_2_0_output <= 42 and num_attn_2_1_output == 1:
-        return 8
-    elif 43 <= num_attn_2_0_output <= 52 and 1 <= num_attn_2_1_output <= 2:
-        return 8
-    elif 53 <= num_attn_2_0_output <= 62 and 1 <= num_attn_2_1_output <= 3:
-        return 8
-    elif num_attn_2_0_output == 63 and 1 <= num_attn_2_1_output <= 4:
-        return 8
-    elif 64 <= num_attn_2_0_output <= 72 and 2 <= num_attn_2_1_output <= 4:
-        return 8
-    elif 73 <= num_attn_2_0_output <= 75 and 2 <= num_attn_2_1_output <= 5:
-        return 8
-    elif 76 <= num_attn_2_0_output <= 82 and 3 <= num_attn_2_1_output <= 5:
-        return 8
-    elif 83 <= num_attn_2_0_output <= 86 and 3 <= num_attn_2_1_output <= 6:
-        return 8
-    elif 87 <= num_attn_2_0_output <= 92 and 4 <= num_attn_2_1_output <= 6:
-        return 8
-    elif 93 <= num_attn_2_0_output <= 97 and 4 <= num_attn_2_1_output <= 7:
-        return 8
-    elif 98 <= num_attn_2_0_output <= 102 and 5 <= num_attn_2_1_output <= 7:
-        return 8
-    elif 103 <= num_attn_2_0_output <= 109 and 5 <= num_attn_2_1_output <= 8:
-        return 8
-    elif 110 <= num_attn_2_0_output <= 112 and 6 <= num_attn_2_1_output <= 8:
-        return 8
-    elif 113 <= num_attn_2_0_output <= 120 and 6 <= num_attn_2_1_output <= 9:
-        return 8
-    elif 121 <= num_attn_2_0_output <= 123 and 7 <= num_attn_2_1_output <= 9:
-        return 8
-    elif 124 <= num_attn_2_0_output <= 131 and 7 <= num_attn_2_1_output <= 10:
-        return 8
-    elif 132 <= num_attn_2_0_output <= 133 and 8 <= num_attn_2_1_output <= 10:
-        return 8
-    elif 134 <= num_attn_2_0_output <= 143 and 8 <= num_attn_2_1_output <= 11:
-        return 8
-    elif 144 <= num_attn_2_0_output <= 153 and 9 <= num_attn_2_1_output <= 12:
-        return 8
-    elif num_attn_2_0_output == 154 and 9 <= num_attn_2_1_output <= 13:
-        return 8
-    elif 155 <= num_attn_2_0_output <= 163 and 10 <= num_attn_2_1_output <= 13:
-        return 8
-    elif 164 <= num_attn_2_0_output <= 165 and 10 <= num_attn_2_1_output <= 14:
-        return 8
-    elif 166 <= num_attn_2_0_output <= 173 and 11 <= num_attn_2_1_output <= 14:
-        return 8
-    elif 174 <= num_attn_2_0_output <= 177 and 11 <= num_attn_2_1_output <= 15:
-        return 8
-    elif 178 <= num_attn_2_0_output <= 183 and 12 <= num_attn_2_1_output <= 15:
-        return 8
-    elif 184 <= num_attn_2_0_output <= 188 and num_attn_2_1_output >= 12:
-        return 8
-    elif 189 <= num_attn_2_0_output <= 199 and num_attn_2_1_output >= 13:
-        return 8
-    elif 200 <= num_attn_2_0_output <= 211 and num_attn_2_1_output >= 14:
-        return 8
-    elif 212 <= num_attn_2_0_output <= 222 and num_attn_2_1_output >= 15:
-        return 8
-    elif 223 <= num_attn_2_0_output <= 233 and num_attn_2_1_output == 16:
-        return 8
-    return 10
+    elif key in {
+        (0, '<s>'), (2, ')'), (7, '<s>'), (7, ')'), (7, '}'), (9, '<s>'), (9, ')'), (9, '}'), (11, '<s>'),
+        (11, ')'), (11, '}'), (12, '<s>'), (13, '<s>'), (13, ')'), (13, '}'), (15, '<s>'), (15, ')'),
+        (15, '}'),
+    }:
+        return 10
+    return 14
 
 
-def num_mlp_2_1(num_attn_1_0_output, num_attn_0_1_output):
-    if num_attn_1_0_output == 0 and num_attn_0_1_output <= 2:
-        return 5
-    elif num_attn_1_0_output == 1 and num_attn_0_1_output <= 1:
-        return 5
-    elif num_attn_1_0_output == 2 and num_attn_0_1_output == 0:
-        return 5
-    return 15
+def num_mlp_1_0(num_attn_1_0_output, num_attn_1_1_output):
+    if num_attn_1_0_output == 0 and num_attn_1_1_output == 1:
+        return 0
+    elif 1 <= num_attn_1_0_output <= 2 and num_attn_1_1_output == 2:
+        return 11
+    elif num_attn_1_0_output == 4 and num_attn_1_1_output == 3:
+        return 11
+    elif num_attn_1_0_output == 7 and num_attn_1_1_output == 4:
+        return 11
+    elif num_attn_1_0_output == 9 and num_attn_1_1_output == 5:
+        return 11
+    elif num_attn_1_0_output == 12 and num_attn_1_1_output == 6:
+        return 11
+    elif num_attn_1_0_output == 15 and num_attn_1_1_output == 7:
+        return 11
+    elif num_attn_1_0_output == 5 and num_attn_1_1_output == 3:
+        return 12
+    elif num_attn_1_0_output == 8 and num_attn_1_1_output == 4:
+        return 12
+    elif 10 <= num_attn_1_0_output <= 11 and num_attn_1_1_output == 5:
+        return 12
+    elif 13 <= num_attn_1_0_output <= 14 and num_attn_1_1_output == 6:
+        return 12
+    elif num_attn_1_0_output == 16 and num_attn_1_1_output == 7:
+        return 12
+    elif num_attn_1_0_output == 0 and num_attn_1_1_output == 0:
+        return 15
+    elif 1 <= num_attn_1_0_output <= 2 and num_attn_1_1_output <= 1:
+        return 15
+    elif 3 <= num_attn_1_0_output <= 5 and num_attn_1_1_output <= 2:
+        return 15
+    elif 6 <= num_attn_1_0_output <= 8 and num_attn_1_1_output <= 3:
+        return 15
+    elif 9 <= num_attn_1_0_output <= 11 and num_attn_1_1_output <= 4:
+        return 15
+    elif 12 <= num_attn_1_0_output <= 14 and num_attn_1_1_output <= 5:
+        return 15
+    elif num_attn_1_0_output >= 15 and num_attn_1_1_output <= 6:
+        return 15
+    return 3
+
+
+def num_mlp_1_1(num_attn_1_1_output):
+    if num_attn_1_1_output == 0:
+        return 13
+    return 0
+
+
+def predicate_2_0(query_position, key_position):
+    if query_position in {0, 3, 5, 7}:
+        return key_position == 2
+    elif query_position in {1, 2}:
+        return key_position == query_position
+    elif query_position in {4, 6}:
+        return key_position == 3
+    elif query_position in {14}:
+        return key_position == 5
+    return key_position == 4
+
+
+def predicate_2_1(token, position):
+    return position == 3
+
+
+def num_predicate_2_0(attn_0_0_output, mlp_0_0_output):
+    if attn_0_0_output in {')'}:
+        return False
+    return mlp_0_0_output == 12
+
+
+def num_predicate_2_1(query_attn_1_0_output, key_attn_1_0_output):
+    if query_attn_1_0_output in {'<s>'}:
+        return key_attn_1_0_output == ')'
+    elif query_attn_1_0_output in {')', '}'}:
+        return key_attn_1_0_output == query_attn_1_0_output
+    return False
+
+
+def mlp_2_0(token):
+    if token in {'(', '{'}:
+        return 0
+    return 1
+
+
+def mlp_2_1(position, attn_2_0_output):
+    return 7
+
+
+def num_mlp_2_0(num_attn_1_1_output, num_attn_2_1_output):
+    if num_attn_1_1_output == 2 and 6 <= num_attn_2_1_output <= 7:
+        return 11
+    elif num_attn_1_1_output == 3 and 6 <= num_attn_2_1_output <= 10:
+        return 11
+    elif num_attn_1_1_output == 4 and 6 <= num_attn_2_1_output <= 12:
+        return 11
+    elif num_attn_1_1_output == 5 and 6 <= num_attn_2_1_output <= 15:
+        return 11
+    elif 6 <= num_attn_1_1_output <= 9 and num_attn_2_1_output >= 7:
+        return 11
+    elif 10 <= num_attn_1_1_output <= 14 and num_attn_2_1_output >= 8:
+        return 11
+    elif num_attn_1_1_output >= 15 and num_attn_2_1_output >= 9:
+        return 11
+    return 7
+
+
+def num_mlp_2_1(num_attn_1_0_output, one):
+    return 9
 
 
 def run(tokens):
@@ -544,40 +346,40 @@ def run(tokens):
     attn_0_0_outputs = aggregate(attn_0_0_selected, tokens)
     attn_0_1_selected = select_closest(positions, positions, predicate_0_1)
     attn_0_1_outputs = aggregate(attn_0_1_selected, tokens)
-    num_attn_0_0_selection = select(positions, positions, num_predicate_0_0)
+    num_attn_0_0_selection = select(tokens, tokens, num_predicate_0_0)
     num_attn_0_0_outputs = aggregate_sum(num_attn_0_0_selection, ones)
-    num_attn_0_1_selection = select(tokens, tokens, num_predicate_0_1)
+    num_attn_0_1_selection = select(tokens, positions, num_predicate_0_1)
     num_attn_0_1_outputs = aggregate_sum(num_attn_0_1_selection, ones)
     mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_1_outputs, tokens)]
     mlp_0_1_outputs = [mlp_0_1(*xs) for xs in zip(tokens, attn_0_1_outputs)]
-    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_0_outputs, num_attn_0_1_outputs)]
-    num_mlp_0_1_outputs = [num_mlp_0_1(x) for x in num_attn_0_1_outputs]
+    num_mlp_0_0_outputs = [num_mlp_0_0(*xs) for xs in zip(num_attn_0_1_outputs, ones)]
+    num_mlp_0_1_outputs = [num_mlp_0_1(x) for x in num_attn_0_0_outputs]
     # layer 1
-    attn_1_0_selected = select_closest(positions, positions, predicate_1_0)
-    attn_1_0_outputs = aggregate(attn_1_0_selected, mlp_0_1_outputs)
-    attn_1_1_selected = select_closest(tokens, attn_0_1_outputs, predicate_1_1)
-    attn_1_1_outputs = aggregate(attn_1_1_selected, mlp_0_1_outputs)
-    num_attn_1_0_selection = select(tokens, tokens, num_predicate_1_0)
-    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_0_outputs)
-    num_attn_1_1_selection = select(mlp_0_1_outputs, attn_0_0_outputs, num_predicate_1_1)
+    attn_1_0_selected = select_closest(positions, tokens, predicate_1_0)
+    attn_1_0_outputs = aggregate(attn_1_0_selected, attn_0_0_outputs)
+    attn_1_1_selected = select_closest(attn_0_0_outputs, tokens, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, mlp_0_0_outputs)
+    num_attn_1_0_selection = select(attn_0_0_outputs, attn_0_0_outputs, num_predicate_1_0)
+    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, ones)
+    num_attn_1_1_selection = select(mlp_0_1_outputs, attn_0_1_outputs, num_predicate_1_1)
     num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, ones)
-    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_1_0_outputs, attn_1_1_outputs)]
-    mlp_1_1_outputs = [mlp_1_1(*xs) for xs in zip(attn_0_1_outputs, attn_1_0_outputs)]
-    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_1_1_outputs, num_attn_0_1_outputs)]
-    num_mlp_1_1_outputs = [num_mlp_1_1(*xs) for xs in zip(num_attn_1_1_outputs, num_attn_0_1_outputs)]
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_1_1_outputs, attn_1_0_outputs)]
+    mlp_1_1_outputs = [mlp_1_1(*xs) for xs in zip(positions, attn_0_1_outputs)]
+    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_1_1_outputs)]
+    num_mlp_1_1_outputs = [num_mlp_1_1(x) for x in num_attn_1_1_outputs]
     # layer 2
-    attn_2_0_selected = select_closest(positions, attn_0_1_outputs, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, mlp_0_1_outputs)
-    attn_2_1_selected = select_closest(positions, attn_0_1_outputs, predicate_2_1)
-    attn_2_1_outputs = aggregate(attn_2_1_selected, attn_1_0_outputs)
-    num_attn_2_0_selection = select(attn_1_1_outputs, num_mlp_0_0_outputs, num_predicate_2_0)
-    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_0_1_outputs)
-    num_attn_2_1_selection = select(mlp_0_1_outputs, attn_1_1_outputs, num_predicate_2_1)
+    attn_2_0_selected = select_closest(positions, positions, predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, mlp_0_0_outputs)
+    attn_2_1_selected = select_closest(positions, tokens, predicate_2_1)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, mlp_0_1_outputs)
+    num_attn_2_0_selection = select(mlp_0_0_outputs, attn_0_0_outputs, num_predicate_2_0)
+    num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, ones)
+    num_attn_2_1_selection = select(attn_1_0_outputs, attn_1_0_outputs, num_predicate_2_1)
     num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, ones)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_1_0_outputs, attn_0_0_outputs)]
-    mlp_2_1_outputs = [mlp_2_1(*xs) for xs in zip(attn_1_0_outputs, attn_2_1_outputs)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_2_0_outputs, num_attn_2_1_outputs)]
-    num_mlp_2_1_outputs = [num_mlp_2_1(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_0_1_outputs)]
+    mlp_2_0_outputs = [mlp_2_0(x) for x in tokens]
+    mlp_2_1_outputs = [mlp_2_1(*xs) for xs in zip(positions, attn_2_0_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_1_outputs, num_attn_2_1_outputs)]
+    num_mlp_2_1_outputs = [num_mlp_2_1(*xs) for xs in zip(num_attn_1_0_outputs, ones)]
     # read-out
     weights = read_weights()
     categorical = {

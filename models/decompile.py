@@ -200,7 +200,7 @@ def _int_runs(values) -> list[tuple[int, int]]:
             runs[-1][1] = x
         else:
             runs.append([x, x])
-    return [(a, b) for a, b in runs]
+    return [tuple(run) for run in runs]
 
 
 def _int_condition(name: str, values, domain: list[int]) -> str:
@@ -219,30 +219,25 @@ def _int_condition(name: str, values, domain: list[int]) -> str:
     return " or ".join(parts)
 
 
-def _num_mlp_rows(table: dict[tuple, int], default: int, args: list[str]) -> tuple[list[tuple], list[int]]:
-    """(condition on the first input, last input, its values, output) rows of a numerical MLP over one or two
-    integers, and the last input's domain. Its argmax regions are bands of the integer grid, so they read
-    better as ranges than as an enumeration: one row per run of consecutive first inputs that share the same
-    set of second inputs."""
-    domains = [sorted({key[i] for key in table}) for i in range(len(args))]
+def _num_mlp_rows(table: dict[tuple, int], default: int) -> list[tuple[range | None, list[int], int]]:
+    """(first-input range or None for one input, last-input values, output) rows of a numerical MLP over one or
+    two integers. Its argmax regions are bands of the integer grid, so they read better as ranges than as an
+    enumeration: one row per run of consecutive first inputs that share the same set of last inputs."""
+    grouped: dict[int, dict[tuple, set[int]]] = defaultdict(lambda: defaultdict(set))  # output -> first -> lasts
+    for key, o in table.items():
+        if o != default:
+            grouped[o][key[:-1]].add(key[-1])
     rows = []
-    for o in sorted(set(table.values()) - {default}):
-        keys = [key for key, out in table.items() if out == o]
-        if len(args) == 1:
-            rows.append(("", args[0], sorted(k[0] for k in keys), o))
-            continue
-        seconds: dict[int, set[int]] = defaultdict(set)
-        for a, b in keys:
-            seconds[a].add(b)
-        runs: list[list] = []  # [first a, last a, the b values]
-        for a in sorted(seconds):
-            if runs and runs[-1][1] == a - 1 and runs[-1][2] == seconds[a]:
+    for o, by_first in sorted(grouped.items()):
+        runs: list[list] = []  # [first a, last a, the last-input values]
+        for first, lasts in sorted(by_first.items()):
+            a = first[0] if first else None
+            if runs and a is not None and runs[-1][1] == a - 1 and runs[-1][2] == lasts:
                 runs[-1][1] = a
             else:
-                runs.append([a, a, seconds[a]])
-        rows += [(_int_condition(args[0], range(a0, a1 + 1), domains[0]) + " and ", args[1], sorted(bs), o)
-                 for a0, a1, bs in runs]
-    return rows, domains[-1]
+                runs.append([a, a, lasts])
+        rows += [(None if a0 is None else range(a0, a1 + 1), sorted(lasts), o) for a0, a1, lasts in runs]
+    return rows
 
 
 def _mlp_source(model, v: Variable, table: dict[tuple, int], reads, types) -> list[str]:
@@ -256,12 +251,13 @@ def _mlp_source(model, v: Variable, table: dict[tuple, int], reads, types) -> li
     counts = Counter(table.values())
     default = max(counts, key=lambda o: (counts[o], -o))
     if v.source == "num_mlp":  # integer inputs: ranges
-        rows, domain = _num_mlp_rows(table, default, args)
-        for i, (first, name, values, o) in enumerate(rows):
+        domains = [sorted({key[i] for key in table}) for i in range(len(args))]
+        for i, (firsts, lasts, o) in enumerate(_num_mlp_rows(table, default)):
             keyword = "if" if i == 0 else "elif"
-            last = _int_condition(name, values, domain)
+            first = "" if firsts is None else _int_condition(args[0], firsts, domains[0]) + " and "
+            last = _int_condition(args[-1], lasts, domains[-1])
             line = f"    {keyword} {first}{f'({last})' if first and ' or ' in last else last}:"
-            out += [line] if len(line) <= LINE else _wrap(f"{keyword} {first}{name} in ", list(map(str, values)),
+            out += [line] if len(line) <= LINE else _wrap(f"{keyword} {first}{args[-1]} in ", list(map(str, lasts)),
                                                           ":", "    ")
             out.append(f"        return {o}")
         return out + [f"    return {default}"]

@@ -40,13 +40,15 @@ SETTINGS = {
 }
 
 
-def train_step_fn(model, x, y):
+def train_step_fn(model, x, y, bf16: bool = False):
     optimizer = torch.optim.Adam(p for p in model.parameters() if p.requires_grad)
     model.train()
 
     def step():
-        decomposition = model.decompose(x)
-        loss = model.loss(decomposition.logits, y, decomposition)
+        # bf16: as the gpu trainer preset (autocast, float32 weights); ProtoPNet keeps its distances in float32.
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+            decomposition = model.decompose(x)
+            loss = model.loss(decomposition.logits, y, decomposition)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -54,7 +56,8 @@ def train_step_fn(model, x, y):
     return step
 
 
-def bench_setting(name: str, device: torch.device, batch: int | None, steps: int, push_images: int | None):
+def bench_setting(name: str, device: torch.device, batch: int | None, steps: int, push_images: int | None,
+                  bf16: bool = False):
     proto_name, base_name, spec, default_batch, default_push = SETTINGS[name]
     batch = batch or default_batch
     push_images = push_images or default_push
@@ -64,8 +67,8 @@ def bench_setting(name: str, device: torch.device, batch: int | None, steps: int
     x = torch.rand(batch, *spec.input_shape, device=device)
     y = torch.randint(0, spec.num_classes, (batch,), device=device)
     rows = {}
-    t_base = time_it(train_step_fn(baseline, x, y), device, warmup=2, repeats=steps)
-    t_proto = time_it(train_step_fn(protopnet, x, y), device, warmup=2, repeats=steps)
+    t_base = time_it(train_step_fn(baseline, x, y, bf16), device, warmup=3, repeats=steps)
+    t_proto = time_it(train_step_fn(protopnet, x, y, bf16), device, warmup=3, repeats=steps)
     rows["train images/s (linear head)"] = batch / t_base
     rows["train images/s (ProtoPNet)"] = batch / t_proto
     rows["training overhead (ProtoPNet / linear time)"] = t_proto / t_base
@@ -109,14 +112,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--steps", type=int, default=5, help="timed training steps per model")
     parser.add_argument("--push-images", type=int, default=None)
+    parser.add_argument("--bf16", action="store_true", help="train steps under bf16 autocast (the gpu preset)")
     args = parser.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.manual_seed(0)
     settings = ["small-28px"] + (["resnet34-224px"] if args.large or device.type == "cuda" else [])
     print(f"## ProtoPNet benchmarks — {machine()} — {stamp()}\n")
     for name in settings:
-        result = bench_setting(name, device, args.batch, args.steps, args.push_images)
-        print(f"### {name}\n\n| measure | value |\n|---|---|")
+        result = bench_setting(name, device, args.batch, args.steps, args.push_images, args.bf16)
+        print(f"### {name}{' (bf16 autocast)' if args.bf16 else ''}\n\n| measure | value |\n|---|---|")
         for key, value in result.items():
             print(f"| {key} | {value:.3f} |" if isinstance(value, float) else f"| {key} | {value} |")
         print()

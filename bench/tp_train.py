@@ -46,7 +46,7 @@ class Progress(L.Callback):
 
 
 def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict, keep_better: bool = False,
-          release: bool = True, model_name: str | None = None) -> dict:
+          release: bool = True, model_name: str | None = None, accelerator: str = "cpu") -> dict:
     L.seed_everything(seed, workers=True)
     datamodule = create_datamodule(task)
     datamodule.setup()
@@ -55,13 +55,15 @@ def train(task: str, epochs: int, seed: int, workdir: Path, overrides: dict, kee
     checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=workdir / f"{model_name}-{task}-seed{seed}",
                                                      monitor="val/acc",
                                                      mode="max", save_top_k=1, filename="best")
-    trainer = L.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False,
+    # Float32 on the GPU too: the Gumbel-softmax relaxation and the discretisation are the recipe, not the precision.
+    trainer = L.Trainer(max_epochs=epochs, accelerator=accelerator, devices=1, logger=False,
                         callbacks=[checkpoint, Progress()], enable_progress_bar=False,
                         enable_model_summary=False,
-                        deterministic=True)
+                        deterministic=True if accelerator == "cpu" else "warn")
     start = time.time()
     trainer.fit(model, datamodule)
-    recipe = {"epochs": epochs, "fit_seconds": round(time.time() - start), "overrides": overrides}
+    recipe = {"epochs": epochs, "fit_seconds": round(time.time() - start), "overrides": overrides,
+              "device": device_name(accelerator)}
     if not release:
         best = load_checkpoint(checkpoint.best_model_path)
         return {"task": task, "model": model_name, "seed": seed, **recipe,
@@ -79,11 +81,11 @@ def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule
     model = load_checkpoint(best_path).eval()
     best_epoch = int(torch.load(best_path, map_location="cpu", weights_only=True)["epoch"])
     metrics = evaluate(model, datamodule)
-    recipe = {"script": "bench/tp_train.py", **recipe, "best_epoch": best_epoch, "optimizer": "Adam",
+    recipe = {"script": "bench/tp_train.py", "best_epoch": best_epoch, "optimizer": "Adam",
               "lr": model.hparams.lr, "batch_size": datamodule.batch_size,
               "tau": [model.hparams.tau_start, model.hparams.tau_end, "geometric, smoothed in epochs"],
               "selection": "best val/acc of the discrete program", "paper_epochs": 250,
-              "device": "cpu, 1 thread"}
+              "device": "cpu, 1 thread", **recipe}
     directory = CHECKPOINT_DIR / f"tp_{task}.default"
     if keep_better and (directory / "config.json").is_file():
         released = json.loads((directory / "config.json").read_text())["metrics"]["val/acc"]
@@ -92,6 +94,12 @@ def release_best(task: str, best_path: Path, recipe: dict, seed: int, datamodule
             return finish(task, directory, datamodule)
     save_release(model, directory, metrics=metrics, recipe=recipe, seed=seed, tag="default")
     return finish(task, directory, datamodule)
+
+
+def device_name(accelerator: str) -> str:
+    if accelerator == "cpu":
+        return f"cpu, {torch.get_num_threads()} thread(s)"
+    return torch.cuda.get_device_name(0)
 
 
 def evaluate(model, datamodule) -> dict:
@@ -187,6 +195,9 @@ def main() -> None:
                         "and --set; --interrupted if the run did not finish")
     parser.add_argument("--fit-seconds", type=int, default=None, help="with --from-checkpoint: the run's time")
     parser.add_argument("--interrupted", action="store_true")
+    parser.add_argument("--accelerator", default="cpu", choices=["cpu", "gpu"], help="where to fit")
+    parser.add_argument("--trained-on", default=None,
+                        help="with --from-checkpoint: the device the run was fitted on (default: cpu, 1 thread)")
     parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -200,13 +211,16 @@ def main() -> None:
             recipe = {"epochs": args.epochs, "overrides": overrides}
             if args.fit_seconds is not None:
                 recipe["fit_seconds"] = args.fit_seconds
+            if args.trained_on:
+                recipe["device"] = args.trained_on
             if args.interrupted:
                 recipe["interrupted"] = ("released from the best checkpoint of an unfinished run (the "
                                          "temperature had not reached its end value)")
             result = release_best(task, args.from_checkpoint, recipe, args.seed, keep_better=args.keep_better)
         else:
             result = train(task, args.epochs, args.seed, args.workdir, overrides, args.keep_better,
-                           release=not (args.no_release or args.model), model_name=args.model)
+                           release=not (args.no_release or args.model), model_name=args.model,
+                           accelerator=args.accelerator)
         print(json.dumps(result), flush=True)
         if args.results:
             with args.results.open("a") as f:

@@ -371,7 +371,8 @@ class ProtoPNet(InterpretableModel):
         best_index = torch.full((P,), -1, dtype=torch.long, device=device)
         best_class = torch.full((P,), -1, dtype=torch.long, device=device)
         best_location = torch.full((P, 2), -1, dtype=torch.long, device=device)
-        best_high_activation = torch.full((P, 4), -1, dtype=torch.long, device=device)
+        rf = self.receptive_field_boxes().to(device)  # (H', W', 4)
+        best_map = torch.zeros((P, *rf.shape[:2]), device=device)  # each source image's distance map
         best_patch = self.prototype_vectors.detach().flatten(1).clone()  # (P, D)
         prototype_indices = torch.arange(P, device=device)
         identity = self.prototype_class_identity.bool()  # (P, C)
@@ -389,9 +390,7 @@ class ProtoPNet(InterpretableModel):
             own_class = identity[:, y] & self.prototype_mask[:, None]  # (P, B): class-specific push
             candidates = distances.transpose(0, 1).masked_fill(~own_class[:, :, None, None], math.inf)
             batch_best, flat = candidates.flatten(1).min(dim=1)  # over (image, h, w); first minimum on ties
-            improved = batch_best < best_distance
-            if not improved.any():
-                continue
+            improved = batch_best < best_distance  # no host sync in the loop: torch.where, never `if`
             image, position = flat // (H * W), flat % (H * W)
             h, w = position // W, position % W
             best_distance = torch.where(improved, batch_best, best_distance)
@@ -399,31 +398,29 @@ class ProtoPNet(InterpretableModel):
             best_class = torch.where(improved, y[image], best_class)
             best_location = torch.where(improved[:, None], torch.stack([h, w], 1), best_location)
             best_patch = torch.where(improved[:, None], z[image, :, h, w], best_patch)
-            # As push.py: the high-activation box of the source image's map for the prototype as it was
-            # before this projection.
-            j = prototype_indices[improved]
-            maps = self.distance_to_similarity(distances[image[j], j])  # (n, H, W)
-            best_high_activation[j] = high_activation_boxes(maps, input_size)
+            best_map = torch.where(improved[:, None, None], distances[image, prototype_indices], best_map)
         if world_size is None:
             world_size = _world_size()
         if world_size > 1:
             winner = choose_push_winners(_all_gather(best_distance), _all_gather(best_index))
-            best_distance, best_index, best_class, best_location, best_high_activation, best_patch = (
+            best_distance, best_index, best_class, best_location, best_map, best_patch = (
                 _all_gather(t)[winner, prototype_indices] for t in
-                (best_distance, best_index, best_class, best_location, best_high_activation, best_patch))
+                (best_distance, best_index, best_class, best_location, best_map, best_patch))
         found = best_index >= 0
         if (~found & self.prototype_mask).any():
             missing = torch.nonzero(~found & self.prototype_mask).flatten().tolist()
             warnings.warn(f"push found no image of their class for prototypes {missing[:10]}; they keep "
                           f"their vectors and have no source", stacklevel=2)
         self.prototype_vectors.data.copy_(best_patch.view(self.prototype_shape))
-        rf = self.receptive_field_boxes().to(device)  # (H', W', 4)
         rows, cols = best_location.clamp(min=0).unbind(1)
         self.source_index.copy_(best_index)
         self.source_class.copy_(best_class)
         self.source_location.copy_(best_location)
         self.source_receptive_field.copy_(torch.where(found[:, None], rf[rows, cols], -1))
-        self.source_high_activation.copy_(best_high_activation)
+        # As push.py: the high-activation box of the source image's map for the prototype as it was before this
+        # projection; upsampled once, for the winners only.
+        boxes = high_activation_boxes(self.distance_to_similarity(best_map), input_size)
+        self.source_high_activation.copy_(torch.where(found[:, None], boxes, -1))
         self.source_distance.copy_(best_distance.masked_fill(~found, math.nan))
         self.prototypes_projected.fill_(True)
         _restore_training_modes(self, modes)

@@ -1,3 +1,4 @@
+import copy
 import json
 import math
 
@@ -181,6 +182,7 @@ def test_push_equals_loop_reference_and_respects_classes(digits):
     model = small_model(digits.spec, prototypes_per_class=3)
     loader = push_subset(digits)
     best, index, location, patches = reference_push(model, loader)
+    before = copy.deepcopy(model).eval()
     summary = model.push(loader)
     assert summary["projected"] == model.num_prototypes
     assert torch.equal(model.source_index, index)
@@ -197,8 +199,13 @@ def test_push_equals_loop_reference_and_respects_classes(digits):
         assert model.source_receptive_field[j].tolist() == rf[h, w].tolist()
         y0, y1, x0, x1 = model.source_high_activation[j].tolist()
         assert 0 <= y0 < y1 <= 8 and 0 <= x0 < x1 <= 8
-    # after the push every prototype is (numerically) at distance 0 from its source patch
     x = torch.stack([digits.push_set[i][0] for i in index.tolist()])
+    # the high-activation box: the source image's similarity map for the prototype as it was before the push
+    with torch.no_grad():
+        _, distances = before.push_forward(x)
+    maps = before.distance_to_similarity(distances[torch.arange(len(x)), torch.arange(len(x))])
+    assert torch.equal(model.source_high_activation, high_activation_boxes(maps, (8, 8)))
+    # after the push every prototype is (numerically) at distance 0 from its source patch
     with torch.no_grad():
         _, distances = model.push_forward(x)
     own = distances[torch.arange(len(x)), torch.arange(len(x))]

@@ -54,6 +54,8 @@ def main() -> None:
         n = len(x)
         recipe = card.get("recipe", {})
         training = f"{recipe.get('fit_seconds', '?')} s, {recipe.get('epochs', '?')} epochs"
+        if not recipe.get("device", "cpu").startswith("cpu"):
+            training += f" ({recipe['device']})"
         print(f"| {name.removeprefix('tp_')} | {n} | {n / t_batched:,.0f} | {n / t_single:,.0f} | "
               f"{n / t_program:,.0f} | {t_program / t_batched:.1f}x | {training} |")
 

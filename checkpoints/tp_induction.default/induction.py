@@ -62,50 +62,123 @@ def argmax(logits):
     return max(range(len(logits)), key=lambda c: logits[c])
 
 
-def predicate_0_0(query_position, key_position):
-    if query_position in {1}:
-        return key_position == 0
+def predicate_0_0(query_token, key_token):
+    if query_token in {'a'}:
+        return key_token == 'c'
+    elif query_token in {'c'}:
+        return key_token == '1'
+    elif query_token in {'0', '1', '2'}:
+        return key_token == 'b'
+    return key_token == 'a'
+
+
+def predicate_0_1(query_position, key_position):
+    if query_position in {0}:
+        return key_position == 1
+    elif query_position in {1, 2, 6}:
+        return key_position == 5
     elif query_position in {3}:
         return key_position == 2
-    elif query_position in {4, 6}:
-        return key_position == 3
-    elif query_position in {5, 7}:
+    elif query_position in {5, 8}:
         return key_position == 4
-    elif query_position in {8}:
-        return key_position == 7
-    return key_position == 6
+    return key_position == 3
 
 
-def predicate_1_0(query_position, key_position):
-    if query_position in {0, 7}:
+def predicate_0_2(query_position, key_position):
+    if query_position in {0}:
         return key_position == 6
-    elif query_position in {1}:
-        return key_position == 8
-    elif query_position in {2}:
-        return key_position == query_position
-    elif query_position in {4, 8}:
+    elif query_position in {2, 4}:
         return key_position == 3
+    elif query_position in {5}:
+        return key_position == 7
     elif query_position in {6}:
         return key_position == 5
-    elif query_position in {9}:
+    elif query_position in {7}:
+        return key_position == query_position
+    elif query_position in {8}:
         return key_position == 4
+    elif query_position in {9}:
+        return key_position == 0
     return key_position == 2
+
+
+def predicate_0_3(query_position, key_position):
+    if query_position in {2}:
+        return key_position == 1
+    elif query_position in {4}:
+        return key_position == 3
+    elif query_position in {5}:
+        return key_position == 4
+    elif query_position in {6}:
+        return key_position == 5
+    elif query_position in {7}:
+        return key_position == 6
+    elif query_position in {8, 9}:
+        return key_position == 7
+    return key_position == 2
+
+
+def predicate_1_0(token, attn_0_3_output):
+    if token in {'<s>', '1', '2', '3'}:
+        return attn_0_3_output == '0'
+    elif token in {'0'}:
+        return attn_0_3_output == 'b'
+    return attn_0_3_output == token
+
+
+def predicate_1_1(token, attn_0_3_output):
+    if token in {'a', 'b', 'c', 'd'}:
+        return attn_0_3_output == token
+    return attn_0_3_output == 'd'
+
+
+def predicate_1_2(token, attn_0_3_output):
+    if token in {'<s>', '2', '3'}:
+        return attn_0_3_output == '1'
+    elif token in {'0'}:
+        return attn_0_3_output == 'd'
+    elif token in {'1'}:
+        return attn_0_3_output == '0'
+    return attn_0_3_output == token
+
+
+def predicate_1_3(token, attn_0_3_output):
+    if token in {'<s>', '0', '2'}:
+        return attn_0_3_output == 'd'
+    elif token in {'1', '3'}:
+        return attn_0_3_output == '2'
+    return attn_0_3_output == token
 
 
 def run(tokens):
     positions = list(range(len(tokens)))
     ones = [1 for _ in tokens]
     # layer 0
-    attn_0_0_selected = select_closest(positions, positions, predicate_0_0)
+    attn_0_0_selected = select_closest(tokens, tokens, predicate_0_0)
     attn_0_0_outputs = aggregate(attn_0_0_selected, tokens)
+    attn_0_1_selected = select_closest(positions, positions, predicate_0_1)
+    attn_0_1_outputs = aggregate(attn_0_1_selected, tokens)
+    attn_0_2_selected = select_closest(positions, positions, predicate_0_2)
+    attn_0_2_outputs = aggregate(attn_0_2_selected, tokens)
+    attn_0_3_selected = select_closest(positions, positions, predicate_0_3)
+    attn_0_3_outputs = aggregate(attn_0_3_selected, tokens)
     # layer 1
-    attn_1_0_selected = select_closest(positions, positions, predicate_1_0)
+    attn_1_0_selected = select_closest(attn_0_3_outputs, tokens, predicate_1_0)
     attn_1_0_outputs = aggregate(attn_1_0_selected, tokens)
+    attn_1_1_selected = select_closest(attn_0_3_outputs, tokens, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, tokens)
+    attn_1_2_selected = select_closest(attn_0_3_outputs, tokens, predicate_1_2)
+    attn_1_2_outputs = aggregate(attn_1_2_selected, tokens)
+    attn_1_3_selected = select_closest(attn_0_3_outputs, tokens, predicate_1_3)
+    attn_1_3_outputs = aggregate(attn_1_3_selected, tokens)
     # read-out
     weights = read_weights()
     categorical = {
         "tokens": tokens, "positions": positions, "attn_0_0_outputs": attn_0_0_outputs,
-        "attn_1_0_outputs": attn_1_0_outputs,
+        "attn_0_1_outputs": attn_0_1_outputs, "attn_0_2_outputs": attn_0_2_outputs,
+        "attn_0_3_outputs": attn_0_3_outputs, "attn_1_0_outputs": attn_1_0_outputs,
+        "attn_1_1_outputs": attn_1_1_outputs, "attn_1_2_outputs": attn_1_2_outputs,
+        "attn_1_3_outputs": attn_1_3_outputs,
     }
     numerical = {"ones": ones}
     per_position = [

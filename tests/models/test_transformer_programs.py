@@ -181,7 +181,7 @@ def test_the_papers_induction_program_solves_the_induction_data():
     the architecture and the data admit the solution the optimiser has to find."""
     dm = create_datamodule("induction")
     dm.setup()
-    model = create_model("tp_induction", spec=dm.spec).eval()
+    model = create_model("tp_induction", spec=dm.spec, n_cat_heads=1).eval()  # the paper's one head per layer
     vocab, classes = model.vocab, dm.spec.class_names
     tokens_var, positions_var, previous_var = 0, 1, 2
     first, second = model.cat_attn

@@ -1,7 +1,7 @@
 """Why the induction task is hard to learn with the paper's one head per layer, and how more heads solve it.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/tp_induction.py --epochs 40
-    OMP_NUM_THREADS=1 .venv/bin/python bench/tp_induction.py free --heads 1 2 4 --epochs 100
+    OMP_NUM_THREADS=1 .venv/bin/python bench/tp_induction.py free --heads 2 4 --seed 0 1 2 3 4 --epochs 40
 
 The paper's solution (§4.1) has two parts: layer 0 is a previous-token head (query positions, key positions,
 ``key == query - 1``, value tokens), and layer 1 is the induction head (query tokens, key ``attn_0_0_outputs``,

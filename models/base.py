@@ -65,6 +65,7 @@ class InterpretableModel(L.LightningModule):
     # The validation metric train.py selects checkpoints on (never a test metric). A family whose model is
     # only faithful in some phases (ProtoPNet after push) logs its own and names it here.
     selection_metric = "val/acc"
+    ignore_index = -100  # targets the loss skips (sequence models: <pad> positions)
 
     def __init__(self, spec: dict[str, Any] | DataSpec):
         super().__init__()
@@ -193,20 +194,28 @@ class InterpretableModel(L.LightningModule):
     def loss(self, logits: torch.Tensor, targets: torch.Tensor, decomposition: Decomposition) -> torch.Tensor:
         return F.cross_entropy(logits, targets)
 
+    def training_forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The logits as trained and the training loss."""
+        decomposition = self.decompose(x)
+        return decomposition.logits, self.loss(decomposition.logits, y, decomposition)
+
+    def scored(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, targets) as the metrics and the evaluation loss score them: one row per prediction."""
+        return logits, y
+
     def training_step(self, batch, batch_idx):
         x, y = split_batch(batch)
-        decomposition = self.decompose(x)
-        loss = self.loss(decomposition.logits, y, decomposition)
-        self.train_metrics.update(decomposition.logits, y)
+        logits, loss = self.training_forward(x, y)
+        self.train_metrics.update(*self.scored(logits.detach(), y))
         self.log("train/loss", loss, prog_bar=True)
         self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
         return loss
 
     def _eval_step(self, batch, metrics: MetricCollection, prefix: str):
         x, y = split_batch(batch)
-        logits = self(x)
+        logits, y = self.scored(self(x).float(), y)
         metrics.update(logits, y)
-        self.log(f"{prefix}/loss", F.cross_entropy(logits, y), sync_dist=True)
+        self.log(f"{prefix}/loss", F.cross_entropy(logits, y, ignore_index=self.ignore_index), sync_dist=True)
         self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val")
 
     def validation_step(self, batch, batch_idx):

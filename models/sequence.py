@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
-from .base import InputError, InterpretableModel, split_batch
+from .base import InputError, InterpretableModel
 
 PAD, UNK = "<pad>", "<unk>"
 MASKED_LOGIT = -1e9  # the logit of a masked class (<pad>, <unk>): finite, so losses and sums stay finite
@@ -58,24 +58,9 @@ class SequenceModel(InterpretableModel):
     def training_logits(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def _flat(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def scored(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return (logits, y) if self.pooled else (logits.flatten(0, 1), y.flatten())
 
-    def _loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(*self._flat(logits.float(), y), ignore_index=self.ignore_index)
-
-    def training_step(self, batch, batch_idx):
-        x, y = split_batch(batch)
+    def training_forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logits = self.training_logits(x)
-        loss = self._loss(logits, y)
-        self.train_metrics.update(*self._flat(logits.detach(), y))
-        self.log("train/loss", loss, prog_bar=True)
-        self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
-        return loss
-
-    def _eval_step(self, batch, metrics: MetricCollection, prefix: str):
-        x, y = split_batch(batch)
-        logits = self(x)
-        metrics.update(*self._flat(logits.float(), y))
-        self.log(f"{prefix}/loss", self._loss(logits, y), sync_dist=True)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val")
+        return logits, F.cross_entropy(*self.scored(logits.float(), y), ignore_index=self.ignore_index)

@@ -63,159 +63,187 @@ def argmax(logits):
 
 
 def predicate_0_0(query_position, key_position):
-    if query_position in {0, 1}:
-        return key_position == 5
-    elif query_position in {2, 5}:
-        return key_position == 7
-    elif query_position in {3, 4}:
+    if query_position in {2}:
         return key_position == 6
-    return key_position == query_position
+    elif query_position in {4, 5}:
+        return key_position == 7
+    elif query_position in {6}:
+        return key_position == query_position
+    return key_position == 5
 
 
 def predicate_0_1(query_position, key_position):
-    if query_position in {0}:
-        return key_position == 4
+    if query_position in {1}:
+        return key_position == 5
+    elif query_position in {6}:
+        return key_position == 7
     elif query_position in {7}:
         return key_position == query_position
-    return key_position == 7
+    return key_position == 6
 
 
-def num_predicate_0_0(token, position):
-    if token in {'3'}:
-        return position == 3
-    elif token in {'4', '5'}:
-        return position == 4
-    return position == 5
-
-
-def num_predicate_0_1(query_token, key_token):
+def num_predicate_0_0(query_token, key_token):
     if query_token in {'<s>'}:
         return False
     return key_token == query_token
 
 
+def num_predicate_0_1(query_position, key_position):
+    if query_position in {3}:
+        return key_position == query_position
+    elif query_position in {4}:
+        return key_position == 0
+    elif query_position in {7}:
+        return key_position == 3
+    return key_position == 4
+
+
 def mlp_0_0(attn_0_0_output, attn_0_1_output):
     key = (attn_0_0_output, attn_0_1_output)
-    if key in {
-        (0, 7), (1, 7), (2, 7), (3, 7), (4, 7), (5, 7), (6, 7), (7, 0), (7, 1), (7, 2), (7, 3), (7, 4),
-        (7, 5), (7, 6), (7, 7),
-    }:
-        return 2
-    elif key in {
-        (0, 4), (0, 6), (1, 4), (1, 6), (2, 4), (2, 6), (3, 1), (3, 4), (3, 6), (4, 0), (4, 1), (4, 2),
-        (4, 3), (4, 4), (4, 6), (5, 4), (5, 6), (6, 0), (6, 1), (6, 2), (6, 3), (6, 4), (6, 5), (6, 6),
-    }:
-        return 6
-    return 4
-
-
-def num_mlp_0_0(num_attn_0_1_output):
-    if num_attn_0_1_output == 0:
+    if key in {(2, 3), (3, 3), (4, 3)}:
         return 3
-    elif num_attn_0_1_output == 1:
-        return 7
-    return 0
+    elif key in {
+        (0, 7), (1, 7), (2, 7), (3, 7), (4, 7), (5, 7), (6, 1), (6, 3), (6, 7), (7, 0), (7, 1), (7, 2),
+        (7, 3), (7, 4), (7, 5), (7, 6), (7, 7),
+    }:
+        return 5
+    elif key in {(0, 6), (1, 6), (2, 6), (3, 6), (4, 6), (5, 6), (6, 0), (6, 2), (6, 4), (6, 5), (6, 6)}:
+        return 6
+    return 1
 
 
-def predicate_1_0(num_mlp_0_0_output, mlp_0_0_output):
-    if num_mlp_0_0_output in {0}:
-        return mlp_0_0_output == 2
-    return mlp_0_0_output == 4
+def num_mlp_0_0(num_attn_0_0_output):
+    if num_attn_0_0_output <= 1:
+        return 1
+    elif num_attn_0_0_output == 2:
+        return 3
+    return 2
 
 
-def predicate_1_1(position, attn_0_0_output):
-    if position in {3}:
-        return attn_0_0_output == 7
-    elif position in {6}:
-        return attn_0_0_output == position
-    elif position in {7}:
+def predicate_1_0(query_position, key_position):
+    if query_position in {0, 7}:
+        return key_position == 6
+    elif query_position in {1}:
+        return key_position == 2
+    elif query_position in {2}:
+        return key_position == 5
+    return key_position == 1
+
+
+def predicate_1_1(num_mlp_0_0_output, attn_0_0_output):
+    if num_mlp_0_0_output in {1}:
         return attn_0_0_output == 5
     return attn_0_0_output == 6
 
 
-def num_predicate_1_0(mlp_0_0_output, num_mlp_0_0_output):
-    return num_mlp_0_0_output == 0
-
-
-def num_predicate_1_1(query_num_mlp_0_0_output, key_num_mlp_0_0_output):
-    if query_num_mlp_0_0_output in {3}:
-        return key_num_mlp_0_0_output == 7
-    elif query_num_mlp_0_0_output in {7}:
-        return key_num_mlp_0_0_output == 3
-    return key_num_mlp_0_0_output == query_num_mlp_0_0_output
-
-
-def mlp_1_0(attn_0_0_output, attn_1_1_output):
-    key = (attn_0_0_output, attn_1_1_output)
-    if key in {(0, 0), (1, 0), (2, 0), (2, 4), (3, 0), (3, 4), (4, 0), (4, 4)}:
-        return 2
-    return 4
-
-
-def num_mlp_1_0(num_attn_1_0_output):
-    if num_attn_1_0_output <= 1:
-        return 3
-    elif num_attn_1_0_output == 2:
-        return 4
-    return 0
-
-
-def predicate_2_0(query_position, key_position):
-    if query_position in {0}:
-        return key_position == 7
-    elif query_position in {4, 5, 7}:
-        return key_position == 1
-    return key_position == 4
-
-
-def predicate_2_1(attn_1_1_output, num_mlp_0_0_output):
-    if attn_1_1_output in {1}:
-        return num_mlp_0_0_output == 3
-    elif attn_1_1_output in {4, 5, 6}:
-        return num_mlp_0_0_output == 0
-    return num_mlp_0_0_output == 7
-
-
-def num_predicate_2_0(num_mlp_0_0_output, attn_0_0_output):
-    if num_mlp_0_0_output in {0}:
-        return attn_0_0_output == 0
-    return attn_0_0_output == 6
-
-
-def num_predicate_2_1(query_num_mlp_0_0_output, key_num_mlp_0_0_output):
-    if query_num_mlp_0_0_output in {0}:
+def num_predicate_1_0(query_num_mlp_0_0_output, key_num_mlp_0_0_output):
+    if query_num_mlp_0_0_output in {1}:
         return False
     return key_num_mlp_0_0_output == query_num_mlp_0_0_output
 
 
-def mlp_2_0(attn_1_1_output, mlp_0_0_output):
-    return 4
+def num_predicate_1_1(query_token, key_token):
+    if query_token in {'<s>'}:
+        return False
+    return key_token == query_token
 
 
-def num_mlp_2_0(num_attn_1_0_output, num_attn_2_0_output):
-    if 24 <= num_attn_1_0_output <= 27 and num_attn_2_0_output == 0:
-        return 2
-    elif 28 <= num_attn_1_0_output <= 32 and num_attn_2_0_output <= 1:
-        return 2
-    elif 33 <= num_attn_1_0_output <= 36 and num_attn_2_0_output <= 2:
-        return 2
-    elif 37 <= num_attn_1_0_output <= 40 and num_attn_2_0_output <= 3:
-        return 2
-    elif 41 <= num_attn_1_0_output <= 44 and num_attn_2_0_output <= 4:
-        return 2
-    elif 45 <= num_attn_1_0_output <= 49 and num_attn_2_0_output <= 5:
-        return 2
-    elif 50 <= num_attn_1_0_output <= 53 and num_attn_2_0_output <= 6:
-        return 2
-    elif 54 <= num_attn_1_0_output <= 57 and num_attn_2_0_output <= 7:
-        return 2
-    elif 58 <= num_attn_1_0_output <= 61 and num_attn_2_0_output <= 8:
-        return 2
-    elif num_attn_1_0_output >= 62 and num_attn_2_0_output <= 9:
-        return 2
-    elif num_attn_1_0_output <= 5 and num_attn_2_0_output == 0:
+def mlp_1_0(attn_0_1_output, mlp_0_0_output):
+    key = (attn_0_1_output, mlp_0_0_output)
+    if key in {(0, 3), (1, 3), (2, 3), (3, 3), (4, 3), (6, 3), (7, 3)}:
+        return 0
+    return 3
+
+
+def num_mlp_1_0(num_attn_1_0_output, num_attn_1_1_output):
+    if num_attn_1_0_output <= 1 and num_attn_1_1_output == 1:
+        return 4
+    elif 2 <= num_attn_1_0_output <= 6 and 1 <= num_attn_1_1_output <= 2:
+        return 4
+    elif num_attn_1_0_output == 7 and num_attn_1_1_output == 2:
+        return 4
+    elif num_attn_1_0_output <= 5 and num_attn_1_1_output == 0:
+        return 6
+    elif 7 <= num_attn_1_0_output <= 8 and num_attn_1_1_output == 1:
+        return 6
+    elif 6 <= num_attn_1_0_output <= 8 and num_attn_1_1_output == 0:
+        return 7
+    elif 9 <= num_attn_1_0_output <= 13 and num_attn_1_1_output <= 1:
+        return 7
+    elif 14 <= num_attn_1_0_output <= 19 and num_attn_1_1_output <= 2:
+        return 7
+    elif 20 <= num_attn_1_0_output <= 25 and num_attn_1_1_output <= 3:
+        return 7
+    elif 26 <= num_attn_1_0_output <= 31 and num_attn_1_1_output <= 4:
+        return 7
+    elif 32 <= num_attn_1_0_output <= 38 and num_attn_1_1_output <= 5:
+        return 7
+    elif 39 <= num_attn_1_0_output <= 44 and num_attn_1_1_output <= 6:
+        return 7
+    elif 45 <= num_attn_1_0_output <= 50 and num_attn_1_1_output <= 7:
+        return 7
+    elif 51 <= num_attn_1_0_output <= 57 and num_attn_1_1_output <= 8:
+        return 7
+    elif 58 <= num_attn_1_0_output <= 63 and num_attn_1_1_output <= 9:
+        return 7
+    elif num_attn_1_0_output == 64 and num_attn_1_1_output <= 10:
+        return 7
+    return 2
+
+
+def predicate_2_0(query_position, key_position):
+    if query_position in {6}:
+        return key_position == 7
+    elif query_position in {7}:
+        return key_position == 4
+    return key_position == 6
+
+
+def predicate_2_1(num_mlp_1_0_output, num_mlp_0_0_output):
+    if num_mlp_1_0_output in {2}:
+        return False
+    return num_mlp_0_0_output == 3
+
+
+def num_predicate_2_0(num_mlp_0_0_output, num_mlp_1_0_output):
+    if num_mlp_0_0_output in {1}:
+        return num_mlp_1_0_output == 4
+    elif num_mlp_0_0_output in {2}:
+        return num_mlp_1_0_output == 7
+    return False
+
+
+def num_predicate_2_1(attn_1_0_output, position):
+    if attn_1_0_output in {3}:
+        return position == 3
+    return position == 4
+
+
+def mlp_2_0(attn_1_0_output, attn_2_0_output):
+    key = (attn_1_0_output, attn_2_0_output)
+    if key in {(1, 3), (1, 5), (3, 3)}:
         return 3
-    return 0
+    elif key in {(1, 1), (1, 6), (3, 6)}:
+        return 4
+    elif key in {(2, 6)}:
+        return 5
+    elif key in {(3, 1), (3, 5)}:
+        return 7
+    return 2
+
+
+def num_mlp_2_0(num_attn_1_0_output, num_attn_2_1_output):
+    if num_attn_1_0_output == 0 and 1 <= num_attn_2_1_output <= 5:
+        return 1
+    elif num_attn_1_0_output == 1 and num_attn_2_1_output <= 2:
+        return 1
+    elif num_attn_1_0_output == 1 and 3 <= num_attn_2_1_output <= 4:
+        return 5
+    elif num_attn_1_0_output == 2 and num_attn_2_1_output <= 1:
+        return 5
+    elif num_attn_1_0_output == 0 and num_attn_2_1_output == 0:
+        return 7
+    return 4
 
 
 def run(tokens):
@@ -226,34 +254,34 @@ def run(tokens):
     attn_0_0_outputs = aggregate(attn_0_0_selected, positions)
     attn_0_1_selected = select_closest(positions, positions, predicate_0_1)
     attn_0_1_outputs = aggregate(attn_0_1_selected, positions)
-    num_attn_0_0_selection = select(positions, tokens, num_predicate_0_0)
+    num_attn_0_0_selection = select(tokens, tokens, num_predicate_0_0)
     num_attn_0_0_outputs = aggregate_sum(num_attn_0_0_selection, ones)
-    num_attn_0_1_selection = select(tokens, tokens, num_predicate_0_1)
+    num_attn_0_1_selection = select(positions, positions, num_predicate_0_1)
     num_attn_0_1_outputs = aggregate_sum(num_attn_0_1_selection, ones)
     mlp_0_0_outputs = [mlp_0_0(*xs) for xs in zip(attn_0_0_outputs, attn_0_1_outputs)]
-    num_mlp_0_0_outputs = [num_mlp_0_0(x) for x in num_attn_0_1_outputs]
+    num_mlp_0_0_outputs = [num_mlp_0_0(x) for x in num_attn_0_0_outputs]
     # layer 1
-    attn_1_0_selected = select_closest(mlp_0_0_outputs, num_mlp_0_0_outputs, predicate_1_0)
+    attn_1_0_selected = select_closest(positions, positions, predicate_1_0)
     attn_1_0_outputs = aggregate(attn_1_0_selected, num_mlp_0_0_outputs)
-    attn_1_1_selected = select_closest(attn_0_0_outputs, positions, predicate_1_1)
-    attn_1_1_outputs = aggregate(attn_1_1_selected, attn_0_0_outputs)
-    num_attn_1_0_selection = select(num_mlp_0_0_outputs, mlp_0_0_outputs, num_predicate_1_0)
-    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_1_outputs)
-    num_attn_1_1_selection = select(num_mlp_0_0_outputs, num_mlp_0_0_outputs, num_predicate_1_1)
+    attn_1_1_selected = select_closest(attn_0_0_outputs, num_mlp_0_0_outputs, predicate_1_1)
+    attn_1_1_outputs = aggregate(attn_1_1_selected, num_mlp_0_0_outputs)
+    num_attn_1_0_selection = select(num_mlp_0_0_outputs, num_mlp_0_0_outputs, num_predicate_1_0)
+    num_attn_1_0_outputs = aggregate_sum(num_attn_1_0_selection, num_attn_0_0_outputs)
+    num_attn_1_1_selection = select(tokens, tokens, num_predicate_1_1)
     num_attn_1_1_outputs = aggregate_sum(num_attn_1_1_selection, num_attn_0_0_outputs)
-    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_0_outputs, attn_1_1_outputs)]
-    num_mlp_1_0_outputs = [num_mlp_1_0(x) for x in num_attn_1_0_outputs]
+    mlp_1_0_outputs = [mlp_1_0(*xs) for xs in zip(attn_0_1_outputs, mlp_0_0_outputs)]
+    num_mlp_1_0_outputs = [num_mlp_1_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_1_1_outputs)]
     # layer 2
     attn_2_0_selected = select_closest(positions, positions, predicate_2_0)
-    attn_2_0_outputs = aggregate(attn_2_0_selected, attn_1_0_outputs)
-    attn_2_1_selected = select_closest(num_mlp_0_0_outputs, attn_1_1_outputs, predicate_2_1)
-    attn_2_1_outputs = aggregate(attn_2_1_selected, attn_1_0_outputs)
-    num_attn_2_0_selection = select(attn_0_0_outputs, num_mlp_0_0_outputs, num_predicate_2_0)
+    attn_2_0_outputs = aggregate(attn_2_0_selected, mlp_0_0_outputs)
+    attn_2_1_selected = select_closest(num_mlp_0_0_outputs, num_mlp_1_0_outputs, predicate_2_1)
+    attn_2_1_outputs = aggregate(attn_2_1_selected, num_mlp_1_0_outputs)
+    num_attn_2_0_selection = select(num_mlp_1_0_outputs, num_mlp_0_0_outputs, num_predicate_2_0)
     num_attn_2_0_outputs = aggregate_sum(num_attn_2_0_selection, num_attn_0_1_outputs)
-    num_attn_2_1_selection = select(num_mlp_0_0_outputs, num_mlp_0_0_outputs, num_predicate_2_1)
+    num_attn_2_1_selection = select(positions, attn_1_0_outputs, num_predicate_2_1)
     num_attn_2_1_outputs = aggregate_sum(num_attn_2_1_selection, num_attn_1_1_outputs)
-    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_1_1_outputs, mlp_0_0_outputs)]
-    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_2_0_outputs)]
+    mlp_2_0_outputs = [mlp_2_0(*xs) for xs in zip(attn_1_0_outputs, attn_2_0_outputs)]
+    num_mlp_2_0_outputs = [num_mlp_2_0(*xs) for xs in zip(num_attn_1_0_outputs, num_attn_2_1_outputs)]
     # read-out
     weights = read_weights()
     categorical = {

@@ -2,6 +2,9 @@
 
 ``decompile(model, name)`` returns the source of a module with
 
+* ``check_tokens``, called first by ``run``: a ``ValueError`` that says why for a sequence longer than the
+  context or, with one-hot tokens, a token outside the vocabulary (learned embeddings read unknown words as
+  ``<unk>``);
 * the selection library: ``select_closest`` (categorical heads: the closest matching key, the earlier one at
   equal distance, the query's own position last, else the BOS at 0), ``select``, ``aggregate`` and
   ``aggregate_sum`` (numerical heads);
@@ -280,6 +283,23 @@ def _mlp_source(model, v: Variable, table: dict[tuple, int], reads, types) -> li
     return out
 
 
+def _check_source(learned: bool) -> str:
+    """The source of ``check_tokens`` (see the module docstring)."""
+    lines = [
+        "def check_tokens(tokens):",
+        '    """Refuse a sequence the model could not have read, with a message that says why."""',
+        "    if len(tokens) > MAX_LENGTH:",
+        '        raise ValueError(f"at most {MAX_LENGTH} tokens fit the model\'s context, got {len(tokens)}")',
+    ]
+    if not learned:
+        lines += [
+            "    unknown = sorted(set(tokens) - set(VOCABULARY))",
+            "    if unknown:",
+            '        raise ValueError(f"unknown tokens {unknown}; the vocabulary is {VOCABULARY}")',
+        ]
+    return "\n".join(lines)
+
+
 LIBRARY = '''
 def select_closest(keys, queries, predicate):
     """For each query, the position of the closest matching key (the earlier one of two at the same
@@ -388,10 +408,13 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
         "",
         f"CAUSAL = {model.causal}",
         f"CLASSES = {classes!r}",
-        f'WEIGHTS_FILE = Path(__file__).with_name("{name}_weights.csv")',
+        f"MAX_LENGTH = {model.n_ctx}",
     ]
-    if learned:
+    if learned:  # an open vocabulary: unknown words read as <unk>
         header.append(f'EMBEDDINGS_FILE = Path(__file__).with_name("{name}_embeddings.csv")')
+    else:
+        header.append(f"VOCABULARY = {[t for t in model.vocab if t != PAD]!r}")
+    header.append(f'WEIGHTS_FILE = Path(__file__).with_name("{name}_weights.csv")')
     functions: list[list[str]] = []
     body = ["    positions = list(range(len(tokens)))", "    ones = [1 for _ in tokens]"]
     if learned:
@@ -404,6 +427,7 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
               for i, v in enumerate(x for x in model.cat_variables if x.source == "embedding")],
             *body,
         ]
+    body.insert(0, "    check_tokens(tokens)")
     for layer in range(len(model.cat_attn)):
         body.append(f"    # layer {layer}")
         for v in model.variables:
@@ -449,7 +473,7 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
                  "    return CLASSES[argmax(logits)]"]
     else:
         body += ["    return [CLASSES[argmax(logits)] for logits in per_position]"]
-    parts = ["\n".join(header), LIBRARY.strip("\n"), READOUT.strip("\n")]
+    parts = ["\n".join(header), _check_source(learned), LIBRARY.strip("\n"), READOUT.strip("\n")]
     parts += ["\n".join(f) for f in functions]
     parts.append("\n".join(["def run(tokens):", *body]))
     return "\n\n\n".join(parts) + "\n"

@@ -8,7 +8,18 @@ from pathlib import Path
 
 CAUSAL = True
 CLASSES = ['?', '0', '1', '2', '3']
+MAX_LENGTH = 10
+VOCABULARY = ['<s>', 'a', 'b', 'c', 'd', '0', '1', '2', '3']
 WEIGHTS_FILE = Path(__file__).with_name("induction_weights.csv")
+
+
+def check_tokens(tokens):
+    """Refuse a sequence the model could not have read, with a message that says why."""
+    if len(tokens) > MAX_LENGTH:
+        raise ValueError(f"at most {MAX_LENGTH} tokens fit the model's context, got {len(tokens)}")
+    unknown = sorted(set(tokens) - set(VOCABULARY))
+    if unknown:
+        raise ValueError(f"unknown tokens {unknown}; the vocabulary is {VOCABULARY}")
 
 
 def select_closest(keys, queries, predicate):
@@ -151,6 +162,7 @@ def predicate_1_3(token, attn_0_3_output):
 
 
 def run(tokens):
+    check_tokens(tokens)
     positions = list(range(len(tokens)))
     ones = [1 for _ in tokens]
     # layer 0

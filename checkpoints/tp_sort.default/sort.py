@@ -8,7 +8,18 @@ from pathlib import Path
 
 CAUSAL = False
 CLASSES = ['0', '1', '2', '3', '4']
+MAX_LENGTH = 8
+VOCABULARY = ['<s>', '</s>', '0', '1', '2', '3', '4']
 WEIGHTS_FILE = Path(__file__).with_name("sort_weights.csv")
+
+
+def check_tokens(tokens):
+    """Refuse a sequence the model could not have read, with a message that says why."""
+    if len(tokens) > MAX_LENGTH:
+        raise ValueError(f"at most {MAX_LENGTH} tokens fit the model's context, got {len(tokens)}")
+    unknown = sorted(set(tokens) - set(VOCABULARY))
+    if unknown:
+        raise ValueError(f"unknown tokens {unknown}; the vocabulary is {VOCABULARY}")
 
 
 def select_closest(keys, queries, predicate):
@@ -458,6 +469,7 @@ def num_mlp_2_1(num_attn_0_1_output, num_attn_2_0_output):
 
 
 def run(tokens):
+    check_tokens(tokens)
     positions = list(range(len(tokens)))
     ones = [1 for _ in tokens]
     # layer 0

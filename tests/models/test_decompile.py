@@ -48,6 +48,19 @@ def test_a_release_carries_its_program(tmp_path):
     assert total > 0 and agree == total
 
 
+def test_a_program_refuses_what_its_model_cannot_read(tmp_path):
+    """Unknown tokens, <pad> and sequences longer than the context get a ValueError that says why, not a
+    KeyError from deep inside a lookup table."""
+    torch.manual_seed(3)
+    model = create_model("tp_hist", spec=create_datamodule("hist").spec).eval()
+    program = load_program(save_program(model, tmp_path, "hist"))
+    assert len(program.run(["<s>", "1", "2", "1"])) == 4
+    for tokens, message in [(["<s>", "9"], r"unknown tokens \['9'\]"), (["<s>", "<pad>"], "unknown tokens"),
+                            (["<s>"] + ["1"] * 8, "at most 8 tokens")]:
+        with pytest.raises(ValueError, match=message):
+            program.run(tokens)
+
+
 def test_trained_program_agrees_on_the_whole_test_split(tmp_path):
     """A tiny hist model trained for a few epochs (the annealing runs over 3 epochs), then the whole test
     split: every output token of the program equals the model's."""
@@ -97,6 +110,8 @@ def test_pooled_program_with_learned_embeddings(tmp_path):
     agree, total = compare_program(model, program, x)
     assert agree == total == 64
     assert program.run(["<s>", "good", "never-seen"]) in ("neg", "pos")  # unknown words read as <unk>
+    with pytest.raises(ValueError, match="at most 6 tokens"):
+        program.run(["<s>"] + ["good"] * 6)
 
 
 SHIPPED = list_pretrained("tp_*")

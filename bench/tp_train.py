@@ -199,8 +199,10 @@ def main() -> None:
     parser.add_argument("--trained-on", default=None,
                         help="with --from-checkpoint: the device the run was fitted on (default: cpu, 1 thread)")
     parser.add_argument("--set", nargs="*", default=[], help="model overrides, e.g. n_layers=2")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (1: two runs share the 2-core machine)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     overrides = {k: json.loads(v) for k, v in (s.split("=", 1) for s in args.set)}
     if args.summary:
         print(summary())

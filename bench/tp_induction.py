@@ -27,7 +27,7 @@ import torch  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
 from models import create_model  # noqa: E402
-from models.transformer_programs import TransformerProgram  # noqa: E402
+from models.programs.transformer_programs import TransformerProgram  # noqa: E402
 
 TOKENS, POSITIONS, ATTN_0_0 = 0, 1, 2  # the categorical variables layer 1 can read
 

@@ -19,7 +19,7 @@ from common import machine, stamp  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
 from models import create_model, list_pretrained  # noqa: E402
-from models.decompile import load_program  # noqa: E402
+from models.programs.decompile import load_program  # noqa: E402
 from models.registry import CHECKPOINT_DIR  # noqa: E402
 
 

@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
 from models import create_model, load_checkpoint, load_release, save_release  # noqa: E402
-from models.decompile import program_agreement  # noqa: E402
+from models.programs.decompile import program_agreement  # noqa: E402
 from models.registry import CHECKPOINT_DIR  # noqa: E402
 from models.release import atomic_write_text, read_card  # noqa: E402
 

@@ -4,8 +4,8 @@ __version__ = "0.1.0"
 
 from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
+    programs,
     protopnet,
-    transformer_programs,
 )
 from .base import Decomposition, InputError, InterpretableModel  # noqa: E402
 from .explanation import Evidence, Explanation  # noqa: E402

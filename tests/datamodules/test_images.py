@@ -10,14 +10,9 @@ import torch
 from PIL import Image
 
 from datamodules import DataRootError, DataSpec, create_datamodule
-from datamodules.images import (
-    CIFAR10_NAMES,
-    CIFAR100_COARSE_NAMES,
-    CIFAR100_NAMES,
-    load_images_for_spec,
-    read_idx,
-    stratified_split,
-)
+from datamodules.cifar import CIFAR10_NAMES, CIFAR100_COARSE_NAMES, CIFAR100_NAMES
+from datamodules.images import load_images_for_spec, stratified_split
+from datamodules.mnist import read_idx
 
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
              "t10k-labels-idx1-ubyte")

@@ -7,7 +7,7 @@ import torch
 from datamodules import create_datamodule
 from datamodules.sequences import TASKS, encode
 from models import InputError, create_model, load_release, save_release
-from models.transformer_programs import TemperatureAnnealing, TransformerProgram, closest_match_bias
+from models.programs.transformer_programs import TemperatureAnnealing, TransformerProgram, closest_match_bias
 
 
 @pytest.fixture(scope="module")

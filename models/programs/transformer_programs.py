@@ -22,7 +22,7 @@ A transformer constrained so that, once its discrete choices are fixed, it is a 
 Training relaxes every choice (gates, predicate rows, attention argmax, MLP outputs, learned embeddings) with
 the Gumbel-softmax at temperature ``tau``, annealed geometrically from 3.0 to 0.01 (``TemperatureAnnealing``).
 In eval mode the model is the discrete (argmax) program: that is what is validated, tested, released and
-decompiled (``models.decompile``), and it runs in float64 so the decompiled program reproduces it exactly.
+decompiled (``models.programs.decompile``), and it runs in float64 so the decompiled program reproduces it exactly.
 
 Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (``input_id`` = "b:t"), one
 per sequence for pooled classification. The units are the variables of the residual stream; a unit's
@@ -43,10 +43,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .base import split_batch
-from .explanation import Evidence, Explanation
-from .registry import register_model
-from .sequence import MASKED_LOGIT, SequenceModel
+from ..base import split_batch
+from ..explanation import Evidence, Explanation
+from ..registry import register_model
+from ..sequence import MASKED_LOGIT, SequenceModel
+from .decompile import decompile, save_program, variable_types
 
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
 
@@ -327,8 +328,6 @@ class TransformerProgram(SequenceModel):
         cat_values = trace.x_cat.argmax(-1)  # (B, T, V_cat)
         names = self.unit_names()
         n_cat = self.n_cat_vars
-        from .decompile import variable_types
-
         types = variable_types(self)
         # contributions[b, t, c, u]: the read-out weight of unit u's value (times the value if numerical)
         contrib_cat = self.readout_cat.double().permute(1, 2, 0)[torch.arange(n_cat), cat_values]  # (B,T,V,C)
@@ -389,8 +388,6 @@ class TransformerProgram(SequenceModel):
                 "attention": attention}
 
     def global_explanation(self) -> dict[str, Any]:
-        from .decompile import decompile
-
         source = decompile(self, self.spec.name)
         return {"kind": self.kind, "program": source, "program_lines": len(source.splitlines()),
                 "variables": self.unit_names()}
@@ -398,8 +395,6 @@ class TransformerProgram(SequenceModel):
 
     def release_files(self, directory) -> dict[str, Any]:
         """A release carries the decompiled program: ``<task>.py`` + ``<task>_weights.csv``."""
-        from .decompile import save_program
-
         path = save_program(self, directory, self.spec.name)
         return {"program": {"program": path.name, "program_lines": len(path.read_text().splitlines())}}
 

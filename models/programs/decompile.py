@@ -36,13 +36,15 @@ import uuid
 from collections import Counter, defaultdict
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .release import atomic_write_text
-from .sequence import PAD
-from .transformer_programs import LookupMLP, TransformerProgram, Variable
+from ..release import atomic_write_text
+from ..sequence import PAD
+
+if TYPE_CHECKING:  # the model imports this module, never the other way round
+    from .transformer_programs import LookupMLP, TransformerProgram, Variable
 
 LINE = 108  # wrap generated lines before this width
 SAME = -1  # a predicate row asking for the query's own value

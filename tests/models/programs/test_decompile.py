@@ -9,7 +9,7 @@ import torch
 from datamodules import create_datamodule
 from datamodules.base import DataSpec
 from models import create_model, list_pretrained, load_release, save_release
-from models.decompile import compare_program, decompile, load_program, program_agreement, save_program
+from models.programs.decompile import compare_program, decompile, load_program, program_agreement, save_program
 from models.registry import CHECKPOINT_DIR
 
 
@@ -142,8 +142,8 @@ def test_shipped_programs_agree_with_their_checkpoints(release):
 
 def test_numerical_mlp_tables_read_as_ranges():
     """A numerical MLP's table over two integers is written as range conditions that reproduce it exactly."""
-    from models.decompile import _mlp_source
-    from models.transformer_programs import Variable
+    from models.programs.decompile import _mlp_source
+    from models.programs.transformer_programs import Variable
 
     table = {(a, b): (2 if a + b >= 6 else 1 if a == 0 and b in (1, 2, 4) else 0) for a in range(5) for b in range(6)}
     v = Variable("num_mlp_0_0_outputs", "categorical", "num_mlp", (0, "num_mlp", 0))

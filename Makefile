@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-DEMO ?= experiment=protopnet_digits release.publish=false release.tag=null run_dir=runs/demo
+DEMO ?= experiment=protopnet_digits run_dir=runs/demo
 
 .PHONY: install demo test lint bench clean
 

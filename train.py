@@ -88,11 +88,23 @@ def resolve(cfg: DictConfig) -> DictConfig:
         raise ConfigError(f"explain.formats: unknown {unknown}; choose from {list(FORMATS)}")
     if cfg.explain.split not in ("train", "val", "test"):
         raise ConfigError(f"explain.split must be train, val or test, got {cfg.explain.split!r}")
-    if cfg.release.publish is None:  # an explicit release.publish=false wins over an experiment's tag
-        cfg.release.publish = bool(cfg.release.tag)
-    if cfg.release.publish and not cfg.release.tag:
+    if not cfg.release.tag:
         cfg.release.tag = cfg.data.name
+    if cfg.release.publish and not cfg.release.overwrite:
+        target = publish_target(cfg)
+        if (target / "config.json").exists():
+            raise ConfigError(f"release.publish would replace the release in {target}; pass "
+                              f"release.overwrite=true to replace it, or release.tag=<new tag>")
+    if cfg.threads is not None and cfg.threads < 1:
+        raise ConfigError(f"threads must be >= 1, got {cfg.threads}")
     return cfg
+
+
+def publish_target(cfg: DictConfig) -> Path:
+    from models.registry import CHECKPOINT_DIR
+
+    publish_dir = Path(cfg.release.publish_dir) if cfg.release.publish_dir else CHECKPOINT_DIR
+    return publish_dir / f"{cfg.model.name}.{cfg.release.tag}"
 
 
 def build(cfg: DictConfig):
@@ -110,8 +122,15 @@ def build(cfg: DictConfig):
     validate_args(model_entry(cfg.model.name).model_class, model_args, f"model {cfg.model.name!r}")
     if "spec" in model_args:
         raise ConfigError("model.args.spec is set by the datamodule; remove it")
-    datamodule = create_datamodule(cfg.data.name, **data_args)
-    model = create_model(cfg.model.name, spec=datamodule.spec, **model_args)
+    try:
+        datamodule = create_datamodule(cfg.data.name, **data_args)
+    except (ValueError, TypeError) as err:  # an argument the datamodule refuses (batch_size=0, ...)
+        raise ConfigError(f"data {cfg.data.name!r}: {err}") from None
+    spec = datamodule.spec
+    try:
+        model = create_model(cfg.model.name, spec=spec, **model_args)
+    except (ValueError, TypeError) as err:  # an argument the model refuses, or data it cannot take
+        raise ConfigError(f"model {cfg.model.name!r} on data {cfg.data.name!r}: {err}") from None
     return datamodule, model
 
 
@@ -197,7 +216,7 @@ def make_callbacks(cfg: DictConfig, model, checkpoint_dir: Path) -> tuple[ModelC
     from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint, RichProgressBar
 
     best = ModelCheckpoint(dirpath=checkpoint_dir, filename="best-epoch{epoch:03d}-step{step:06d}",
-                           auto_insert_metric_name=False, monitor=model.selection_metric, mode="max",
+                           auto_insert_metric_name=False, monitor=model.selection_metric, mode=model.selection_mode,
                            save_top_k=cfg.checkpoint.save_top_k, save_last=True, enable_version_counter=False)
     callbacks: list[Callback] = [best, LearningRateMonitor(logging_interval="epoch")]
     if cfg.checkpoint.every_n_train_steps > 0:
@@ -232,15 +251,18 @@ def _metrics(results: list[dict[str, Any]]) -> dict[str, float]:
 
 # ---- the run ----------------------------------------------------------------------------------------------
 def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, Any]:
+    import time
+
     import lightning as L
     import torch
 
     from explain import export_explanations
-    from models.registry import CHECKPOINT_DIR
-    from models.release import atomic_write_text, save_release
+    from models.release import atomic_write_text, save_release, update_card
 
     run_dir = Path(cfg.run_dir).resolve()
     resume_from = _check_resume(cfg, run_dir)
+    if cfg.threads is not None:
+        torch.set_num_threads(cfg.threads)
     L.seed_everything(cfg.seed, workers=True)
     datamodule, model = build(cfg)
     if cfg.trainer.max_epochs is None:  # a model with a fixed phase schedule says how long it is
@@ -255,7 +277,9 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
                         enable_progress_bar=_progress_bar(cfg), enable_model_summary=True)
     if resume_from is not None:
         _echo(f"[bold]resuming[/] from {resume_from}")
+    start = time.time()
     trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
+    fit_seconds = round(time.time() - start)
     best_path = best.best_model_path or best.last_model_path or str(checkpoint_dir / "last.ckpt")
     if not best.best_model_path:
         _echo(f"[yellow]no validation score for {model.selection_metric!r}: testing the last checkpoint[/]")
@@ -271,24 +295,47 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
                                "last": checkpoint_dir / "last.ckpt", "metrics": metrics,
                                "global_step": trainer.global_step, "logs": run_dir / "logs", "rank": 0}
     model.eval()
-    recipe = to_plain(cfg)
-    if cfg.release.enabled or cfg.release.publish:
-        summary["release"] = save_release(model, run_dir / "release", metrics=metrics, recipe=recipe,
-                                          seed=cfg.seed, tag=cfg.release.tag)
+    card = dict(metrics=metrics, recipe=to_plain(cfg), seed=cfg.seed, tag=cfg.release.tag,
+                paper_metrics=to_plain(cfg.release.paper_metrics),
+                training={"device": _device_name(trainer), "threads": torch.get_num_threads(),
+                          "fit_seconds": fit_seconds, "best_epoch": _epoch_of(best_path)})
+    targets = [("release", run_dir / "release")] if cfg.release.enabled or cfg.release.publish else []
     if cfg.release.publish:
-        publish_dir = Path(cfg.release.publish_dir) if cfg.release.publish_dir else CHECKPOINT_DIR
-        summary["published"] = save_release(model, publish_dir / f"{model.variant}.{cfg.release.tag}",
-                                            metrics=metrics, recipe=recipe, seed=cfg.seed,
-                                            tag=cfg.release.tag)
+        targets.append(("published", publish_target(cfg)))
+    for key, directory in targets:
+        summary[key] = save_release(model, directory, **card)
+        checks = model.release_checks(directory, datamodule)
+        if checks:
+            update_card(directory, checks=checks)
+            summary.setdefault("checks", checks)
     if cfg.explain.enabled:
         datamodule.setup("test")
         exported = export_explanations(
-            model, datamodule.split_dataloader(cfg.explain.split), run_dir / "explanations",
+            model, datamodule.eval_dataloader(cfg.explain.split), run_dir / "explanations",
             formats=list(cfg.explain.formats), id_prefix=f"{cfg.explain.split}-", top_k=cfg.explain.top_k,
-            limit=cfg.explain.limit, image_limit=cfg.explain.image_limit, push_data=datamodule.push_set)
+            limit=cfg.explain.limit, image_limit=cfg.explain.image_limit,
+            source_data=datamodule.eval_dataset("train"))
         summary["explanations"] = exported
     print_summary(summary, model)
     return summary
+
+
+def _device_name(trainer) -> str:
+    import torch
+
+    device = trainer.strategy.root_device
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} x {trainer.world_size}"
+    return f"cpu, {torch.get_num_threads()} thread(s) x {trainer.world_size} process(es)"
+
+
+def _epoch_of(checkpoint_path: str) -> int | None:
+    import torch
+
+    try:
+        return int(torch.load(checkpoint_path, map_location="cpu", weights_only=True)["epoch"])
+    except (OSError, KeyError, RuntimeError, ValueError):
+        return None
 
 
 def print_summary(summary: dict[str, Any], model) -> None:
@@ -308,6 +355,8 @@ def print_summary(summary: dict[str, Any], model) -> None:
     for key, label in (("release", "release"), ("published", "published")):
         if key in summary:
             table.add_row(label, str(summary[key]))
+    for key, value in summary.get("checks", {}).items():
+        table.add_row(key, f"{value}")
     if "explanations" in summary:
         exported = summary["explanations"]
         table.add_row("explanations", f"{exported.out_dir}  ({exported.inputs} inputs, {exported.records} "
@@ -337,11 +386,12 @@ def main(argv: list[str] | None = None, callbacks: list[Callback] | None = None)
         cfg = load_config(argv)  # needs only OmegaConf: typos are reported at once
     except ConfigError as err:
         _fail(err)
-    from datamodules import DataRootError
+    from datamodules import DataRootError, SpecError
+    from models.backbones import BackboneWeightsError
 
     try:
         return run(resolve(cfg), callbacks)
-    except (ConfigError, DataRootError) as err:
+    except (ConfigError, DataRootError, SpecError, BackboneWeightsError) as err:
         _fail(err)
 
 

@@ -12,22 +12,17 @@ signatures by ``validate_args`` instead of by OmegaConf.
 
 from __future__ import annotations
 
-import inspect
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, MissingMandatoryValue, OmegaConfBaseException, ValidationError
 
+from .validation import ConfigError, check_kwargs, validate_args  # noqa: F401  (public here too)
+
 CONFIG_DIR = Path(__file__).resolve().parent
 GROUPS = ("model", "data", "trainer", "experiment")
-
-
-class ConfigError(ValueError):
-    """A user mistake in the configuration; train.py prints it as one ``error: ...`` line and exits 2."""
 
 
 @dataclass
@@ -75,9 +70,11 @@ class CheckpointConfig:
 @dataclass
 class ReleaseConfig:
     enabled: bool = True  # write run_dir/release (model.safetensors + config.json)
-    publish: bool | None = None  # also write <publish_dir>/<model>.<tag>/ (the shipped checkpoints)
-    tag: str | None = None  # unless publish is set, giving a tag publishes; default tag: the data name
+    publish: bool = False  # also write <publish_dir>/<model>.<tag>/ (the shipped checkpoints)
+    overwrite: bool = False  # publishing over an existing release needs this too
+    tag: str | None = None  # the release's tag (default: the data name)
     publish_dir: str | None = None  # default: the repository's checkpoints/ folder
+    paper_metrics: dict[str, Any] = field(default_factory=dict)  # the paper's number for this setting
 
 
 @dataclass
@@ -102,6 +99,7 @@ class TrainConfig:
     seed: int = 0
     run_dir: str | None = None  # default: runs/<experiment> or runs/<model>-<data>
     resume: bool = True  # continue from run_dir/checkpoints/last.ckpt when it exists
+    threads: int | None = None  # torch CPU threads (results depend on it: float sums are ordered per thread)
 
 
 def _registered(group: str) -> list[str]:
@@ -216,47 +214,3 @@ def to_plain(node: Any) -> Any:
                 raise ConfigError(f"{key} is required: set it with {key}=<value>") from None
             raise ConfigError(f"cannot resolve {key}: {str(err).splitlines()[0]}") from None
     return node
-
-
-# ---- free-form constructor arguments ---------------------------------------------------------------------
-def _matches(value: Any, annotation: Any) -> bool:
-    """Whether a YAML value fits a (resolved) annotation; unknown annotation shapes are accepted."""
-    if annotation is inspect.Parameter.empty or annotation is Any:
-        return True
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        return any(_matches(value, a) for a in typing.get_args(annotation))
-    if annotation is type(None):
-        return value is None
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if annotation in (int, str):
-        return isinstance(value, annotation) and not isinstance(value, bool)
-    if origin in (list, tuple) or annotation in (list, tuple):
-        return isinstance(value, (list, tuple))
-    if origin is dict or annotation is dict:
-        return isinstance(value, dict)
-    return True
-
-
-def validate_args(fn: Any, args: dict[str, Any], what: str, skip: tuple[str, ...] = ("spec",)) -> None:
-    """Reject unknown keyword arguments and values of the wrong type, naming what ``fn`` takes."""
-    target = fn.__init__ if inspect.isclass(fn) else fn
-    params = {k: p for k, p in inspect.signature(target).parameters.items()
-              if k != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(target).parameters.values())
-    unknown = sorted(set(args) - set(params))
-    if unknown and not takes_any:
-        valid = ", ".join(k for k in params if k not in skip)
-        raise ConfigError(f"{what} got unknown argument(s) {', '.join(unknown)}; valid: {valid}")
-    try:
-        hints = typing.get_type_hints(target)
-    except Exception:  # unresolvable annotations: leave the types to the constructor
-        hints = {}
-    for key, value in args.items():
-        if key in hints and not _matches(value, hints[key]):
-            expected = getattr(hints[key], "__name__", None) or str(hints[key]).replace("typing.", "")
-            raise ConfigError(f"{what}: argument {key}={value!r} has type {type(value).__name__}, "
-                              f"expected {expected}")

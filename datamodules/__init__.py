@@ -1,6 +1,18 @@
-"""Datamodules shared by every family. ``create_datamodule(name, **kwargs)``; ``list_datamodules()``."""
+"""Datamodules shared by every family. ``create_datamodule(name, **kwargs)``; ``list_datamodules()``.
+
+Every datamodule publishes a ``DataSpec`` and yields ``Batch`` objects (``datamodules.batch``)."""
 
 from . import cifar, cub, image_folder, images, mnist, sequences, text  # noqa: F401  (importing fills the registry)
-from .base import DataRootError, DataSpec, ZooDataModule, create_datamodule, list_datamodules
+from .base import (
+    DataRootError,
+    DataSpec,
+    SpecError,
+    ZooDataModule,
+    create_datamodule,
+    datamodule_class,
+    list_datamodules,
+)
+from .batch import Batch, as_batch
 
-__all__ = ["DataRootError", "DataSpec", "ZooDataModule", "create_datamodule", "list_datamodules"]
+__all__ = ["Batch", "DataRootError", "DataSpec", "SpecError", "ZooDataModule", "as_batch", "create_datamodule",
+           "datamodule_class", "list_datamodules"]

@@ -7,47 +7,192 @@ preprocessing it was trained with, and explanations can show the raw image.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+from torch.utils.data import DataLoader, Dataset
+
+from configs.validation import check_kwargs
+
+from .batch import collate
+
+TASKS = ("image_classification", "vector_classification", "sequence_labelling", "sequence_classification",
+         "next_token")
+SPECIAL_TOKEN_ROLES = ("pad", "bos", "eos", "unk")
+_V1_MOVED = ("task_type", "pad", "bos", "eos", "unk", "causal", "max_length")  # preprocessing keys v2 made fields
+
+
+class SpecError(ValueError):
+    """A data spec that contradicts itself (or a card's spec that does not describe valid data)."""
 
 
 @dataclass
 class DataSpec:
-    """Everything a model needs to know about its data; saved in every model card."""
+    """Everything a model needs to know about its data; saved in every model card (``to_dict``).
+
+    * ``task``: what an input is and what is predicted: ``image_classification`` (C, H, W) images in [0, 1],
+      ``vector_classification`` (D,) feature vectors, ``sequence_labelling`` one label per token,
+      ``sequence_classification`` one label per sequence, ``next_token`` a language model. Concept supervision is
+      not a task of its own: any task may carry ``concept_names`` (the concept datasets are image or vector
+      classification with concepts).
+    * sequences: ``vocab`` (token strings, ids by position), ``special_tokens`` (role -> token: pad, bos, eos,
+      unk; a vocabulary needs none of them), ``causal`` (a label may only depend on the prefix),
+      ``variable_length`` (inputs may be shorter than ``input_shape[0]``, the maximum), ``tokenizer`` (how text
+      becomes tokens: ``{"type": "vocab" | "word" | "bytes" | "bpe", "file": ...}``; a file ships beside the
+      weights in a release and its text is ``tokenizer_data``, never in the card itself).
+    * concepts: ``concept_names``, ``concept_types`` ("binary" or "continuous", default binary),
+      ``concept_groups`` (group name -> concept indices), ``concept_grid`` (h, w) when concepts are also located
+      on a patch grid (``Batch.spatial_concepts``).
+    """
 
     name: str
-    input_shape: tuple[int, ...]  # (C, H, W) for images, (T,) for sequences
+    input_shape: tuple[int, ...]  # (C, H, W) images, (T,) sequences (T the maximum length), (D,) vectors
     num_classes: int
     class_names: list[str]
     mean: tuple[float, ...] | None = None  # per-channel normalisation applied inside the model
     std: tuple[float, ...] | None = None
-    concept_names: list[str] | None = None
-    concept_groups: dict[str, list[int]] | None = None
+    task: str | None = None  # None: inferred (images, or sequences when there is a vocabulary)
     vocab: list[str] | None = None
+    special_tokens: dict[str, str] = field(default_factory=dict)
+    causal: bool = False
+    variable_length: bool = False
+    tokenizer: dict[str, Any] | None = None
+    concept_names: list[str] | None = None
+    concept_types: list[str] | None = None
+    concept_groups: dict[str, list[int]] | None = None
+    concept_grid: tuple[int, int] | None = None
     preprocessing: dict[str, Any] = field(default_factory=dict)  # resize, crop, ... as plain data
+    tokenizer_data: str | None = field(default=None, repr=False, compare=False)  # the tokenizer file's text
 
+    def __post_init__(self) -> None:
+        self.input_shape = tuple(int(v) for v in self.input_shape)
+        if self.task is None:
+            self.task = ("sequence_labelling" if self.vocab else
+                         "image_classification" if len(self.input_shape) == 3 else "vector_classification")
+        if self.mean is not None:
+            self.mean, self.std = tuple(self.mean), tuple(self.std) if self.std is not None else None
+        if self.concept_grid is not None:
+            self.concept_grid = tuple(int(v) for v in self.concept_grid)
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ``SpecError`` for a spec that cannot describe real data (and so cannot build a model)."""
+        def fail(message: str) -> None:
+            raise SpecError(f"data spec {self.name!r}: {message}")
+
+        if self.task not in TASKS:
+            fail(f"unknown task {self.task!r}; tasks: {', '.join(TASKS)}")
+        if not self.input_shape or any(v < 1 for v in self.input_shape):
+            fail(f"input_shape must be positive sizes, got {self.input_shape}")
+        if self.task == "image_classification" and len(self.input_shape) != 3:
+            fail(f"images need input_shape (C, H, W), got {self.input_shape}")
+        if self.task in ("sequence_labelling", "sequence_classification", "next_token"):
+            if len(self.input_shape) != 1 or not self.vocab:
+                fail("a sequence task needs input_shape (T,) and a vocabulary")
+        if len(self.class_names) != self.num_classes:
+            fail(f"num_classes is {self.num_classes} but there are {len(self.class_names)} class names")
+        if self.num_classes < 1:
+            fail("there must be at least one class")
+        if self.mean is not None:
+            channels = self.input_shape[0]
+            if self.std is None or len(self.mean) != channels or len(self.std) != channels:
+                fail(f"mean and std need {channels} value(s) each (one per channel), got {self.mean} and {self.std}")
+            if any(not s > 0 for s in self.std):
+                fail(f"std must be positive, got {self.std}")
+        unknown = sorted(set(self.special_tokens) - set(SPECIAL_TOKEN_ROLES))
+        if unknown:
+            fail(f"unknown special-token roles {unknown}; roles: {', '.join(SPECIAL_TOKEN_ROLES)}")
+        missing = [t for t in self.special_tokens.values() if not self.vocab or t not in self.vocab]
+        if missing:
+            fail(f"special tokens {missing} are not in the vocabulary")
+        if self.concept_names is not None:
+            k = len(self.concept_names)
+            if self.concept_types is not None and len(self.concept_types) != k:
+                fail(f"{len(self.concept_types)} concept types for {k} concepts")
+            bad = [t for t in self.concept_types or [] if t not in ("binary", "continuous")]
+            if bad:
+                fail(f"concept types must be 'binary' or 'continuous', got {sorted(set(bad))}")
+            for group, members in (self.concept_groups or {}).items():
+                if not members or any(not 0 <= int(i) < k for i in members):
+                    fail(f"concept group {group!r} must list concept indices in 0..{k - 1}, got {members}")
+        elif self.concept_groups or self.concept_grid:
+            fail("concept groups or a concept grid without concept names")
+
+    # ---- convenience --------------------------------------------------------------------------------------
+    @property
+    def is_image(self) -> bool:
+        return self.task == "image_classification"
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.task in ("sequence_labelling", "sequence_classification", "next_token")
+
+    @property
+    def max_length(self) -> int | None:
+        return self.input_shape[0] if self.is_sequence else None
+
+    @property
+    def num_concepts(self) -> int:
+        return len(self.concept_names or [])
+
+    def token_id(self, role: str) -> int | None:
+        """The id of the special token with ``role`` (pad, bos, eos, unk), None when the data has none."""
+        token = self.special_tokens.get(role)
+        return None if token is None else self.vocab.index(token)
+
+    # ---- serialisation ------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["input_shape"] = list(self.input_shape)
-        for key in ("mean", "std"):
+        if d["tokenizer_data"] is None:  # a release writes it as a file beside the card (``release``)
+            d.pop("tokenizer_data")
+        for key in ("input_shape", "mean", "std", "concept_grid"):
             if d[key] is not None:
                 d[key] = list(d[key])
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DataSpec:
+        """A spec from ``to_dict()`` output, also from a v1 card (before task kinds and special tokens)."""
         d = dict(d)
-        d["input_shape"] = tuple(d["input_shape"])
-        for key in ("mean", "std"):
-            if d.get(key) is not None:
-                d[key] = tuple(d[key])
-        return cls(**d)
+        if "task" not in d:  # v1: the task and the special tokens lived in preprocessing
+            prep = dict(d.get("preprocessing") or {})
+            kind = prep.get("task_type")
+            if d.get("vocab"):
+                d["task"] = "sequence_classification" if kind == "sequence_classification" else "sequence_labelling"
+                d["special_tokens"] = {role: prep[role] for role in SPECIAL_TOKEN_ROLES if role in prep}
+                d["causal"] = bool(prep.get("causal", False))
+                d["variable_length"] = True  # every v1 sequence dataset was padded to its maximum length
+                d["tokenizer"] = {"type": "vocab"}
+                if "tokenizer" in prep:  # the word-level text data kept its regex and case folding there
+                    d["tokenizer"] = {"type": "word", "pattern": prep.pop("tokenizer"),
+                                      "lowercase": bool(prep.pop("lowercase", False))}
+            d["preprocessing"] = {k: v for k, v in prep.items() if k not in _V1_MOVED}
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise SpecError(f"data spec {d.get('name')!r} has unknown field(s) {unknown}")
+        try:
+            return cls(**d)
+        except TypeError as err:  # a missing required field
+            raise SpecError(f"data spec {d.get('name')!r} is incomplete: {err}") from None
+
+    # What a model reads its inputs by: data that agrees on these has the model's format and preprocessing.
+    MODEL_FIELDS = ("input_shape", "num_classes", "class_names", "mean", "std", "task", "vocab", "special_tokens",
+                    "causal", "tokenizer", "concept_names", "concept_types", "concept_grid")
+
+    def differences(self, other: DataSpec, fields: tuple[str, ...] | None = None) -> list[str]:
+        """The fields (all, or ``fields``) in which ``other`` differs from this spec, as 'field: this != other'."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        keys = [k for k in {**mine, **theirs} if k != "tokenizer_data" and (fields is None or k in fields)]
+        return [f"{k}: {_short(mine.get(k))} != {_short(theirs.get(k))}" for k in keys if mine.get(k) != theirs.get(k)]
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class DataRootError(FileNotFoundError):
@@ -71,23 +216,20 @@ def list_datamodules() -> list[str]:
     return sorted(_DATAMODULES)
 
 
-def create_datamodule(name: str, **kwargs: Any) -> ZooDataModule:
+def datamodule_class(name: str) -> type[ZooDataModule]:
     if name not in _DATAMODULES:
-        raise KeyError(f"unknown datamodule {name!r}; available: {', '.join(list_datamodules())}")
-    cls = _DATAMODULES[name]
+        import difflib
+
+        close = difflib.get_close_matches(name, _DATAMODULES, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise KeyError(f"unknown datamodule {name!r}.{hint} Available: {', '.join(list_datamodules())}")
+    return _DATAMODULES[name]
+
+
+def create_datamodule(name: str, **kwargs: Any) -> ZooDataModule:
+    cls = datamodule_class(name)
     check_kwargs(cls, kwargs, f"datamodule {name!r}")
     return cls(**kwargs)
-
-
-def check_kwargs(fn: Callable, kwargs: dict[str, Any], what: str) -> None:
-    """Reject keyword arguments ``fn`` does not take, naming the ones it does."""
-    params = inspect.signature(fn).parameters
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return
-    unknown = sorted(set(kwargs) - set(params))
-    if unknown:
-        known = sorted(k for k, p in params.items() if p.kind is not p.VAR_POSITIONAL and k != "self")
-        raise TypeError(f"{what} got unknown argument(s) {unknown}; it takes {known}")
 
 
 def fixed_split(n: int, fractions: tuple[float, float], seed: int) -> tuple[list[int], list[int], list[int]]:
@@ -97,36 +239,69 @@ def fixed_split(n: int, fractions: tuple[float, float], seed: int) -> tuple[list
     return order[n_val + n_test :], order[:n_val], order[n_val : n_val + n_test]
 
 
+class TensorItems(Dataset):
+    """Equal-length tensors served as dict items: ``TensorItems(inputs=x, targets=y, concepts=c)[i]`` is
+    ``{"inputs": x[i], "targets": y[i], "concepts": c[i]}`` (the field names of ``Batch``)."""
+
+    def __init__(self, **tensors: torch.Tensor):
+        lengths = {len(t) for t in tensors.values()}
+        if len(lengths) != 1:
+            raise ValueError(f"fields of different lengths: { {k: len(t) for k, t in tensors.items()} }")
+        self.tensors = tensors
+
+    def __len__(self) -> int:
+        return len(next(iter(self.tensors.values())))
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {k: t[i] for k, t in self.tensors.items()}
+
+
 class AugmentedSubset(Dataset):
-    """A view of ``dataset`` at ``indices`` with an optional per-image transform (training augmentation).
+    """A view of ``dataset`` at ``indices``, items numbered 0.. in ``ids``, with an optional transform of the
+    ``inputs`` (training augmentation); the other fields (targets, concepts, ...) pass through unchanged."""
 
-    The transform applies to the first field; the others (label, concepts, ...) pass through unchanged."""
-
-    def __init__(self, dataset: Dataset, indices: list[int], transform: Callable | None = None):
+    def __init__(self, dataset: Dataset, indices, transform: Callable | None = None):
         self.dataset, self.indices, self.transform = dataset, list(indices), transform
 
     def __len__(self) -> int:
         return len(self.indices)
 
-    def __getitem__(self, i: int):
-        x, *rest = self.dataset[self.indices[i]]
-        return ((self.transform(x) if self.transform else x), *rest)
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        item = dict(self.dataset[self.indices[i]])
+        if self.transform is not None:
+            item["inputs"] = self.transform(item["inputs"])
+        item["ids"] = i
+        return item
+
+
+SPLITS = ("train", "val", "test")
 
 
 class ZooDataModule(L.LightningDataModule):
-    """Base for every datamodule: subclasses fill ``self.train_set/val_set/test_set/push_set`` in ``setup``.
-
-    ``push_set`` is the un-augmented training split (prototype projection, concept statistics).
-    """
+    """Base for every datamodule: subclasses fill ``train_set`` (augmented), ``train_eval_set`` (the same
+    training items without augmentation: prototype projection, concept statistics, explaining the training
+    split), ``val_set`` and ``test_set`` in ``setup``. Items are dicts of ``Batch`` fields; loaders collate them
+    into a ``Batch``."""
 
     spec: DataSpec
 
     def __init__(self, batch_size: int = 64, eval_batch_size: int | None = None, num_workers: int = 0):
         super().__init__()
+        for name, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size or 1)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"num_workers must be an integer >= 0, got {num_workers!r}")
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or batch_size
         self.num_workers = num_workers
-        self.train_set = self.val_set = self.test_set = self.push_set = None
+        self.train_set = self.val_set = self.test_set = self.train_eval_set = None
+
+    @classmethod
+    def default_spec(cls) -> DataSpec:
+        """The spec of this datamodule with its default arguments, without reading any data (the registry
+        builds a model from it when no data is given)."""
+        return cls().spec
 
     def _loader(self, dataset, shuffle: bool, batch_size: int | None = None) -> DataLoader:
         if dataset is None:
@@ -137,6 +312,7 @@ class ZooDataModule(L.LightningDataModule):
             shuffle=shuffle,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
+            collate_fn=collate,
         )
 
     def train_dataloader(self) -> DataLoader:
@@ -148,30 +324,32 @@ class ZooDataModule(L.LightningDataModule):
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set, shuffle=False)
 
-    def push_dataloader(self) -> DataLoader:
-        return self._loader(self.push_set, shuffle=False)
+    def eval_dataset(self, split: str) -> Dataset:
+        """The items of ``split`` as evaluation sees them: never augmented, in a fixed order."""
+        if split not in SPLITS:
+            raise KeyError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+        dataset = {"train": self.train_eval_set, "val": self.val_set, "test": self.test_set}[split]
+        if dataset is None:
+            raise RuntimeError(f"{type(self).__name__}.setup() has not been called")
+        return dataset
 
-    def split_dataloader(self, split: str) -> DataLoader:
-        loaders = {"train": self.push_dataloader, "val": self.val_dataloader, "test": self.test_dataloader}
-        if split not in loaders:
-            raise KeyError(f"unknown split {split!r}; choose one of {sorted(loaders)}")
-        return loaders[split]()
-
-
-def tensor_dataset(images: torch.Tensor, labels: torch.Tensor) -> TensorDataset:
-    return TensorDataset(images.float(), labels.long())
+    def eval_dataloader(self, split: str) -> DataLoader:
+        """A loader over ``split`` without augmentation ("train": the training items un-augmented)."""
+        return self._loader(self.eval_dataset(split), shuffle=False)
 
 
 __all__ = [
     "AugmentedSubset",
     "DataRootError",
     "DataSpec",
-    "Subset",
+    "SPLITS",
+    "SpecError",
+    "TensorItems",
     "ZooDataModule",
     "check_kwargs",
     "create_datamodule",
+    "datamodule_class",
     "fixed_split",
     "list_datamodules",
     "register_datamodule",
-    "tensor_dataset",
 ]

@@ -1,7 +1,7 @@
 """CUB-200-2011 (Wah et al., 2011): 11,788 photographs of 200 bird species, each annotated with a bounding
 box, 15 part locations and 312 binary attributes with a certainty.
 
-``cub200`` serves (image, label), or (image, label, concepts) with ``return_concepts=True``. By default the
+``cub200`` serves images and labels, and each image's concept labels with ``return_concepts=True``. By default the
 images are cropped to their bounding box and resized to 224x224, as ProtoPNet trains. The per-image
 annotations (attributes, certainties, part locations mapped into the crop/resize coordinates, boxes) of any
 split are available as tensors from ``annotations(split)``.
@@ -165,7 +165,7 @@ def transform_points(xy: torch.Tensor, box: Sequence[int], size: tuple[int, int]
 # ---- dataset and datamodule -----------------------------------------------------------------------------
 class CubDataset(Dataset):
     """CUB images at ``positions`` of the index, optionally cropped to their box, resized to ``size``;
-    items are (image, label) or, with ``concepts`` (N_all, K), (image, label, concepts)."""
+    items are ``{"inputs", "targets"}``, plus ``"concepts"`` when ``concepts`` (N_all, K) is given."""
 
     def __init__(self, images_dir: Path, index: CubIndex, positions: Sequence[int], size: tuple[int, int],
                  crop_to_bbox: bool, concepts: torch.Tensor | None = None):
@@ -188,10 +188,10 @@ class CubDataset(Dataset):
         return crop_box(self.index.boxes[self.positions[i]].tolist(), image_size)
 
     def __getitem__(self, i: int):
-        image = read_image(self.path(i), 3, self.size, self.box(i))
-        if self.concepts is None:
-            return image, self.labels[i]
-        return image, self.labels[i], self.concepts[self.positions[i]]
+        item = {"inputs": read_image(self.path(i), 3, self.size, self.box(i)), "targets": self.labels[i]}
+        if self.concepts is not None:
+            item["concepts"] = self.concepts[self.positions[i]]
+        return item
 
 
 def augmentor_like_augmentation() -> v2.Transform:
@@ -295,6 +295,14 @@ class Cub200DataModule(RootedDataModule):
             raise ValueError(f"attribute_indices must lie in 0..{count - 1}, got {self.attribute_indices}")
         return indices
 
+    @classmethod
+    def default_spec(cls) -> DataSpec:
+        """Without the data: 200 classes named by their number (the names come from classes.txt)."""
+        return DataSpec(name=cls.name, input_shape=(3, 224, 224), num_classes=200,
+                        class_names=[f"{i:03d}" for i in range(1, 201)], mean=cls.mean, std=cls.std,
+                        preprocessing={"source": "CUB-200-2011, described without its files (class names are "
+                                                 "numbers until the data is read)"})
+
     def build_spec(self) -> DataSpec:
         preprocessing: dict[str, Any] = {
             "source": f"CUB-200-2011 (<root>/{CUB_FOLDER})",
@@ -341,7 +349,7 @@ class Cub200DataModule(RootedDataModule):
         if split not in ("train", "val", "test"):
             raise KeyError(f"unknown split {split!r}; choose one of ['test', 'train', 'val']")
         self.setup()
-        subsets = {"train": self.push_set, "val": self.val_set, "test": self.test_set}
+        subsets = {"train": self.train_eval_set, "val": self.val_set, "test": self.test_set}
         dataset = subsets[split].dataset
         return [dataset.positions[i] for i in subsets[split].indices]
 

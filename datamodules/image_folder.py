@@ -7,7 +7,7 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
-from .base import DataRootError, DataSpec, register_datamodule
+from .base import DataRootError, DataSpec, SpecError, register_datamodule
 from .images import (
     IMAGE_EXTENSIONS,
     IMAGENET_MEAN,
@@ -87,6 +87,12 @@ class ImageFolderDataModule(RootedDataModule):
     def download_data(self) -> None:
         raise DataRootError(f"image_folder reads your own images, so download=True has nothing to fetch. "
                             f"{self.how_to_get()}")
+
+    @classmethod
+    def default_spec(cls) -> DataSpec:
+        raise SpecError("image_folder takes its classes from the folder names: build the model with the "
+                        "datamodule's spec (create_model(name, spec=create_datamodule('image_folder', "
+                        "root=...).spec))")
 
     def build_spec(self) -> DataSpec:
         self.check_root()

@@ -22,9 +22,9 @@ from .base import (
     AugmentedSubset,
     DataRootError,
     DataSpec,
+    TensorItems,
     ZooDataModule,
     fixed_split,
-    tensor_dataset,
 )
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -57,7 +57,7 @@ def read_image(path: str | Path, channels: int, size: tuple[int, int],
             img = img.resize((size[1], size[0]), Image.BILINEAR)
             array = np.asarray(img, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise ValueError(f"cannot read image {path}: {error}") from error
+        raise ImageReadError(f"cannot read image {path}: {error}") from error
     if array.ndim == 2:
         array = array[:, :, None]
     return torch.from_numpy(array.copy()).permute(2, 0, 1).float().div(255.0)
@@ -77,6 +77,41 @@ def as_size(image_size: int | Sequence[int]) -> tuple[int, int]:
     return (int(image_size[0]), int(image_size[1]))
 
 
+class ImageReadError(ValueError):
+    """An image file that cannot be read (corrupt, truncated, not an image); the message names it."""
+
+
+def image_files(paths_or_folder: str | Path | Sequence[str | Path]) -> tuple[list[Path], list[str]]:
+    """(paths, ids) of a folder's images (recursively, sorted; ids relative to the folder) or of the paths
+    given (ids as given)."""
+    if isinstance(paths_or_folder, (str, Path)) and Path(paths_or_folder).is_dir():
+        folder = Path(paths_or_folder)
+        paths = list_images(folder)
+        if not paths:
+            raise ImageReadError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) found under {folder}")
+        return paths, [p.relative_to(folder).as_posix() for p in paths]
+    items = [paths_or_folder] if isinstance(paths_or_folder, (str, Path)) else list(paths_or_folder)
+    if not items:
+        raise ImageReadError("no image paths given")
+    paths = [Path(p) for p in items]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"image file(s) not found: {', '.join(missing)}")
+    return paths, [str(p) for p in items]
+
+
+def unreadable_images(paths: Sequence[Path]) -> list[tuple[Path, str]]:
+    """The files among ``paths`` that PIL cannot decode, with the reason (each file is fully decoded once)."""
+    bad = []
+    for path in paths:
+        try:
+            with Image.open(path) as img:
+                img.load()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+            bad.append((path, f"{type(error).__name__}: {error}"))
+    return bad
+
+
 def load_images_for_spec(paths_or_folder: str | Path | Sequence[str | Path],
                          spec: DataSpec | dict[str, Any]) -> tuple[torch.Tensor, list[str]]:
     """A user's own images, prepared for a model trained on ``spec``: turned upright (EXIF), converted to
@@ -87,32 +122,19 @@ def load_images_for_spec(paths_or_folder: str | Path | Sequence[str | Path],
     crop them to the object first.
     """
     spec = spec if isinstance(spec, DataSpec) else DataSpec.from_dict(spec)
-    if len(spec.input_shape) != 3:
-        raise ValueError(f"spec {spec.name!r} is not an image spec: input_shape {spec.input_shape}")
+    if not spec.is_image:
+        raise ImageReadError(f"spec {spec.name!r} is not an image spec: input_shape {spec.input_shape}")
     channels, height, width = spec.input_shape
-    if isinstance(paths_or_folder, (str, Path)) and Path(paths_or_folder).is_dir():
-        folder = Path(paths_or_folder)
-        paths = list_images(folder)
-        if not paths:
-            raise ValueError(f"no images ({', '.join(IMAGE_EXTENSIONS)}) found under {folder}")
-        ids = [p.relative_to(folder).as_posix() for p in paths]
-    else:
-        items = [paths_or_folder] if isinstance(paths_or_folder, (str, Path)) else list(paths_or_folder)
-        if not items:
-            raise ValueError("no image paths given")
-        paths, ids = [Path(p) for p in items], [str(p) for p in items]
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        raise FileNotFoundError(f"image file(s) not found: {', '.join(missing)}")
+    paths, ids = image_files(paths_or_folder)
     images, unreadable = [], []
     for path in paths:
         try:
             images.append(read_image(path, channels, (height, width), upright=True))
-        except ValueError as error:
+        except ImageReadError as error:
             unreadable.append(str(error))
     if unreadable:
-        raise ValueError(f"{len(unreadable)} of {len(paths)} image(s) could not be read:\n  "
-                         + "\n  ".join(unreadable))
+        raise ImageReadError(f"{len(unreadable)} of {len(paths)} image(s) could not be read:\n  "
+                             + "\n  ".join(unreadable))
     return torch.stack(images), ids
 
 
@@ -131,7 +153,7 @@ class ByteImageDataset(Dataset):
         return len(self.labels)
 
     def __getitem__(self, i: int):
-        return self.images[i].float().div(255.0), self.labels[i]
+        return {"inputs": self.images[i].float().div(255.0), "targets": self.labels[i]}
 
 
 class ImageFileDataset(Dataset):
@@ -145,7 +167,7 @@ class ImageFileDataset(Dataset):
         return len(self.paths)
 
     def __getitem__(self, i: int):
-        return read_image(self.paths[i], self.channels, self.size), self.labels[i]
+        return {"inputs": read_image(self.paths[i], self.channels, self.size), "targets": self.labels[i]}
 
 
 def stratified_split(labels: Sequence[int] | torch.Tensor, fractions: Sequence[float],
@@ -208,11 +230,11 @@ class ArrayImageDataModule(ZooDataModule):
         if self.test_set is not None:
             return
         images, labels = self.load_arrays()
-        dataset = tensor_dataset(images, labels)
+        dataset = TensorItems(inputs=images.float(), targets=labels.long())
         train, val, test = fixed_split(len(dataset), self.split_fractions, self.split_seed)
         augmentation = small_image_augmentation(images.shape[-1]) if self.augment else None
         self.train_set = AugmentedSubset(dataset, train, augmentation)
-        self.push_set = AugmentedSubset(dataset, train)
+        self.train_eval_set = AugmentedSubset(dataset, train)
         self.val_set = AugmentedSubset(dataset, val)
         self.test_set = AugmentedSubset(dataset, test)
 
@@ -326,7 +348,7 @@ class RootedDataModule(ZooDataModule):
             train, val = list(range(len(train_full))), list(range(len(val_full)))
         augmentation = self.train_augmentation() if self.augment else None
         self.train_set = AugmentedSubset(train_full, train, augmentation)
-        self.push_set = AugmentedSubset(train_full, train)
+        self.train_eval_set = AugmentedSubset(train_full, train)
         self.val_set = AugmentedSubset(val_full, val)
         self.test_set = AugmentedSubset(test, range(len(test)))
 

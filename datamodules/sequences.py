@@ -28,9 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-from torch.utils.data import TensorDataset
 
-from .base import DataSpec, ZooDataModule, fixed_split, register_datamodule
+from .base import AugmentedSubset, DataSpec, TensorItems, ZooDataModule, fixed_split, register_datamodule
 
 PAD, BOS, EOS = "<pad>", "<s>", "</s>"
 UNKNOWN = "?"  # the induction task's label for a letter seen for the first time
@@ -219,12 +218,15 @@ class SequenceTaskDataModule(ZooDataModule):
             input_shape=(self.task.max_length,),
             num_classes=len(self.task.classes),
             class_names=list(self.task.classes),
+            task="sequence_labelling",
             vocab=list(self.task.vocab),
+            special_tokens={"pad": PAD, "bos": BOS, **({"eos": EOS} if EOS in self.task.vocab else {})},
+            causal=self.task.causal,
+            variable_length=True,
+            tokenizer={"type": "vocab"},
             preprocessing={
-                "task_type": "token_classification", "pad": PAD, "bos": BOS, "causal": self.task.causal,
-                "max_length": self.task.max_length, "dataset_size": dataset_size, "unique": unique,
-                "generator_seed": seed, "split": "test 10%, val 10% of the rest", "split_seed": 0,
-                "description": self.task.description,
+                "dataset_size": dataset_size, "unique": unique, "generator_seed": seed,
+                "split": "test 10%, val 10% of the rest", "split_seed": 0, "description": self.task.description,
             },
         )
 
@@ -233,13 +235,13 @@ class SequenceTaskDataModule(ZooDataModule):
             return
         examples = generate(self.task, self.dataset_size, self.seed, self.unique)
         x, y = encode(examples, self.task.vocab, self.task.classes, self.task.max_length)
-        dataset = TensorDataset(x, y)
+        dataset = TensorItems(inputs=x, targets=y)
         n_test = round(len(examples) * 0.1)
         n_val = round((len(examples) - n_test) * 0.1)
         train, val, test = fixed_split(len(examples), (n_val / len(examples), n_test / len(examples)), 0)
-        self.train_set = self.push_set = torch.utils.data.Subset(dataset, train)
-        self.val_set = torch.utils.data.Subset(dataset, val)
-        self.test_set = torch.utils.data.Subset(dataset, test)
+        self.train_set = self.train_eval_set = AugmentedSubset(dataset, train)
+        self.val_set = AugmentedSubset(dataset, val)
+        self.test_set = AugmentedSubset(dataset, test)
 
 
 def _register(name: str) -> type:

@@ -20,9 +20,17 @@ from collections import Counter
 from pathlib import Path
 
 import torch
-from torch.utils.data import Subset, TensorDataset
 
-from .base import DataRootError, DataSpec, ZooDataModule, fixed_split, register_datamodule
+from .base import (
+    AugmentedSubset,
+    DataRootError,
+    DataSpec,
+    SpecError,
+    TensorItems,
+    ZooDataModule,
+    fixed_split,
+    register_datamodule,
+)
 
 PAD, UNK, BOS = "<pad>", "<unk>", "<s>"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
@@ -91,6 +99,11 @@ class TextClassificationDataModule(ZooDataModule):
         self._splits = splits
         return splits
 
+    @classmethod
+    def default_spec(cls) -> DataSpec:
+        raise SpecError("the text data takes its classes and vocabulary from the files: build the model with "
+                        "the datamodule's spec (create_model(name, spec=create_datamodule('text', root=...).spec))")
+
     @property
     def spec(self) -> DataSpec:
         if self._spec is None:
@@ -99,14 +112,13 @@ class TextClassificationDataModule(ZooDataModule):
             vocab = build_vocab([words for _, words in splits["train"]], self.vocab_size)
             self._spec = DataSpec(
                 name=self.name, input_shape=(self.max_length,), num_classes=len(labels), class_names=labels,
-                vocab=vocab,
-                preprocessing={"task_type": "sequence_classification", "pad": PAD, "unk": UNK, "bos": BOS,
-                               "lowercase": True, "tokenizer": WORD.pattern, "max_length": self.max_length,
-                               "vocab_size": self.vocab_size, "split_seed": self.split_seed,
+                task="sequence_classification", vocab=vocab, special_tokens={"pad": PAD, "unk": UNK, "bos": BOS},
+                variable_length=True, tokenizer={"type": "word", "pattern": WORD.pattern, "lowercase": True},
+                preprocessing={"vocab_size": self.vocab_size, "split_seed": self.split_seed,
                                "format": "label<TAB>text, train.tsv [+ val.tsv, test.tsv]"})
         return self._spec
 
-    def encode(self, examples: list[tuple[str, list[str]]]) -> TensorDataset:
+    def encode(self, examples: list[tuple[str, list[str]]]) -> TensorItems:
         """Token ids (N, max_length) and label ids (N,); labels unseen in training are an error."""
         word_id = {w: i for i, w in enumerate(self.spec.vocab)}
         label_id = {c: i for i, c in enumerate(self.spec.class_names)}
@@ -118,15 +130,15 @@ class TextClassificationDataModule(ZooDataModule):
             ids = [word_id[BOS], *(word_id.get(w, word_id[UNK]) for w in words[: self.max_length - 1])]
             x[i, : len(ids)] = torch.tensor(ids)
             y[i] = label_id[label]
-        return TensorDataset(x, y)
+        return TensorItems(inputs=x, targets=y)
 
     def setup(self, stage: str | None = None) -> None:
         if self.test_set is not None:
             return
         splits = self._read()
         datasets = {name: self.encode(examples) for name, examples in splits.items()}
-        everything = lambda d: Subset(d, list(range(len(d))))  # noqa: E731
-        self.train_set = self.push_set = everything(datasets["train"])
+        everything = lambda d: AugmentedSubset(d, range(len(d)))  # noqa: E731
+        self.train_set = self.train_eval_set = everything(datasets["train"])
         self.val_set, self.test_set = everything(datasets["val"]), everything(datasets["test"])
 
 

@@ -1,11 +1,15 @@
-"""The export command: explain a checkpoint's predictions on a datamodule split or on your own images.
+"""The export command: explain a checkpoint's predictions on a datamodule split, your own images or text.
 
-    python -m explain --checkpoint runs/x/release --data digits --split test --out out/
+    python -m explain --checkpoint runs/demo/release --data digits --split test --out out/
     python -m explain --checkpoint protopnet_small.mnist5k --images my_digits/ --out out/ --limit 20
+    python -m explain --checkpoint tp_sort.default --text sequences.txt --out out/
+    python -m explain --checkpoint cbm.xor --data xor --option interventions='{"c0": 1}' --out out/
 
-``--checkpoint`` takes a release folder, a Lightning ``.ckpt`` or a released ``name.tag``. User errors
-(missing or corrupt checkpoint, missing data root, data that does not fit the checkpoint) print one
-``error: ...`` line and exit with status 2.
+``--checkpoint`` takes a release folder, a Lightning ``.ckpt`` or a released ``name.tag``. ``--images`` reads a
+file or a folder (class sub-folders named like the model's classes give the targets); ``--text`` reads one
+sequence per line, tokenised by the model's own tokenizer. ``--option KEY=VALUE`` passes a family option to
+``model.explain`` (``model.explain_options()`` lists them). Before explaining, the data's spec is compared
+with the checkpoint's field by field. User errors print one ``error: ...`` line and exit with status 2.
 """
 
 from __future__ import annotations
@@ -18,95 +22,142 @@ from pathlib import Path
 import torch
 import yaml
 
-from datamodules import DataRootError, DataSpec, create_datamodule
-from models import list_pretrained, load_any
+from configs.validation import ConfigError
+from datamodules import DataRootError, SpecError, create_datamodule
+from datamodules.batch import Batch, BatchError
+from datamodules.images import ImageReadError, image_files, load_images_for_spec, unreadable_images
+from datamodules.tokenizers import TokenizerError, tokenizer_for
+from models import InputError, load_any
 from models.release import CheckpointError
 
-from .exporters import FORMATS, export_explanations
+from .export import FORMATS, export_explanations
 
 
 class ExportError(ValueError):
     """A user mistake the command reports in one line."""
 
 
+USER_ERRORS = (ExportError, CheckpointError, DataRootError, SpecError, InputError, BatchError, ImageReadError,
+               TokenizerError, ConfigError, FileNotFoundError)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m explain", description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkpoint", required=True,
-                        help="a release folder, a .ckpt file, or a released name.tag "
-                             "(e.g. protopnet_small.mnist5k)")
+                        help="a release folder, a .ckpt file, or a released name.tag (e.g. protopnet_small.mnist5k)")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="a registered datamodule (default split: test)")
     source.add_argument("--images", help="a folder of image files (or one file) to explain")
+    source.add_argument("--text", help="a UTF-8 text file, one sequence per line")
     parser.add_argument("--split", default="test", choices=["train", "val", "test"])
     parser.add_argument("--data-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="a datamodule argument, e.g. --data-arg root=/data/cub (repeatable)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a family option for explain, e.g. --option samples=32 (repeatable)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--limit", type=int, default=None, help="explain at most N inputs")
-    parser.add_argument("--image-limit", type=int, default=100,
-                        help="inputs that get PNGs and an HTML section")
+    parser.add_argument("--image-limit", type=int, default=100, help="records that get PNGs and an HTML section")
     parser.add_argument("--top-k", type=int, default=5, help="evidence units per explanation")
+    parser.add_argument("--explain-class", default="prediction", choices=["prediction", "target"])
     parser.add_argument("--formats", default=",".join(FORMATS), help=f"comma list from {','.join(FORMATS)}")
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--skip-unreadable", action="store_true",
+                        help="--images: leave out files that cannot be read (listed), instead of stopping")
+    parser.add_argument("--other-data", action="store_true",
+                        help="--data: accept data other than the checkpoint's own if its format and preprocessing "
+                             "(shape, classes, normalisation, vocabulary...) are the same")
     parser.add_argument("--device", default="cpu", help="e.g. cpu, cuda, cuda:1")
     return parser.parse_args(argv)
 
 
-def load_model(checkpoint: str):
-    path = Path(checkpoint)
-    looks_like_path = path.suffix == ".ckpt" or "/" in checkpoint or path.exists()
-    if looks_like_path and not path.exists():
-        raise CheckpointError(f"checkpoint {checkpoint} does not exist")
-    try:
-        return load_any(checkpoint)
-    except KeyError as err:  # an unknown name.tag
-        raise CheckpointError(f"{checkpoint!r} is neither a checkpoint path nor a released model "
-                              f"({err.args[0]}); released: {', '.join(list_pretrained()) or 'none'}"
-                              ) from None
-
-
-def parse_data_args(items: list[str]) -> dict:
-    args = {}
+def key_values(items: list[str], flag: str) -> dict:
+    values = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ExportError(f"--data-arg {item!r}: write KEY=VALUE")
-        args[key] = yaml.safe_load(value)
-    return args
+            raise ExportError(f"{flag} {item!r}: write KEY=VALUE")
+        values[key] = yaml.safe_load(value)
+    return values
 
 
-def check_spec(model_spec: DataSpec, data_spec: DataSpec) -> None:
-    """The data must be what the checkpoint was trained on: same input shape and classes."""
-    if tuple(model_spec.input_shape) != tuple(data_spec.input_shape) or \
-            model_spec.num_classes != data_spec.num_classes:
-        raise ExportError(
-            f"the checkpoint was trained on {model_spec.name!r} (inputs {tuple(model_spec.input_shape)}, "
-            f"{model_spec.num_classes} classes) but --data {data_spec.name!r} gives inputs "
-            f"{tuple(data_spec.input_shape)} with {data_spec.num_classes} classes")
+def check_spec(model, data_spec, other_data: bool = False) -> None:
+    """The data must be what the checkpoint was trained on: the whole spec, field by field (with
+    ``other_data``: only what the model reads its inputs by, for other data in the same format)."""
+    differences = model.spec.differences(data_spec, data_spec.MODEL_FIELDS if other_data else None)
+    if differences:
+        hint = "" if other_data else "; if it is other data in the same format, pass --other-data"
+        raise ExportError(f"the checkpoint was trained on {model.spec.name!r} data, and --data gives "
+                          f"{data_spec.name!r} data that differs in {'; '.join(differences)}{hint}")
 
 
-def image_batches(source: str, spec: DataSpec, batch_size: int,
-                  limit: int | None) -> tuple[Iterator[torch.Tensor], list[str]]:
-    """Batches of the user's images, read a batch at a time, converted and resized to the spec."""
-    from datamodules.images import list_images, load_images_for_spec
-
-    path = Path(source)
-    if not path.exists():
+def image_batches(source: str, model, batch_size: int, limit: int | None,
+                  skip_unreadable: bool) -> tuple[Iterator[Batch], list[str], list[str]]:
+    """Batches of the user's images (read a batch at a time, converted and resized to the spec), their ids,
+    and the files left out. Every file is checked before the first batch, so a bad file stops the command
+    before anything is written, naming it."""
+    if not Path(source).exists():
         raise ExportError(f"--images {source}: no such file or folder")
-    if path.is_dir():
-        paths = list_images(path)
-        if not paths:
-            raise ExportError(f"--images {source}: no image files found")
-        ids = [p.relative_to(path).as_posix() for p in paths]
-    else:
-        paths, ids = [path], [path.name]
-    paths, ids = paths[:limit], ids[:limit]
+    paths, ids = image_files(source)
+    bad = unreadable_images(paths)
+    if bad and not skip_unreadable:
+        listed = "; ".join(f"{p}: {reason}" for p, reason in bad[:5])
+        raise ExportError(f"{len(bad)} of the {len(paths)} images under {source} cannot be read ({listed}); "
+                          f"fix or remove them, or pass --skip-unreadable")
+    skipped = {p for p, _ in bad}
+    kept = [(p, i) for p, i in zip(paths, ids) if p not in skipped][:limit]
+    names = model.spec.class_names
+    folder = Path(source).is_dir()
 
-    def batches() -> Iterator[torch.Tensor]:
-        for start in range(0, len(paths), batch_size):
-            images, _ = load_images_for_spec(paths[start:start + batch_size], spec)
-            yield images
+    def target(image_id: str) -> int | None:  # root/<class>/<image>: the class folder names the target
+        parts = image_id.split("/")
+        return names.index(parts[0]) if folder and len(parts) == 2 and parts[0] in names else None
 
-    return batches(), ids
+    targets = [target(i) for _, i in kept]
+    has_targets = bool(kept) and all(t is not None for t in targets)
+
+    def batches() -> Iterator[Batch]:
+        for start in range(0, len(kept), batch_size):
+            chunk = kept[start:start + batch_size]
+            images, _ = load_images_for_spec([p for p, _ in chunk], model.spec)
+            batch_targets = torch.tensor(targets[start:start + batch_size]) if has_targets else None
+            yield Batch(inputs=images, targets=batch_targets)
+
+    return batches(), [i for _, i in kept], [str(p) for p in sorted(skipped)]
+
+
+def text_batches(source: str, model, batch_size: int, limit: int | None) -> tuple[Iterator[Batch], list[str]]:
+    """One sequence per non-blank line, tokenised by the model's tokenizer and padded to the longest."""
+    path = Path(source)
+    if not path.is_file():
+        raise ExportError(f"--text {source}: no such file")
+    if not model.spec.is_sequence:
+        raise ExportError(f"--text needs a sequence model; this checkpoint reads {model.spec.task} inputs")
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        raise ExportError(f"--text {source} is not UTF-8 text (byte {err.start}: {err.reason})") from None
+    tokenizer = tokenizer_for(model.spec)
+    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()][:limit]
+    encoded = []
+    for n, line in numbered:
+        try:
+            encoded.append(tokenizer.encode(line))
+        except TokenizerError as err:
+            raise ExportError(f"{source}:{n}: {err}") from None
+    pad = model.spec.token_id("pad")
+    if pad is None and len({len(ids) for ids in encoded}) > 1:
+        raise ExportError(f"{source}: lines of different lengths, and the vocabulary has no <pad> to pad them")
+
+    def batches() -> Iterator[Batch]:
+        for start in range(0, len(encoded), batch_size):
+            chunk = encoded[start:start + batch_size]
+            width = max(len(ids) for ids in chunk)
+            x = torch.full((len(chunk), width), pad if pad is not None else 0, dtype=torch.long)
+            for row, ids in enumerate(chunk):
+                x[row, :len(ids)] = torch.tensor(ids)
+            yield Batch(inputs=x)
+
+    return batches(), [f"line{n}" for n, _ in numbered]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,32 +165,40 @@ def run(args: argparse.Namespace) -> int:
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ExportError(f"--formats: unknown {unknown}; choose from {', '.join(FORMATS)}")
-    model = load_model(args.checkpoint).to(args.device)
-    push_data = None
+    model = load_any(args.checkpoint).to(args.device)
+    options = key_values(args.option, "--option")
+    unknown = sorted(set(options) - set(model.explain_options()))
+    if unknown:
+        raise ExportError(f"--option {', '.join(unknown)}: {model.variant or type(model).__name__} takes "
+                          f"{', '.join(model.explain_options()) or 'no options'}")
+    source_data, skipped = None, []
     if args.data:
         try:
-            datamodule = create_datamodule(args.data, **parse_data_args(args.data_arg))
-        except (KeyError, TypeError) as err:
+            datamodule = create_datamodule(args.data, **key_values(args.data_arg, "--data-arg"))
+        except (KeyError, TypeError, ValueError) as err:
             raise ExportError(str(err.args[0]) if err.args else str(err)) from None
-        check_spec(model.spec, datamodule.spec)
+        check_spec(model, datamodule.spec, args.other_data)
         datamodule.setup("test")
-        data = datamodule.split_dataloader(args.split)
-        ids, prefix = None, f"{args.split}-"
-        if "global" in formats:
-            push_data = datamodule.push_set
+        data, ids, prefix = datamodule.eval_dataloader(args.split), None, f"{args.split}-"
+        if "global" in formats or "html" in formats:
+            source_data = datamodule.eval_dataset("train")
+    elif args.images:
+        if not model.spec.is_image:
+            raise ExportError(f"--images needs an image model; this checkpoint reads {model.spec.task} inputs")
+        data, ids, skipped = image_batches(args.images, model, args.batch_size, args.limit, args.skip_unreadable)
+        prefix = ""
     else:
-        if len(model.spec.input_shape) != 3:
-            raise ExportError(f"--images needs an image model; this checkpoint takes inputs "
-                              f"{tuple(model.spec.input_shape)}")
-        data, ids = image_batches(args.images, model.spec, args.batch_size, args.limit)
+        data, ids = text_batches(args.text, model, args.batch_size, args.limit)
         prefix = ""
     result = export_explanations(model, data, args.out, formats=formats, ids=ids, id_prefix=prefix,
                                  top_k=args.top_k, limit=args.limit, image_limit=args.image_limit,
-                                 push_data=push_data)
+                                 source_data=source_data, explain_class=args.explain_class, options=options)
     records = "" if result.records == result.inputs else f" ({result.records} records)"
     print(f"explained {result.inputs} input(s){records} with {model.variant or type(model).__name__}; wrote:")
     for kind, path in result.files.items():
         print(f"  {kind:<10} {path}")
+    if skipped:
+        print(f"left out {len(skipped)} unreadable file(s): {', '.join(skipped)}")
     return 0
 
 
@@ -147,13 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return run(args)
-    except (ExportError, CheckpointError, DataRootError, FileNotFoundError) as err:
-        message = str(err).strip().replace("\n", " ")
-        print(f"error: {message}", file=sys.stderr)
-        return 2
-    except ValueError as err:  # unreadable image files, a non-image spec
-        if "image" not in str(err):
-            raise
+    except USER_ERRORS as err:
         print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
 

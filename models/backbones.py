@@ -43,30 +43,53 @@ SMALL_BACKBONES = {
 }
 
 
+class BackboneWeightsError(FileNotFoundError):
+    """ImageNet weights a backbone needs that are not on this machine (nothing is downloaded)."""
+
+
+def local_pretrained_file(name: str) -> Path | None:
+    """The cached ImageNet weights of timm model ``name`` (Hugging Face or torch hub cache), if on this machine.
+    Only the local caches are looked at: the zoo never downloads at run time."""
+    import timm
+    from huggingface_hub import try_to_load_from_cache
+
+    cfg = timm.models.get_pretrained_cfg(name)
+    if cfg is None:
+        return None
+    if cfg.hf_hub_id:
+        for filename in (cfg.hf_hub_filename, "model.safetensors", "pytorch_model.bin"):
+            found = try_to_load_from_cache(cfg.hf_hub_id, filename) if filename else None
+            if isinstance(found, str):
+                return Path(found)
+    if cfg.url:
+        cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(cfg.url).name
+        if cached.is_file():
+            return cached
+    return None
+
+
 class TimmFeatures(nn.Module):
-    """The last feature map of a timm model (``features_only``), e.g. 7x7 for a 224-pixel ResNet."""
+    """The last feature map of a timm model (``features_only``), e.g. 7x7 for a 224-pixel ResNet. ImageNet
+    weights come from ``weights_file`` or the local timm cache, never from the network."""
 
     def __init__(self, name: str, in_chans: int, pretrained: bool, weights_file: str | None):
         super().__init__()
         import timm
 
         kwargs = {}
-        if weights_file:
-            path = Path(weights_file)
+        if weights_file or pretrained:
+            path = Path(weights_file) if weights_file else local_pretrained_file(name)
+            if path is None:
+                raise BackboneWeightsError(
+                    f"the ImageNet weights of {name!r} are not on this machine (nothing is downloaded at run "
+                    f"time): pass backbone_weights=<path to a {name} .safetensors/.pth file>, or train from "
+                    f"scratch with backbone_pretrained=false")
             if not path.is_file():
-                raise FileNotFoundError(f"backbone weights file {path} does not exist")
+                raise BackboneWeightsError(f"backbone weights file {path} does not exist")
             kwargs["pretrained_cfg_overlay"] = dict(file=str(path))
             pretrained = True
-        try:
-            self.body = timm.create_model(name, pretrained=pretrained, features_only=True, out_indices=(-1,),
-                                          in_chans=in_chans, **kwargs)
-        except Exception as err:
-            if pretrained and not weights_file:
-                raise RuntimeError(
-                    f"could not get ImageNet weights for {name!r} ({type(err).__name__}); this machine may be "
-                    f"offline: pass backbone_weights=<path to a .safetensors/.pth file> or "
-                    f"backbone_pretrained=false") from err
-            raise
+        self.body = timm.create_model(name, pretrained=pretrained, features_only=True, out_indices=(-1,),
+                                      in_chans=in_chans, **kwargs)
         self.out_channels = self.body.feature_info.channels()[-1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -80,15 +103,6 @@ def create_backbone(name: str, in_chans: int, pretrained: bool = False,
             raise ValueError(f"{name} has no pretrained weights; it is trained from scratch")
         return SmallCNN(in_chans, **SMALL_BACKBONES[name])
     return TimmFeatures(name, in_chans, pretrained, weights_file)
-
-
-@torch.no_grad()
-def feature_map_shape(backbone: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, int, int]:
-    was_training = backbone.training
-    backbone.eval()
-    out = backbone(torch.zeros(1, *input_shape))
-    backbone.train(was_training)
-    return tuple(out.shape[1:])
 
 
 def receptive_field_boxes(backbone: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:

@@ -1,84 +1,163 @@
-"""``InterpretableModel``: the LightningModule every family derives from.
+"""``InterpretableModel``: the LightningModule every family derives from (the spine's contracts).
 
-It owns what every family shares: the input checks (shape, channels, dtype, NaN, empty batch) with messages
-that say what was expected, the normalisation from the data spec, accuracy metrics, and a generic ``explain``
-for models whose logits are linear in interpretable units:
+It owns what every family shares, so a family file only holds what its paper adds:
 
-    logits[b, c] = sum_u scores[b, u] * weights[c, u] + bias[c]          (a ``Decomposition``)
+* input checks (shape, channels, dtype, NaN, empty batch) with messages that say what was expected, and the
+  normalisation from the data spec;
+* the typed ``Batch`` (``datamodules.batch``) in every step: nothing beyond the targets is dropped;
+* training: ``training_forward`` (the model as trained) -> named ``loss_terms`` weighted by ``loss_weights``,
+  each term logged; families that train in phases with their own optimisers name them in ``phases`` and get the
+  optimiser step here (``PhaseSchedule`` says which phase an epoch is);
+* evaluation: the metrics the family declares (``metrics``/``update_metrics``), its own ``evaluation_loss``,
+  the metric checkpoints are selected on (``selection_metric``, ``selection_mode``);
+* ``explain``: one record builder for every family. A family returns a ``Decomposition`` of its outputs
 
-Prototype networks (similarities x last layer), CBC heads (detections x reasoning), concept bottlenecks
-(concepts x label predictor) all have this form, so they only implement ``decompose`` and, if they have more
-to say about a unit (its location, source patch), ``unit_details``.
+      outputs[n, c] = sum_u contributions[n, c, u] + bias[n, c],   contributions = scores[n, u] * weights[c, u]
+
+  (or its own ``contributions``), and adds what it knows about a unit (``unit_details``, ``unit_maps``) and
+  its typed sections (``explanation_sections``). Options (interventions, samples, masks) pass through
+  ``forward(x, **options)`` and ``explain(batch, **options)`` to ``decompose``.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import lightning as L
+import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
+from configs.validation import check_kwargs
 from datamodules.base import DataSpec
+from datamodules.batch import Batch, BatchError, as_batch
 
-from .explanation import Evidence, Explanation
+from .explanation import OUTPUT_KINDS, SECTIONS, Evidence, Explanation, GlobalExplanation
 
 
 class InputError(ValueError):
     """An input batch the model cannot take; the message says what was expected."""
 
 
+@contextmanager
+def evaluating(module: nn.Module) -> Iterator[nn.Module]:
+    """Eval mode inside the block; every submodule's own mode restored after (a frozen part may be in eval)."""
+    modes = {name: m.training for name, m in module.named_modules()}
+    module.eval()
+    try:
+        yield module
+    finally:
+        for name, m in module.named_modules():
+            m.training = modes.get(name, m.training)
+
+
+def in_eval_mode(method):
+    """A method decorator: the module is in eval mode during the call (``evaluating``)."""
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        with evaluating(self):
+            return method(self, *args, **kwargs)
+
+    return wrapped
+
+
 @dataclass
 class Decomposition:
-    """logits = einsum('bu,cu->bc', scores, weights) + bias (weights may also be per-sample, (B, C, U))."""
+    """A batch of outputs and their parts: ``outputs = contributions.sum(-1) + bias`` row by row.
 
-    logits: torch.Tensor  # (B, C)
-    scores: torch.Tensor  # (B, U)  similarity / detection / concept activation of each unit
-    weights: torch.Tensor  # (C, U) or (B, C, U)
-    bias: torch.Tensor  # (C,) or (B, C)
-    extras: dict[str, torch.Tensor] = field(default_factory=dict)  # e.g. distance maps, for unit_details
+    Rows are inputs, or (sequence, position) pairs for sequence models (``sequence``, ``position``, and the
+    row's ``targets``). ``contributions`` is ``scores[n, u] * weights[c, u]`` unless a family gives it (N, C, U)
+    itself. A training or evaluation pass may return a Decomposition with only ``outputs`` (and ``extras``)."""
 
-    def contributions(self) -> torch.Tensor:
-        """(B, C, U): each unit's additive share of each class logit."""
+    outputs: torch.Tensor  # (N, C), or (B, T, C) from a sequence model's forward
+    scores: torch.Tensor | None = None  # (N, U) similarity / detection / concept activation of each unit
+    weights: torch.Tensor | None = None  # (C, U) or (N, C, U)
+    bias: torch.Tensor | None = None  # (C,) or (N, C); None: zero
+    contributions: torch.Tensor | None = None  # (N, C, U), when not scores x weights
+    output: str = "logit"
+    complete: bool = True
+    exact: str | None = None  # when not complete: what the record's numbers are exactly
+    sequence: torch.Tensor | None = None  # (N,) the row's sequence in the batch
+    position: torch.Tensor | None = None  # (N,) its position
+    targets: torch.Tensor | None = None  # (N,) the row's target, when the batch had targets
+    extras: dict[str, Any] = field(default_factory=dict)  # e.g. distance maps, for unit_details
+
+    @property
+    def num_units(self) -> int:
+        return int(self.contributions.shape[-1] if self.contributions is not None else self.scores.shape[-1])
+
+    def contributions_for(self, classes: torch.Tensor) -> torch.Tensor:
+        """(N, U): each unit's part in ``outputs[n, classes[n]]``."""
+        rows = torch.arange(len(classes), device=classes.device)
+        if self.contributions is not None:
+            return self.contributions[rows, classes]
+        weights = self.weights[classes] if self.weights.dim() == 2 else self.weights[rows, classes]
+        return self.scores * weights
+
+    def weights_for(self, classes: torch.Tensor) -> torch.Tensor | None:
+        if self.weights is None:
+            return None
+        rows = torch.arange(len(classes), device=classes.device)
+        return self.weights[classes] if self.weights.dim() == 2 else self.weights[rows, classes]
+
+    def bias_for(self, classes: torch.Tensor) -> torch.Tensor:
+        if self.bias is None:
+            return torch.zeros(len(classes), dtype=self.outputs.dtype, device=self.outputs.device)
+        rows = torch.arange(len(classes), device=classes.device)
+        return self.bias[classes] if self.bias.dim() == 1 else self.bias[rows, classes]
+
+    def all_contributions(self) -> torch.Tensor:
+        """(N, C, U) for every class (the shared completeness check rebuilds every output from it)."""
+        if self.contributions is not None:
+            return self.contributions
         weights = self.weights if self.weights.dim() == 3 else self.weights.unsqueeze(0)
         return self.scores.unsqueeze(1) * weights
 
-    def bias_per_sample(self) -> torch.Tensor:
-        return self.bias.expand(self.logits.shape)
-
-
-def split_batch(batch: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
-    if isinstance(batch, torch.Tensor):
-        return batch, None
-    if isinstance(batch, (list, tuple)) and len(batch) >= 1:
-        return batch[0], (batch[1] if len(batch) > 1 else None)
-    raise InputError(f"expected a tensor or an (inputs, targets) pair, got {type(batch).__name__}")
+    def all_bias(self) -> torch.Tensor:
+        if self.bias is None:
+            return torch.zeros_like(self.outputs)
+        return self.bias.expand(self.outputs.shape)
 
 
 class InterpretableModel(L.LightningModule):
     """Base class. Subclasses call ``super().__init__(spec)`` and then ``self.save_hyperparameters()``."""
 
     kind = "generic"  # the Explanation.kind this family produces
-    # The validation metric train.py selects checkpoints on (never a test metric). A family whose model is
-    # only faithful in some phases (ProtoPNet after push) logs its own and names it here.
+    output = "logit"  # what forward() returns: "logit", "probability" or "mean_probability"
+    complete = True  # the family claims complete explanations: the shared test checks it on every variant
+    # The validation metric train.py selects checkpoints on (never a test metric), and whether higher is better.
     selection_metric = "val/acc"
-    ignore_index = -100  # targets the loss skips (sequence models: <pad> positions)
+    selection_mode = "max"
+    # Phases with their own optimisers: configure_optimizers returns one per phase, in this order, and the
+    # base steps the one of ``self.phase`` (set by PhaseSchedule). Empty: one optimiser, automatic optimisation.
+    phases: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # Batch fields the training needs beyond inputs and targets (e.g. concepts)
+    ignore_index = -100  # targets the loss and the metrics skip (sequence models: <pad> positions)
 
     def __init__(self, spec: dict[str, Any] | DataSpec):
         super().__init__()
         self.spec = spec if isinstance(spec, DataSpec) else DataSpec.from_dict(spec)
+        if self.output not in OUTPUT_KINDS:
+            raise ValueError(f"{type(self).__name__}.output must be one of {OUTPUT_KINDS}")
         self.num_classes = self.spec.num_classes
         self.variant: str | None = None  # set by create_model
+        self.phase: str | None = self.phases[0] if self.phases else None
+        if self.phases:
+            self.automatic_optimization = False
         if self.spec.mean is not None:
-            channels = self.spec.input_shape[0]
-            self.register_buffer("input_mean", torch.tensor(self.spec.mean).view(1, channels, 1, 1), False)
-            self.register_buffer("input_std", torch.tensor(self.spec.std).view(1, channels, 1, 1), False)
+            shape = (1, len(self.spec.mean)) + (1,) * (len(self.spec.input_shape) - 1)
+            self.register_buffer("input_mean", torch.tensor(self.spec.mean).view(shape), False)
+            self.register_buffer("input_std", torch.tensor(self.spec.std).view(shape), False)
         else:
             self.input_mean = self.input_std = None
-        metrics = MetricCollection({"acc": MulticlassAccuracy(num_classes=self.num_classes, average="micro")})
+        metrics = self.metrics()
         self.train_metrics = metrics.clone(prefix="train/")
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
@@ -86,15 +165,15 @@ class InterpretableModel(L.LightningModule):
     # ---- input checks and preprocessing -------------------------------------------------------------
     def check_input(self, x: Any) -> torch.Tensor:
         expected = tuple(self.spec.input_shape)
+        shape = f"(B, {', '.join(map(str, expected))})"
         if not isinstance(x, torch.Tensor):
-            raise InputError(f"expected a torch.Tensor of shape (B, {', '.join(map(str, expected))}), "
-                             f"got {type(x).__name__}")
+            raise InputError(f"expected a torch.Tensor of shape {shape}, got {type(x).__name__}")
         if x.dim() != len(expected) + 1:
-            raise InputError(f"expected a batch of shape (B, {', '.join(map(str, expected))}), got shape "
-                             f"{tuple(x.shape)}; add a batch dimension with x.unsqueeze(0) for one input")
+            raise InputError(f"expected a batch of shape {shape}, got shape {tuple(x.shape)}; add a batch "
+                             f"dimension with x.unsqueeze(0) for one input")
         if x.shape[0] == 0:
             raise InputError("empty batch: the model needs at least one input")
-        if len(expected) == 3 and x.shape[1] != expected[0]:
+        if self.spec.is_image and x.shape[1] != expected[0]:
             raise InputError(f"expected {expected[0]} channel(s) ({self.spec.name} preprocessing), got "
                              f"{x.shape[1]}; convert the images (e.g. grayscale <-> RGB) before calling")
         if tuple(x.shape[1:]) != expected:
@@ -103,9 +182,29 @@ class InterpretableModel(L.LightningModule):
         if x.is_floating_point():
             if not torch.isfinite(x).all():
                 raise InputError("input contains NaN or infinite values")
-        elif len(expected) == 3:
-            raise InputError(f"expected floating-point images in [0, 1], got dtype {x.dtype}")
+        elif not self.spec.is_sequence:
+            raise InputError(f"expected floating-point inputs{' (images in [0, 1])' if self.spec.is_image else ''}"
+                             f", got dtype {x.dtype}")
         return x
+
+    def check_batch(self, batch: Any) -> Batch:
+        """The batch as a ``Batch``, its inputs checked, and the fields this family needs present."""
+        try:
+            batch = as_batch(batch)
+        except BatchError as err:
+            raise InputError(str(err)) from None
+        self.check_input(batch.inputs)
+        if batch.targets is not None and len(batch.targets) != len(batch):
+            raise InputError(f"{len(batch.targets)} targets for {len(batch)} inputs")
+        return batch
+
+    def check_training_batch(self, batch: Batch) -> None:
+        missing = [name for name in self.requires if getattr(batch, name) is None]
+        if batch.targets is None:
+            missing.insert(0, "targets")
+        if missing:
+            raise InputError(f"{type(self).__name__} trains on batches with {', '.join(missing)}; the "
+                             f"{self.spec.name!r} data gives {', '.join(batch.present())}")
 
     def normalize(self, x: torch.Tensor) -> torch.Tensor:
         if self.input_mean is None:
@@ -113,110 +212,196 @@ class InterpretableModel(L.LightningModule):
         return (x - self.input_mean) / self.input_std
 
     # ---- the family's part ---------------------------------------------------------------------------
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Raw inputs (as the datamodule yields them) -> logits (B, C)."""
-        return self.decompose(self.check_input(x)).logits
+    def forward(self, x: torch.Tensor, **options: Any) -> torch.Tensor:
+        """Raw inputs (as the datamodule yields them) -> outputs (B, C): logits or probabilities (``output``)."""
+        return self.decompose(self.check_input(x), **options).outputs
 
-    def decompose(self, x: torch.Tensor) -> Decomposition:
+    def decompose(self, x: torch.Tensor, **options: Any) -> Decomposition:
         raise NotImplementedError(f"{type(self).__name__} does not implement decompose()")
 
     def unit_names(self) -> list[str]:
         raise NotImplementedError
 
-    def unit_details(self, decomposition: Decomposition, sample: int, units: list[int]) -> list[dict[str, Any]]:
-        """Extra evidence for some units on one sample (location, source patch...), one dict per unit.
-        Default: none."""
+    def unit_name(self, unit: int) -> str:
+        return self.unit_names()[unit]
+
+    def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
+        """Extra evidence for some units on one row (location, source patch...), one dict per unit."""
         return [{} for _ in units]
 
-    def global_explanation(self) -> dict[str, Any]:
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, np.ndarray]:
+        """(h, w) maps of some units over the row's image (similarity, detection, attention). Default: none."""
+        return {}
+
+    def explanation_sections(self, decomposition: Decomposition, batch: Batch,
+                             classes: torch.Tensor) -> list[dict[str, Any]]:
+        """Per row, the typed sections this family fills ({"certificate": CertificateSection(...)}, ...)."""
+        return [{} for _ in range(len(classes))]
+
+    def global_explanation(self) -> GlobalExplanation:
         raise NotImplementedError
 
     def release_files(self, directory) -> dict[str, Any]:
         """Write any files a release carries beside the weights (e.g. a decompiled program) into
-        ``directory`` and return entries for the model card. Called inside the release's atomic write.
-        Default: none."""
+        ``directory`` and return entries for the model card. Called inside the release's atomic write."""
+        return {}
+
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """Checks run on a fresh release against its data (e.g. program == model); recorded in the card."""
         return {}
 
     # ---- explanations --------------------------------------------------------------------------------
-    @torch.no_grad()
-    def explain(self, batch: Any, top_k: int = 5, explain_class: str = "prediction") -> list[Explanation]:
-        """One complete ``Explanation`` per input. ``explain_class``: "prediction" or "target"."""
-        x, targets = split_batch(batch)
-        self.check_input(x)
-        was_training = self.training
-        self.eval()
-        try:
-            decomposition = self.decompose(x.to(self.device))
-        finally:
-            self.train(was_training)
-        return self.records(decomposition, targets, top_k, explain_class)
+    def explain_options(self) -> list[str]:
+        """The options ``explain`` and ``forward`` take (the keyword arguments of ``decompose``)."""
+        import inspect
 
-    def records(self, decomposition: Decomposition, targets: torch.Tensor | None, top_k: int = 5,
-                explain_class: str = "prediction", input_ids: list[str] | None = None,
-                extras: list[dict[str, Any]] | None = None) -> list[Explanation]:
-        """One ``Explanation`` per row of ``decomposition`` (an input, or one position of a sequence)."""
+        params = inspect.signature(self.decompose).parameters
+        return [k for k, p in params.items() if k != "x" and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+    @torch.no_grad()
+    def explain(self, batch: Any, top_k: int = 5, explain_class: str = "prediction",
+                **options: Any) -> list[Explanation]:
+        """One ``Explanation`` per prediction. ``explain_class``: "prediction" or "target"; ``options`` are
+        the family's (``explain_options()``), e.g. interventions or the number of samples."""
         if explain_class not in ("prediction", "target"):
             raise ValueError(f"explain_class must be 'prediction' or 'target', got {explain_class!r}")
-        logits = decomposition.logits.double()
-        probabilities = logits.softmax(-1)
-        contributions = decomposition.contributions().double()  # (B, C, U)
-        bias = decomposition.bias_per_sample().double()
-        names = self.unit_names()
+        check_kwargs(self.decompose, options, f"{type(self).__name__}.explain", skip=("x",))
+        batch = self.check_batch(batch).to(self.device)
+        with evaluating(self):
+            decomposition = self.explain_decompose(batch, **options)
+        return self.records(decomposition, batch, top_k, explain_class)
+
+    def explain_decompose(self, batch: Batch, **options: Any) -> Decomposition:
+        """The decomposition ``explain`` builds records from; sequence models give one row per position."""
+        decomposition = self.decompose(batch.inputs, **options)
+        if decomposition.targets is None:
+            decomposition.targets = batch.targets
+        return decomposition
+
+    def records(self, decomposition: Decomposition, batch: Batch, top_k: int = 5,
+                explain_class: str = "prediction") -> list[Explanation]:
+        """The one record builder: one ``Explanation`` per row of ``decomposition``."""
+        outputs = decomposition.outputs.detach().double()
+        predictions = outputs.argmax(-1)
+        targets = decomposition.targets
+        classes = predictions.clone()
+        if explain_class == "target" and targets is not None:
+            known = targets >= 0
+            classes[known] = targets[known].to(classes.device)
+        contributions = decomposition.contributions_for(classes).detach().double()  # (N, U)
+        bias = decomposition.bias_for(classes).detach().double()
+        weights = decomposition.weights_for(classes)
+        scores = decomposition.scores
+        sections = self.explanation_sections(decomposition, batch, classes)
+        outputs_np, contributions_np = outputs.cpu().numpy(), contributions.cpu().numpy()
+        images = batch.inputs if self.spec.is_image else None
         records = []
-        for b in range(logits.shape[0]):
-            prediction = int(logits[b].argmax())
-            target = None if targets is None else int(targets[b])
-            cls = target if explain_class == "target" and target is not None else prediction
-            row = contributions[b, cls]
-            top = row.abs().topk(min(top_k, row.numel())).indices.tolist()
-            weights = decomposition.weights if decomposition.weights.dim() == 2 else decomposition.weights[b]
-            details = self.unit_details(decomposition, b, top)
-            evidence = [
-                Evidence(unit=names[u], index=u, contribution=float(row[u]),
-                         score=float(decomposition.scores[b, u]), weight=float(weights[cls, u]), details=d)
-                for u, d in zip(top, details)
-            ]
+        for n in range(len(outputs_np)):
+            row = contributions_np[n]
+            k = min(top_k, row.size)
+            top = np.argsort(-np.abs(row), kind="stable")[:k].tolist()
+            details = self.unit_details(decomposition, n, top)
+            evidence = [Evidence(unit=self.unit_name(u), index=u, contribution=float(row[u]),
+                                 score=None if scores is None else float(scores[n, u]),
+                                 weight=None if weights is None else float(weights[n, u]), details=d)
+                        for u, d in zip(top, details)]
+            sequence = None if decomposition.sequence is None else int(decomposition.sequence[n])
+            position = None if decomposition.position is None else int(decomposition.position[n])
+            target = None if targets is None or int(targets[n]) < 0 else int(targets[n])
+            image_row = n if sequence is None else sequence
             records.append(Explanation(
-                kind=self.kind, prediction=prediction, probabilities=probabilities[b].tolist(),
-                logits=logits[b].tolist(), explained_class=cls, contributions=row.tolist(),
-                bias=float(bias[b, cls]), target=target, class_names=self.spec.class_names,
-                evidence=evidence, maps=self.explanation_maps(decomposition, b, [e.index for e in evidence]),
-                input_id=None if input_ids is None else input_ids[b],
-                extras={} if extras is None else extras[b],
-            ))
+                kind=self.kind, output=decomposition.output, outputs=outputs_np[n], prediction=int(predictions[n]),
+                explained_class=int(classes[n]), contributions=row, num_units=row.size, bias=float(bias[n]),
+                complete=decomposition.complete, exact=decomposition.exact, target=target,
+                sequence=sequence, position=position, evidence=evidence,
+                image=None if images is None else images[image_row].detach().float().cpu().permute(1, 2, 0)
+                .clamp(0, 1).numpy(),
+                unit_maps=self.unit_maps(decomposition, n, top), class_names=self.spec.class_names,
+                **sections[n]))
         return records
 
-    def explanation_maps(self, decomposition: Decomposition, sample: int, units: list[int]) -> dict:
-        """Arrays for image exporters (e.g. similarity maps of the top units). Default: none."""
+    # ---- training and evaluation ---------------------------------------------------------------------
+    def metrics(self) -> MetricCollection:
+        """The evaluation metrics, cloned for train/val/test (the family adds its own, e.g. concept accuracy)."""
+        ignore = None if self.ignore_index < 0 else self.ignore_index
+        return MetricCollection({"acc": MulticlassAccuracy(self.num_classes, average="micro", ignore_index=ignore)})
+
+    def scored(self, outputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(outputs, targets) as the metrics and losses score them: one row per prediction."""
+        return outputs, targets
+
+    def update_metrics(self, metrics: MetricCollection, output: Decomposition, batch: Batch) -> None:
+        metrics.update(*self.scored(output.outputs.detach().float(), batch.targets))
+
+    def training_forward(self, batch: Batch) -> Decomposition:
+        """The model as trained (relaxed, sampled, ...); by default the same as in evaluation."""
+        return self.decompose(batch.inputs)
+
+    def evaluation_forward(self, batch: Batch) -> Decomposition:
+        return self.decompose(self.check_input(batch.inputs))
+
+    def loss_terms(self, batch: Batch, output: Decomposition) -> dict[str, torch.Tensor]:
+        """The named terms of the training loss (each logged as train/<name>); weighted by ``loss_weights``."""
+        return {"cross_entropy": self.evaluation_loss(batch, output)}
+
+    def loss_weights(self) -> dict[str, float]:
+        """The coefficient of each loss term (missing: 1.0)."""
         return {}
 
-    # ---- training (families with phases override training_step) --------------------------------------
-    def loss(self, logits: torch.Tensor, targets: torch.Tensor, decomposition: Decomposition) -> torch.Tensor:
-        return F.cross_entropy(logits, targets)
+    def total_loss(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+        weights = self.loss_weights()
+        return sum(weights.get(name, 1.0) * value for name, value in terms.items())
 
-    def training_forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The logits as trained and the training loss."""
-        decomposition = self.decompose(x)
-        return decomposition.logits, self.loss(decomposition.logits, y, decomposition)
+    def evaluation_loss(self, batch: Batch, output: Decomposition) -> torch.Tensor:
+        """The loss reported as val/loss and test/loss: cross-entropy of the predicted distribution."""
+        outputs, targets = self.scored(output.outputs.float(), batch.targets)
+        if self.output == "logit":
+            return F.cross_entropy(outputs, targets, ignore_index=self.ignore_index)
+        return F.nll_loss(outputs.clamp_min(1e-12).log(), targets, ignore_index=self.ignore_index)
 
-    def scored(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(logits, targets) as the metrics and the evaluation loss score them: one row per prediction."""
-        return logits, y
+    def skip_training_step(self) -> bool:
+        """True where a phase trains nothing (the step is skipped)."""
+        return False
+
+    def after_optimizer_step(self) -> None:
+        """Called after every optimiser step of a phase-trained family (re-impose constraints, ...)."""
+
+    def phase_optimizer(self):
+        optimizers = self.optimizers()
+        optimizers = optimizers if isinstance(optimizers, (list, tuple)) else [optimizers]
+        return optimizers[self.phases.index(self.phase)]
 
     def training_step(self, batch, batch_idx):
-        x, y = split_batch(batch)
-        logits, loss = self.training_forward(x, y)
-        self.train_metrics.update(*self.scored(logits.detach(), y))
-        self.log("train/loss", loss, prog_bar=True)
-        self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
-        return loss
+        batch = as_batch(batch)
+        self.check_training_batch(batch)
+        if self.skip_training_step():
+            return None
+        output = self.training_forward(batch)
+        terms = self.loss_terms(batch, output)
+        loss = self.total_loss(terms)
+        if not self.automatic_optimization:
+            optimizer = self.phase_optimizer()
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
+            self.after_optimizer_step()
+        self.update_metrics(self.train_metrics, output, batch)
+        n = len(batch)
+        self.log("train/loss", loss.detach(), prog_bar=True, batch_size=n)
+        if len(terms) > 1:
+            self.log_dict({f"train/{k}": v.detach() for k, v in terms.items()}, on_step=False, on_epoch=True,
+                          sync_dist=True, batch_size=n)
+        self.log_dict(self.train_metrics, on_step=False, on_epoch=True, batch_size=n)
+        return loss if self.automatic_optimization else loss.detach()
 
-    def _eval_step(self, batch, metrics: MetricCollection, prefix: str):
-        x, y = split_batch(batch)
-        logits, y = self.scored(self(x).float(), y)
-        metrics.update(logits, y)
-        self.log(f"{prefix}/loss", F.cross_entropy(logits, y, ignore_index=self.ignore_index), sync_dist=True)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val")
+    def _eval_step(self, batch, metrics: MetricCollection, prefix: str) -> Decomposition:
+        batch = as_batch(batch)
+        output = self.evaluation_forward(batch)
+        self.update_metrics(metrics, output, batch)
+        n = len(batch)
+        self.log(f"{prefix}/loss", self.evaluation_loss(batch, output), sync_dist=True, batch_size=n)
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=prefix == "val", batch_size=n)
+        return output
 
     def validation_step(self, batch, batch_idx):
         self._eval_step(batch, self.val_metrics, "val")
@@ -225,12 +410,15 @@ class InterpretableModel(L.LightningModule):
         self._eval_step(batch, self.test_metrics, "test")
 
     def predict_step(self, batch, batch_idx):
-        x, _ = split_batch(batch)
-        return self(x)
+        return self(as_batch(batch).inputs)
 
     # ---- checkpoint identity -------------------------------------------------------------------------
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         from . import __version__
+        from .registry import class_key
 
-        checkpoint["intrinsic_zoo"] = {"model_class": type(self).__name__, "variant": self.variant,
+        checkpoint["intrinsic_zoo"] = {"model_class": class_key(type(self)), "variant": self.variant,
                                        "version": __version__}
+
+
+__all__ = ["Batch", "Decomposition", "InputError", "InterpretableModel", "SECTIONS", "evaluating", "in_eval_mode"]

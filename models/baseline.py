@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .backbones import create_backbone
-from .base import Decomposition, InterpretableModel, split_batch
+from .base import Decomposition, InterpretableModel
+from .explanation import GlobalExplanation, GlobalUnit
 from .registry import register_model
 from .sequence import MASKED_LOGIT, SequenceModel
 
@@ -41,8 +42,8 @@ class LinearHeadClassifier(InterpretableModel):
     def unit_names(self) -> list[str]:
         return [f"channel {i}" for i in range(self.features.out_channels)]
 
-    def global_explanation(self) -> dict[str, Any]:
-        return {"kind": self.kind, "head_weights": self.head.weight.detach().cpu().tolist()}
+    def global_explanation(self) -> GlobalExplanation:
+        return linear_head_global(self, self.head.weight)
 
     def configure_optimizers(self):
         return torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
@@ -95,32 +96,23 @@ class StandardTransformer(SequenceModel):
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
-    @torch.no_grad()
-    def explain(self, batch: Any, top_k: int = 5, explain_class: str = "prediction") -> list:
-        """One complete record per (sequence, non-pad position): residual dimension x read-out weight."""
-        x, targets = split_batch(batch)
-        x = self.check_input(x).to(self.device)
-        was_training = self.training
-        self.eval()
-        try:
-            h, valid = self.features(x)
-        finally:
-            self.train(was_training)
+    def decompose(self, x: torch.Tensor) -> Decomposition:
+        """Logits (B, T, C) (pooled: (B, C)) = final residual stream (or its mean) x read-out + bias."""
+        h, _ = self.features(x)
         weight, bias = self.readout()
-        tokens = [[self.vocab[int(i)] for i in row] for row in x]
-        if self.pooled:
-            rows, ids = h, [str(b) for b in range(len(x))]
-            extras = [{"sequence": b, "tokens": tokens[b]} for b in range(len(x))]
-        else:
-            where = valid.nonzero().tolist()
-            rows, ids = h[valid], [f"{b}:{t}" for b, t in where]
-            extras = [{"sequence": b, "position": t, "token": tokens[b][t]} for b, t in where]
-            targets = None if targets is None else targets.to(x.device)[valid]
-        decomposition = Decomposition(F.linear(rows, weight, bias), rows, weight, bias)
-        return self.records(decomposition, targets, top_k, explain_class, ids, extras)
+        return Decomposition(outputs=F.linear(h, weight, bias), scores=h, weights=weight, bias=bias)
 
-    def global_explanation(self) -> dict[str, Any]:
-        return {"kind": self.kind, "head_weights": self.head.weight.detach().cpu().tolist()}
+    def global_explanation(self) -> GlobalExplanation:
+        return linear_head_global(self, self.head.weight)
+
+
+def linear_head_global(model: InterpretableModel, weight: torch.Tensor) -> GlobalExplanation:
+    """The read-out weights of every unit (feature dimension) to every class."""
+    weights = weight.detach().cpu()
+    units = [GlobalUnit(index=u, name=name, role="feature", weights=weights[:, u].tolist())
+             for u, name in enumerate(model.unit_names())]
+    return GlobalExplanation(kind=model.kind, model=model.variant, class_names=list(model.spec.class_names),
+                             units=units, matrices={"head_weights": weights.numpy()})
 
 
 _PAPER = "baseline: the backbone with a linear head"

@@ -1,10 +1,19 @@
-"""The explanation record every family returns: plain data, JSON-safe through ``to_dict()``.
+"""Explanation records: plain data, JSON-safe through ``to_dict()`` (ARCHITECTURE contract 2, record v2).
 
-One record explains one prediction. ``contributions`` holds the part every interpretable unit (prototype,
-component, concept, expert, program feature) plays in the logit of ``explained_class``; with ``bias`` they add
-up to that logit exactly (the completeness contract, checked by ``check_complete``). ``evidence`` is the short,
-human-sized list of the strongest units with what a person needs to look at them (similarity, weight, location,
-source patch). ``maps`` carries arrays for image exporters (heat maps); it is left out of ``to_dict()``.
+One ``Explanation`` explains one prediction: one input, or one position of a sequence (``sequence``,
+``position``). ``outputs`` is the vector the model predicts from and ``output`` says what it holds: ``"logit"``,
+``"probability"`` (class probabilities, e.g. CBC) or ``"mean_probability"`` (a Monte Carlo mean over samples,
+e.g. Prob-PSENN). ``contributions`` are the parts the interpretable units (prototypes, components, concepts,
+experts, program variables) play in ``value = outputs[explained_class]``; a record is ``complete`` when
+``sum(contributions) + bias == value`` (``check_complete``); otherwise ``exact`` says which part is exact.
+Contributions may be sparse (``units`` gives the unit index of each), so a record over 262k experts stays small.
+
+Optional typed sections, filled by the families and rendered by the exporters: ``concepts``, ``uncertainty``,
+``certificate``, ``tokens``. ``image`` and ``unit_maps`` (heat maps of units over the image) are arrays for the
+image exporters and are left out of ``to_dict()``; so are the class names, which an export writes once.
+
+``GlobalExplanation`` is what a model learned, as a list of ``GlobalUnit`` (name, role, class, read-out weights,
+an image of the unit or a reference to the training patch it came from) plus named matrices.
 """
 
 from __future__ import annotations
@@ -15,19 +24,29 @@ from typing import Any
 
 import numpy as np
 
+OUTPUT_KINDS = ("logit", "probability", "mean_probability")
 
-def _json_safe(value: Any) -> Any:
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON types: numpy / torch values to Python, non-finite floats to None, sections to dicts."""
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, np.ndarray):
-        return _json_safe(value.tolist())
+        return json_safe(value.tolist())
+    if hasattr(value, "to_dict") and callable(value.to_dict):
+        return json_safe(value.to_dict())
     if hasattr(value, "item") and callable(value.item):  # numpy / torch scalars
-        return _json_safe(value.item())
+        return json_safe(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+class _Section:
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({f.name: getattr(self, f.name) for f in fields(self)})
 
 
 @dataclass
@@ -36,56 +55,226 @@ class Evidence:
 
     unit: str  # human-readable name, e.g. "prototype 17 (class 3)"
     index: int  # index of the unit in the model
-    contribution: float  # its additive share of the explained class logit
+    contribution: float  # its additive share of the explained value
     score: float | None = None  # similarity / activation / detection of the unit on this input
     weight: float | None = None  # the read-out weight from the unit to the explained class
     details: dict[str, Any] = field(default_factory=dict)  # location, boxes, source image, ...
 
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@dataclass
+class ConceptSection(_Section):
+    """Per concept of the spec (lists aligned with ``spec.concept_names``)."""
+
+    predicted: list[float]  # the model's concept value (probability for binary concepts)
+    true: list[float | None] | None = None  # the label, None where unknown
+    used: list[float] | None = None  # what the label predictor read (after interventions)
+    intervened: list[int] = field(default_factory=list)  # concepts set from outside
+    contributions: list[float] | None = None  # each concept's part in the explained value
+    effects: list[float] | None = None  # change of the explained value when the concept is flipped
+    attention: list[float] | None = None  # attention over concepts (concept transformers)
+
+
+@dataclass
+class UncertaintySection(_Section):
+    """Entropy decomposition over Monte Carlo samples, and how well the explanation itself is determined."""
+
+    predictive: float  # H[E_s p_s]
+    aleatoric: float  # E_s H[p_s]
+    epistemic: float  # predictive - aleatoric (mutual information)
+    explanatory: float | None = None  # overlap of the predicted and other classes' distance distributions
+    distance_percentile: float | None = None  # the input's distance among training distances
+    uninformed: bool = False  # the prediction rests on no prototype the model is sure of
+    samples: int | None = None
+
+
+@dataclass
+class CertificateSection(_Section):
+    """A certified radius: no input within ``radius`` (in ``norm``) of this one changes the prediction."""
+
+    radius: float  # 0 for a wrong or uncertified prediction
+    norm: str  # "l2", ...
+    assumption: str | None = None  # what the bound needs (e.g. "one prototype per class")
+
+
+@dataclass
+class TokenSection(_Section):
+    context: list[str]  # the tokens the prediction read (up to and including ``position``)
+    token: str  # the token at ``position``
+    predicted: str  # the predicted label or next token
+    target: str | None = None
+
+
+SECTIONS = {"concepts": ConceptSection, "uncertainty": UncertaintySection, "certificate": CertificateSection,
+            "tokens": TokenSection}
+
 
 @dataclass
 class Explanation:
-    kind: str  # "prototype", "concept", "routing", "program", ...
+    kind: str  # "prototype", "component", "concept", "expert", "program", ...
+    output: str  # one of OUTPUT_KINDS: what ``outputs`` hold
+    outputs: np.ndarray  # (C,) the explained vector
     prediction: int
-    probabilities: list[float]
-    logits: list[float]
     explained_class: int
-    contributions: list[float]  # one per unit, to logits[explained_class]
+    contributions: np.ndarray  # (n,) parts of outputs[explained_class]
+    num_units: int
+    units: np.ndarray | None = None  # (n,) unit index of each contribution; None: contribution i is unit i
     bias: float = 0.0
+    complete: bool = True
+    exact: str | None = None  # when not complete: which part of the record is exact
     target: int | None = None
-    class_names: list[str] | None = None
-    evidence: list[Evidence] = field(default_factory=list)
     input_id: str | None = None
+    sequence: int | None = None  # which sequence of the batch (sequence models)
+    position: int | None = None  # which position in it
+    evidence: list[Evidence] = field(default_factory=list)
+    concepts: ConceptSection | None = None
+    uncertainty: UncertaintySection | None = None
+    certificate: CertificateSection | None = None
+    tokens: TokenSection | None = None
     extras: dict[str, Any] = field(default_factory=dict)
-    maps: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    image: np.ndarray | None = field(default=None, repr=False)  # (H, W, C) in [0, 1]
+    unit_maps: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # unit -> (h, w) map
+    class_names: list[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.output not in OUTPUT_KINDS:
+            raise ValueError(f"output must be one of {OUTPUT_KINDS}, got {self.output!r}")
+
+    # ---- derived values ---------------------------------------------------------------------------------
+    @property
+    def value(self) -> float:
+        """The explained number: ``outputs[explained_class]``."""
+        return float(self.outputs[self.explained_class])
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        if self.output == "logit":
+            shifted = np.exp(self.outputs - self.outputs.max())
+            return shifted / shifted.sum()
+        return self.outputs
+
+    def label(self, index: int | None) -> str | None:
+        if index is None:
+            return None
+        return self.class_names[index] if self.class_names else str(index)
 
     @property
     def predicted_label(self) -> str:
-        return self.class_names[self.prediction] if self.class_names else str(self.prediction)
+        return self.label(self.prediction)
 
+    def dense_contributions(self) -> np.ndarray:
+        """(num_units,) with zeros for the units a sparse record leaves out."""
+        if self.units is None:
+            return self.contributions
+        dense = np.zeros(self.num_units)
+        np.add.at(dense, self.units, self.contributions)
+        return dense
+
+    def top(self, k: int = 5) -> list[dict[str, Any]]:
+        """The k highest-scoring classes: class index, output and probability."""
+        order = np.argsort(-self.outputs, kind="stable")[:k]
+        probabilities = self.probabilities
+        return [{"class": int(c), "output": float(self.outputs[c]), "probability": float(probabilities[c])}
+                for c in order]
+
+    # ---- the completeness contract --------------------------------------------------------------------
     def completeness_gap(self) -> float:
-        """|sum(contributions) + bias - logit| for the explained class (0 for a complete explanation)."""
-        total = math.fsum(self.contributions) + self.bias
-        return abs(total - self.logits[self.explained_class])
+        """|sum(contributions) + bias - value| (0 for a complete explanation)."""
+        return abs(math.fsum(self.contributions.tolist()) + self.bias - self.value)
 
     def check_complete(self, atol: float = 1e-5) -> None:
+        if not self.complete:
+            raise AssertionError(f"the record says it is not complete ({self.exact})")
         gap = self.completeness_gap()
-        if not gap <= atol * max(1.0, abs(self.logits[self.explained_class])):
-            raise AssertionError(
-                f"explanation is not complete: contributions + bias differ from the logit by {gap:.3g}"
-            )
+        if not gap <= atol * max(1.0, abs(self.value)):
+            raise AssertionError(f"explanation is not complete: contributions + bias differ from the "
+                                 f"{self.output} by {gap:.3g}")
 
-    def to_dict(self) -> dict[str, Any]:
-        # shallow on purpose: dataclasses.asdict deep-copies every list, which dominated export time
-        record = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "maps"}
-        record["evidence"] = [{f.name: getattr(e, f.name) for f in fields(e)} for e in self.evidence]
-        if self.class_names:
-            record["predicted_label"] = self.predicted_label
-        return _json_safe(record)
+    # ---- serialisation ----------------------------------------------------------------------------------
+    def to_dict(self, top_k: int = 5, full: bool = False) -> dict[str, Any]:
+        """JSON-safe: the top-k outputs (every output when ``full``) and the non-zero contributions."""
+        contributions = self.dense_contributions() if full else self.contributions
+        keep = np.arange(len(contributions)) if full else np.flatnonzero(contributions)
+        units = keep if (full or self.units is None) else self.units[keep]
+        record: dict[str, Any] = {
+            "kind": self.kind, "output": self.output, "input_id": self.input_id,
+            "sequence": self.sequence, "position": self.position,
+            "prediction": self.prediction, "predicted_label": self.predicted_label,
+            "target": self.target, "target_label": self.label(self.target),
+            "explained_class": self.explained_class, "value": self.value,
+            "top": self.top(len(self.outputs) if full else top_k),
+            "complete": self.complete, "exact": self.exact, "bias": self.bias,
+            "num_units": self.num_units,
+            "contributions": {"units": units, "values": contributions[keep]},
+            "evidence": self.evidence,
+        }
+        for name in SECTIONS:
+            if getattr(self, name) is not None:
+                record[name] = getattr(self, name)
+        if self.extras:
+            record["extras"] = self.extras
+        return json_safe(record)
 
     def __str__(self) -> str:
-        head = f"{self.kind} explanation: predicted {self.predicted_label} (p={max(self.probabilities):.3f})"
+        head = (f"{self.kind} explanation: predicted {self.predicted_label} "
+                f"(p={float(self.probabilities[self.prediction]):.3f})")
         if self.target is not None:
-            head += f", target {self.target}"
-        lines = [head, f"  logit {self.logits[self.explained_class]:.4f} = bias {self.bias:.4f} + units:"]
+            head += f", target {self.label(self.target)}"
+        where = "" if self.position is None else f" at position {self.position}"
+        lines = [head + where,
+                 f"  {self.output} of {self.label(self.explained_class)} {self.value:.4f} = bias {self.bias:.4f} "
+                 f"+ units{'' if self.complete else ' (not complete: ' + str(self.exact) + ')'}:"]
         lines += [f"    {e.unit}: {e.contribution:+.4f}" for e in self.evidence]
         return "\n".join(lines)
+
+
+def record_completeness_gap(record: dict[str, Any]) -> float:
+    """``completeness_gap`` of an exported (JSON) record: its sparse contributions + bias against its value."""
+    return abs(math.fsum(record["contributions"]["values"]) + record["bias"] - record["value"])
+
+
+# ---- global explanations ---------------------------------------------------------------------------------
+@dataclass
+class SourceRef:
+    """Where a unit came from in the training data: an item of a split and boxes ``(y0, y1, x0, x1)`` in it."""
+
+    split: str
+    index: int
+    boxes: dict[str, list[int]] = field(default_factory=dict)  # e.g. high_activation, receptive_field
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({f.name: getattr(self, f.name) for f in fields(self)})
+
+
+@dataclass
+class GlobalUnit:
+    index: int
+    name: str
+    role: str  # "prototype", "component", "concept", "expert", "variable", ...
+    class_index: int | None = None  # the class the unit belongs to, if any
+    weights: list[float] | None = None  # read-out weights to every class
+    image: np.ndarray | None = field(default=None, repr=False)  # (H, W, C) in [0, 1]: decoded or input-space
+    source: SourceRef | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "image"}
+        data["has_image"] = self.image is not None
+        return json_safe(data)
+
+
+@dataclass
+class GlobalExplanation:
+    kind: str
+    model: str | None
+    class_names: list[str]
+    units: list[GlobalUnit] = field(default_factory=list)
+    matrices: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. reasoning, concept-to-class weights
+    details: dict[str, Any] = field(default_factory=dict)  # e.g. a program's source
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({"kind": self.kind, "model": self.model, "class_names": self.class_names,
+                          "units": self.units, "matrices": self.matrices, "details": self.details})

@@ -31,11 +31,14 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Subset
 from torchmetrics.classification import MulticlassAccuracy
 
+from datamodules.batch import as_batch, collate
+
 from .backbones import create_backbone, receptive_field_boxes
-from .base import Decomposition, InterpretableModel, split_batch
+from .base import Decomposition, InterpretableModel, in_eval_mode
+from .explanation import GlobalExplanation, GlobalUnit, SourceRef
 from .layers.activation_maps import high_activation_boxes
 from .phases import PhaseSchedule
 from .registry import register_model
@@ -88,26 +91,13 @@ def choose_push_winners(distances: torch.Tensor, indices: torch.Tensor) -> torch
     return candidates.argmin(0)
 
 
-class _IndexedShard(Dataset):
-    """Every ``world_size``-th item of ``dataset`` from ``rank`` on, as (x, y, dataset index)."""
-
-    def __init__(self, dataset: Dataset, rank: int, world_size: int):
-        self.dataset, self.indices = dataset, list(range(rank, len(dataset), world_size))
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, i: int):
-        x, y = self.dataset[self.indices[i]][:2]
-        return x, y, self.indices[i]
-
-
 class ProtoPNet(InterpretableModel):
     """Prototypical part network. ``prototypes_per_class`` prototypes per class, each a (D, 1, 1) latent
     patch; prototype j belongs to class j // prototypes_per_class."""
 
     kind = "prototype"
     selection_metric = "val/acc_projected"
+    phases = PHASES  # one optimiser each (Sec. 2.2)
     # Phases freeze parts of the network after DDP has wrapped it: DDP must look for unused parameters
     # (strategy="ddp_find_unused_parameters_true").
     ddp_find_unused_parameters = True
@@ -152,8 +142,6 @@ class ProtoPNet(InterpretableModel):
                 and last_layer_epochs >= 1):
             raise ValueError("need 1 <= train_epochs, 0 <= warm_epochs <= train_epochs, push_every >= 1 and "
                              "last_layer_epochs >= 1 (the run ends on push + last layer)")
-        self.automatic_optimization = False  # one optimiser per phase (Sec. 2.2)
-        self.phase = "warm"
         self.features = create_backbone(backbone, self.spec.input_shape[0], backbone_pretrained,
                                         backbone_weights)
         self.add_on_layers = add_on_layers(self.features.out_channels, prototype_dim, add_on)
@@ -222,32 +210,30 @@ class ProtoPNet(InterpretableModel):
             weights = self.effective_weights().float()
             logits = F.linear(similarities, weights)
         return Decomposition(logits, similarities, weights, logits.new_zeros(self.num_classes),
-                             extras={"distances": distances, "min_distances": min_distances, "inputs": x})
+                             extras={"distances": distances, "min_distances": min_distances})
 
     # ---- losses (Sec. 2.2) ---------------------------------------------------------------------------
-    def loss_terms(self, decomposition: Decomposition, targets: torch.Tensor) -> dict[str, torch.Tensor]:
+    def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
         """CE; Clst = mean_i min over own-class prototypes and patches of the squared distance; Sep = the same
         over the other classes' prototypes; L1 = |w(k, j)| summed over prototypes j not of class k."""
-        min_distances = decomposition.extras["min_distances"]  # (B, P)
+        targets = batch.targets
+        min_distances = output.extras["min_distances"]  # (B, P)
         own_class = self.prototype_class_identity[:, targets].t().bool()  # (B, P)
         active = self.prototype_mask.unsqueeze(0)
         max_distance = float(self.hparams.prototype_dim)  # the distance bound the paper's code falls back on
         off_class = 1 - self.prototype_class_identity.t()  # (C, P)
         return {
-            "cross_entropy": F.cross_entropy(decomposition.logits, targets),
+            "cross_entropy": F.cross_entropy(output.outputs, targets),
             "cluster": _masked_min(min_distances, own_class & active, max_distance).mean(),
             "separation": _masked_min(min_distances, ~own_class & active, max_distance).mean(),
             "l1": (self.effective_weights() * off_class).abs().sum(),
         }
 
-    def total_loss(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+    def loss_weights(self) -> dict[str, float]:
         """CE + 0.8 Clst - 0.08 Sep + 1e-4 L1 (the paper's coefficients are the defaults)."""
         hp = self.hparams
-        return (terms["cross_entropy"] + hp.cluster_cost_weight * terms["cluster"]
-                - hp.separation_cost_weight * terms["separation"] + hp.l1_weight * terms["l1"])
-
-    def loss(self, logits: torch.Tensor, targets: torch.Tensor, decomposition: Decomposition) -> torch.Tensor:
-        return self.total_loss(self.loss_terms(decomposition, targets))
+        return {"cross_entropy": 1.0, "cluster": hp.cluster_cost_weight, "separation": -hp.separation_cost_weight,
+                "l1": hp.l1_weight}
 
     # ---- training phases -----------------------------------------------------------------------------
     def phase_blocks(self) -> list[tuple[str, int]]:
@@ -312,37 +298,20 @@ class ProtoPNet(InterpretableModel):
                 warnings.filterwarnings("ignore", message=".*lr_scheduler.step.*")
                 self.lr_schedulers().step()
 
-    def training_step(self, batch, batch_idx):
-        if self.phase == "last_layer" and self.hparams.similarity == "linear":
-            return None  # the paper skips last-layer optimisation for the linear similarity
-        x, y = split_batch(batch)
-        decomposition = self.decompose(x)
-        terms = self.loss_terms(decomposition, y)
-        loss = self.total_loss(terms)
-        optimizer = self.optimizers()[PHASES.index(self.phase)]
-        optimizer.zero_grad()
-        self.manual_backward(loss)
-        optimizer.step()
+    def skip_training_step(self) -> bool:
+        return self.phase == "last_layer" and self.hparams.similarity == "linear"  # as the paper's code
+
+    def after_optimizer_step(self) -> None:
         if self.phase != "last_layer":
             self.prototypes_projected.fill_(False)
         elif not self.prototype_mask.all():
             with torch.no_grad():  # Adam's momentum would move pruned weights even with zero gradient
                 self.last_layer.weight[:, ~self.prototype_mask] = 0
-        self.train_metrics.update(decomposition.logits.detach(), y)
-        self.log("train/loss", loss.detach(), prog_bar=True)
-        self.log_dict({f"train/{k}": v.detach() for k, v in terms.items()}, on_step=False, on_epoch=True,
-                      sync_dist=True)
-        self.log_dict(self.train_metrics, on_step=False, on_epoch=True)
-        return loss.detach()
 
     def validation_step(self, batch, batch_idx):
-        x, y = split_batch(batch)
-        logits = self(x)
-        self.val_metrics.update(logits, y)
-        self.log("val/loss", F.cross_entropy(logits, y), sync_dist=True)
-        self.log_dict(self.val_metrics, on_step=False, on_epoch=True, prog_bar=True)
+        output = self._eval_step(batch, self.val_metrics, "val")
         if self.prototypes_projected:
-            self.val_acc_projected.update(logits, y)
+            self.val_acc_projected.update(output.outputs, as_batch(batch).targets)
 
     def on_validation_epoch_end(self) -> None:
         # Accuracy of the projected model only; -1 (never the best) while the prototypes are not patches.
@@ -355,16 +324,16 @@ class ProtoPNet(InterpretableModel):
 
     # ---- projection (Sec. 2.2 stage 2) ---------------------------------------------------------------
     @torch.no_grad()
+    @in_eval_mode
     def push(self, dataloader, world_size: int | None = None) -> dict[str, Any]:
         """Project every prototype onto its nearest latent training patch of its own class.
 
-        ``dataloader`` yields un-augmented (x, y) batches in dataset order, or (x, y, dataset index). Per
+        ``dataloader`` yields un-augmented batches of the push split (items with their ``ids``: their index
+        in that split; without ids, batches are taken as the split in order). Per
         batch, all prototypes at once: distance maps masked to each prototype's class, argmin over
         (image, h, w), kept when strictly better than the best so far (so ties go to the lowest index). Under
         torch.distributed every rank pushes its own shard, then the ranks exchange their best candidates and
         all keep the same winners. Returns a short summary."""
-        modes = _training_modes(self)
-        self.eval()
         device = self.prototype_vectors.device
         P = self.num_prototypes
         best_distance = torch.full((P,), math.inf, device=device)
@@ -379,11 +348,9 @@ class ProtoPNet(InterpretableModel):
         input_size = tuple(self.spec.input_shape[1:])
         seen = 0
         for batch in dataloader:
-            x, y = batch[0].to(device), batch[1].to(device)
-            if len(batch) > 2:
-                index = batch[2].to(device)
-            else:
-                index = torch.arange(seen, seen + len(x), device=device)
+            batch = as_batch(batch).to(device)
+            x, y = batch.inputs, batch.targets
+            index = batch.ids if batch.ids is not None else torch.arange(seen, seen + len(x), device=device)
             seen += len(x)
             z, distances = self.push_forward(self.check_input(x))  # (B, D, H, W), (B, P, H, W)
             B, _, H, W = z.shape
@@ -423,7 +390,6 @@ class ProtoPNet(InterpretableModel):
         self.source_high_activation.copy_(torch.where(found[:, None], boxes, -1))
         self.source_distance.copy_(best_distance.masked_fill(~found, math.nan))
         self.prototypes_projected.fill_(True)
-        _restore_training_modes(self, modes)
         return {"projected": int(found.sum()), "mean_distance": float(best_distance[found].mean())
                 if found.any() else math.nan}
 
@@ -436,6 +402,7 @@ class ProtoPNet(InterpretableModel):
 
     # ---- pruning (the paper's pruning step) ----------------------------------------------------------
     @torch.no_grad()
+    @in_eval_mode
     def prune_prototypes(self, dataloader, k: int | None = None, threshold: int | None = None) -> list[int]:
         """Mask out every prototype for which fewer than ``threshold`` (3) of its ``k`` (6) nearest training
         patches are of its class; "nearest patches" are, as in the paper, each image's closest patch. The
@@ -443,13 +410,12 @@ class ProtoPNet(InterpretableModel):
         callback prunes before the final last-layer block). Returns the newly pruned indices."""
         k = k or self.hparams.prune_k
         threshold = threshold or self.hparams.prune_threshold
-        modes = _training_modes(self)
-        self.eval()
         device = self.prototype_vectors.device
         nearest = torch.full((0, self.num_prototypes), math.inf, device=device)
         nearest_labels = torch.full((0, self.num_prototypes), -1, dtype=torch.long, device=device)
         for batch in dataloader:
-            x, y = batch[0].to(device), batch[1].to(device)
+            batch = as_batch(batch).to(device)
+            x, y = batch.inputs, batch.targets
             _, distances = self.push_forward(x)
             per_image = distances.flatten(2).min(dim=2).values  # (B, P)
             nearest = torch.cat([nearest, per_image])
@@ -460,7 +426,6 @@ class ProtoPNet(InterpretableModel):
         pruned = (own < threshold) & self.prototype_mask
         self.prototype_mask &= ~pruned
         self.last_layer.weight[:, pruned] = 0
-        _restore_training_modes(self, modes)
         return torch.nonzero(pruned).flatten().tolist()
 
     # ---- explanations --------------------------------------------------------------------------------
@@ -506,52 +471,36 @@ class ProtoPNet(InterpretableModel):
             })
         return details
 
-    def explanation_maps(self, decomposition: Decomposition, sample: int, units: list[int]) -> dict:
-        image = decomposition.extras["inputs"][sample].detach().float().cpu().permute(1, 2, 0)
-        maps = {"image": image.clamp(0, 1).numpy()}
-        for u in units:
-            similarity = self.distance_to_similarity(decomposition.extras["distances"][sample, u])
-            maps[f"unit:{u}"] = similarity.detach().float().cpu().numpy()
-        return maps
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
+        """Each unit's similarity map over the latent grid (the exporters upsample it onto the image)."""
+        distances = decomposition.extras["distances"][row, units]
+        return dict(zip(units, self.distance_to_similarity(distances).detach().float().cpu().numpy()))
 
-    def global_explanation(self) -> dict[str, Any]:
-        names = self.spec.class_names
+    def global_explanation(self) -> GlobalExplanation:
+        """Every prototype: its class, last-layer weights, and the training patch it was projected onto."""
         weights = self.effective_weights().detach().cpu()
-        prototypes = []
+        units = []
         for j, c in enumerate(self.prototype_classes.tolist()):
-            prototypes.append({
-                "index": j,
-                "class": c,
-                "class_name": names[c],
-                "pruned": not bool(self.prototype_mask[j]),
-                "source": self.source_record(j),
-                "last_layer_weights": weights[:, j].tolist(),
-            })
-        return {
-            "kind": self.kind,
-            "model": self.variant,
-            "num_prototypes": self.num_prototypes,
-            "prototype_shape": list(self.prototype_shape),
-            "similarity": self.hparams.similarity,
-            "projected": bool(self.prototypes_projected),
-            "class_names": list(names),
-            "prototypes": prototypes,
-        }
+            record = self.source_record(j)
+            source = None if record is None else SourceRef(
+                split="train", index=record["index"],
+                boxes={"high_activation": record["high_activation_box"],
+                       "receptive_field": record["receptive_field_box"]},
+                details={"class": record["class"], "location": record["location"], "distance": record["distance"]})
+            units.append(GlobalUnit(index=j, name=self.unit_name(j), role="prototype", class_index=c,
+                                    weights=weights[:, j].tolist(), source=source,
+                                    details={"pruned": not bool(self.prototype_mask[j])}))
+        return GlobalExplanation(
+            kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,
+            matrices={"last_layer": weights.numpy()},
+            details={"prototype_shape": list(self.prototype_shape), "similarity": self.hparams.similarity,
+                     "projected": bool(self.prototypes_projected)})
 
 
 def _masked_min(values: torch.Tensor, mask: torch.Tensor, empty: float) -> torch.Tensor:
     """Row-wise min of ``values`` over ``mask``; ``empty`` where a row has nothing selected."""
     result = values.masked_fill(~mask, math.inf).min(dim=1).values
     return torch.where(mask.any(1), result, torch.full_like(result, empty))
-
-
-def _training_modes(module: nn.Module) -> dict[str, bool]:
-    return {name: m.training for name, m in module.named_modules()}
-
-
-def _restore_training_modes(module: nn.Module, modes: dict[str, bool]) -> None:
-    for name, m in module.named_modules():
-        m.training = modes.get(name, m.training)
 
 
 def _world_size() -> int:
@@ -568,7 +517,8 @@ def _all_gather(tensor: torch.Tensor) -> torch.Tensor:
 
 class PrototypePush(L.Callback):
     """Runs the push (and, before the final one, optional pruning) at the start of every last-layer block
-    of ``schedule``, over the datamodule's un-augmented ``push_dataloader()``; each rank takes its shard."""
+    of ``schedule``, over the datamodule's un-augmented training split (``eval_dataloader("train")``); each rank
+    takes its shard."""
 
     def __init__(self, schedule: PhaseSchedule, phase: str = "last_layer"):
         self.schedule, self.phase = schedule, phase
@@ -578,17 +528,18 @@ class PrototypePush(L.Callback):
         if self.schedule.phase_at(epoch) != self.phase or not self.schedule.starts_phase(epoch):
             return
         datamodule = trainer.datamodule
-        if datamodule is None or not hasattr(datamodule, "push_dataloader"):
-            raise RuntimeError("ProtoPNet's push needs the un-augmented training split: fit with a "
-                               "datamodule that has push_dataloader() (trainer.fit(model, datamodule=...))")
-        loader = datamodule.push_dataloader()
-        if trainer.world_size > 1:
-            loader = DataLoader(_IndexedShard(loader.dataset, trainer.global_rank, trainer.world_size),
-                                batch_size=loader.batch_size, num_workers=loader.num_workers)
+        if datamodule is None or not hasattr(datamodule, "eval_dataloader"):
+            raise RuntimeError("ProtoPNet's push needs the un-augmented training split: fit with a zoo "
+                               "datamodule (trainer.fit(model, datamodule=...))")
+        loader = datamodule.eval_dataloader("train")
+        if trainer.world_size > 1:  # each rank its shard; the items keep their index in the whole split
+            shard = Subset(loader.dataset, range(trainer.global_rank, len(loader.dataset), trainer.world_size))
+            loader = DataLoader(shard, batch_size=loader.batch_size, num_workers=loader.num_workers,
+                                collate_fn=collate)
         summary = pl_module.push(loader, world_size=trainer.world_size)
         if pl_module.hparams.prune and epoch == self.schedule.block_starts(self.phase)[-1]:
             # every rank sees the whole push set, so all prune the same prototypes
-            summary["pruned"] = len(pl_module.prune_prototypes(datamodule.push_dataloader()))
+            summary["pruned"] = len(pl_module.prune_prototypes(datamodule.eval_dataloader("train")))
         pl_module.print(f"push at epoch {epoch}: {summary}")
 
 

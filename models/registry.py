@@ -1,5 +1,9 @@
-"""Named variants, in the style of timm: ``@register_model`` functions that only fix hyperparameters, and
-``create_model(name, pretrained=False, **overrides)``. Released weights are found in ``checkpoints/``."""
+"""Named variants, in the style of timm: ``@register_model`` functions that only fix hyperparameters.
+
+A variant knows its model class, the datamodule whose spec it is built for by default, and its paper. Model
+classes are keyed by module and name (``protopnet.ProtoPNet``), so two families cannot collide; cards and
+checkpoints store that key. ``create_model`` lives in ``factory``, the release format in ``release``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datamodules.base import DataSpec, check_kwargs
+from configs.validation import check_kwargs
+from datamodules.base import DataSpec
 
 CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"
 
@@ -26,17 +31,38 @@ _MODELS: dict[str, ModelEntry] = {}
 MODEL_CLASSES: dict[str, type] = {}
 
 
+def class_key(cls: type) -> str:
+    """``<module under models>.<class>``, e.g. ``protopnet.ProtoPNet``: unique across families."""
+    module = cls.__module__.removeprefix("models.")
+    return f"{module}.{cls.__qualname__}"
+
+
+def register_class(model_class: type) -> type:
+    key = class_key(model_class)
+    if MODEL_CLASSES.get(key, model_class) is not model_class:
+        raise ValueError(f"model class key {key!r} is registered twice")
+    MODEL_CLASSES[key] = model_class
+    return model_class
+
+
 def register_model(model_class: type, default_data: str, paper: str):
     """Register a variant function ``fn(**overrides) -> dict of model arguments``."""
 
     def wrap(fn):
         if fn.__name__ in _MODELS:
             raise ValueError(f"model {fn.__name__!r} is registered twice")
-        _MODELS[fn.__name__] = ModelEntry(fn.__name__, fn, model_class, default_data, paper)
-        MODEL_CLASSES[model_class.__name__] = model_class
+        _MODELS[fn.__name__] = ModelEntry(fn.__name__, fn, register_class(model_class), default_data, paper)
         return fn
 
     return wrap
+
+
+def find_class(key: str) -> type | None:
+    """The class for a card's or checkpoint's key; version-1 cards stored the bare class name."""
+    if key in MODEL_CLASSES:
+        return MODEL_CLASSES[key]
+    matches = [cls for k, cls in MODEL_CLASSES.items() if k.rsplit(".", 1)[-1] == key]
+    return matches[0] if len(matches) == 1 else None
 
 
 def list_models(pattern: str = "*") -> list[str]:
@@ -55,43 +81,20 @@ def model_entry(name: str) -> ModelEntry:
     return _MODELS[name]
 
 
-def list_pretrained(pattern: str = "*") -> list[str]:
-    """Released weights on disk, as ``name.tag`` (e.g. ``protopnet_small.mnist5k``)."""
-    from fnmatch import fnmatch
+def default_spec(name: str) -> DataSpec:
+    """The spec of the variant's default datamodule, described without reading any data."""
+    from datamodules import datamodule_class
 
-    if not CHECKPOINT_DIR.is_dir():
-        return []
-    found = [p.name for p in CHECKPOINT_DIR.iterdir() if (p / "config.json").is_file()]
-    return sorted(n for n in found if fnmatch(n, pattern))
+    return datamodule_class(model_entry(name).default_data).default_spec()
 
 
 def model_args(name: str, spec: DataSpec | dict | None = None, **overrides: Any) -> dict[str, Any]:
     """The full constructor arguments of variant ``name``; overrides set to None mean "use the default"."""
     entry = model_entry(name)
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    if spec is None:
-        from datamodules import create_datamodule
-
-        spec = create_datamodule(entry.default_data).spec
     args = dict(entry.fn())
     args.update(overrides)
+    spec = default_spec(name) if spec is None else spec
     args["spec"] = spec.to_dict() if isinstance(spec, DataSpec) else dict(spec)
-    check_kwargs(entry.model_class.__init__, args, f"model {name!r}")
+    check_kwargs(entry.model_class, args, f"model {name!r}")
     return args
-
-
-def create_model(name: str, pretrained: bool | str = False, spec: DataSpec | dict | None = None,
-                 **overrides: Any):
-    """Build variant ``name``. ``pretrained``: True for its only (or ``default``) released weights, a tag
-    (``"mnist5k"``), or a path to a release folder. Loading is offline."""
-    if pretrained:
-        from .release import find_release, load_release
-
-        if overrides or spec is not None:
-            raise ValueError("pretrained weights fix the architecture and data spec; pass no overrides")
-        model = load_release(find_release(name, pretrained))
-        return model
-    entry = model_entry(name)
-    model = entry.model_class(**model_args(name, spec, **overrides))
-    model.variant = name
-    return model

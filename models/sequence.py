@@ -1,23 +1,26 @@
 """``SequenceModel``: what every model over token sequences shares (Transformer Programs, the standard
-transformer baseline, later the sparse-expert language models).
+transformer baseline, the sparse-expert language models).
 
-Token tasks label every position, and ``<pad>`` (BOS, EOS, padding) labels are ignored by the loss and the
-token accuracy; pooled tasks (``task_type: sequence_classification``) label whole sequences. ``<pad>`` and
-``<unk>`` output classes are never predicted: their logit is the constant ``MASKED_LOGIT``.
+Token tasks (``sequence_labelling``, ``next_token``) label every position, and positions whose label is the
+spec's ``pad`` token are ignored by the loss and the token accuracy; ``sequence_classification`` labels whole
+sequences (pooled). Inputs may be shorter than the spec's maximum length when the spec says
+``variable_length``. Output classes that are the spec's ``pad`` or ``unk`` token are never predicted: their
+logit is the constant ``MASKED_LOGIT``. ``explain`` gives one record per non-pad position (``sequence``,
+``position``) with the token context in its ``tokens`` section.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import torch
-import torch.nn.functional as F
-from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy
 
-from .base import InputError, InterpretableModel
+from datamodules.batch import Batch
 
-PAD, UNK = "<pad>", "<unk>"
+from .base import Decomposition, InputError, InterpretableModel
+from .explanation import TokenSection
+
 MASKED_LOGIT = -1e9  # the logit of a masked class (<pad>, <unk>): finite, so losses and sums stay finite
 
 
@@ -27,40 +30,91 @@ class SequenceModel(InterpretableModel):
 
     def __init__(self, spec: dict[str, Any], mask_special_logits: bool = True):
         super().__init__(spec)
-        if not self.spec.vocab:
-            raise ValueError(f"data spec {self.spec.name!r} has no vocabulary; a sequence model needs one")
+        if not self.spec.is_sequence:
+            raise ValueError(f"data spec {self.spec.name!r} is a {self.spec.task} task; a sequence model needs "
+                             f"token sequences with a vocabulary")
         self.vocab = list(self.spec.vocab)
         self.n_ctx = self.spec.input_shape[0]
-        self.pad_id = self.vocab.index(PAD) if PAD in self.vocab else -1
-        prep = self.spec.preprocessing
-        self.pooled = prep.get("task_type", "token_classification") == "sequence_classification"
-        self.causal = bool(prep.get("causal", False))
-        C = self.num_classes
-        masked = [c in (PAD, UNK) for c in self.spec.class_names] if mask_special_logits else [False] * C
+        self.pad_id = self.spec.token_id("pad")
+        self.pooled = self.spec.task == "sequence_classification"
+        self.causal = self.spec.causal
+        never = {self.spec.special_tokens[r] for r in ("pad", "unk") if r in self.spec.special_tokens}
+        masked = [c in never for c in self.spec.class_names] if mask_special_logits else [False] * self.num_classes
         self.register_buffer("class_mask", torch.tensor(masked), persistent=False)
-        self.ignore_index = -100 if self.pooled else self.spec.class_names.index(PAD)
-        ignore = None if self.pooled else self.ignore_index
-        metrics = MetricCollection({"acc": MulticlassAccuracy(C, average="micro", ignore_index=ignore)})
-        self.train_metrics = metrics.clone(prefix="train/")
-        self.val_metrics = metrics.clone(prefix="val/")
-        self.test_metrics = metrics.clone(prefix="test/")
+
+    @property
+    def ignore_index(self) -> int:
+        """The target id the loss and accuracy skip: the pad label of token tasks (-100: none)."""
+        pad = self.spec.special_tokens.get("pad")
+        if self.spec.task == "sequence_classification" or pad not in self.spec.class_names:
+            return -100
+        return self.spec.class_names.index(pad)
 
     def check_input(self, x: Any) -> torch.Tensor:
-        x = super().check_input(x)
+        if not isinstance(x, torch.Tensor) or x.dim() != 2:
+            got = f"shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise InputError(f"expected token ids of shape (B, T) with T <= {self.n_ctx}, got {got}; add a batch "
+                             f"dimension with x.unsqueeze(0) for one sequence")
+        if x.shape[0] == 0 or x.shape[1] == 0:
+            raise InputError(f"empty batch or empty sequences (shape {tuple(x.shape)})")
+        length = x.shape[1]
+        if length > self.n_ctx or (length < self.n_ctx and not self.spec.variable_length):
+            rule = f"at most {self.n_ctx}" if self.spec.variable_length else f"exactly {self.n_ctx}"
+            raise InputError(f"sequences of length {length}: the {self.spec.name!r} model reads {rule} tokens")
         if x.is_floating_point() or x.dtype == torch.bool:
             raise InputError(f"expected token ids (an integer tensor) from the {self.spec.name!r} data, "
                              f"got dtype {x.dtype}")
         if x.min() < 0 or x.max() >= len(self.vocab):
             raise InputError(f"token ids must lie in [0, {len(self.vocab)}) (the vocabulary of "
                              f"{self.spec.name!r}), got values in [{int(x.min())}, {int(x.max())}]")
+        if self.pad_id is not None and bool((x == self.pad_id).all(1).any()):
+            raise InputError("a sequence holds only padding: there is nothing to predict from")
         return x
+
+    def valid_positions(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T) True at real tokens (every position when the vocabulary has no pad)."""
+        return torch.ones_like(x, dtype=torch.bool) if self.pad_id is None else x != self.pad_id
 
     def training_logits(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def scored(self, logits: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return (logits, y) if self.pooled else (logits.flatten(0, 1), y.flatten())
+    def training_forward(self, batch: Batch) -> Decomposition:
+        return Decomposition(outputs=self.training_logits(batch.inputs))
 
-    def training_forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self.training_logits(x)
-        return logits, F.cross_entropy(*self.scored(logits.float(), y), ignore_index=self.ignore_index)
+    def scored(self, outputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return (outputs, targets) if self.pooled else (outputs.flatten(0, 1), targets.flatten())
+
+    # ---- explanations: one row per position --------------------------------------------------------
+    def explain_decompose(self, batch: Batch, **options: Any) -> Decomposition:
+        """The family's (B, T, ...) decomposition, flattened to one row per non-pad position."""
+        decomposition = self.decompose(batch.inputs, **options)
+        B = len(batch)
+        if self.pooled:
+            return replace(decomposition, sequence=torch.arange(B, device=batch.inputs.device),
+                           targets=batch.targets)
+        valid = self.valid_positions(batch.inputs)
+        where = valid.nonzero()
+
+        def rows(t: torch.Tensor | None, per_position_dims: int) -> torch.Tensor | None:
+            return t[valid] if t is not None and t.dim() == per_position_dims else t
+
+        return replace(decomposition, outputs=decomposition.outputs[valid], scores=rows(decomposition.scores, 3),
+                       weights=rows(decomposition.weights, 4), bias=rows(decomposition.bias, 3),
+                       contributions=rows(decomposition.contributions, 4), sequence=where[:, 0],
+                       position=where[:, 1], targets=None if batch.targets is None else batch.targets[valid])
+
+    def explanation_sections(self, decomposition: Decomposition, batch: Batch,
+                             classes: torch.Tensor) -> list[dict[str, Any]]:
+        names = self.spec.class_names
+        tokens = [[self.vocab[int(i)] for i, ok in zip(row, keep) if ok]
+                  for row, keep in zip(batch.inputs.tolist(), self.valid_positions(batch.inputs).tolist())]
+        targets = decomposition.targets
+        predictions = decomposition.outputs.argmax(-1).tolist()
+        sections = []
+        for n, b in enumerate(decomposition.sequence.tolist()):
+            t = None if decomposition.position is None else int(decomposition.position[n])
+            target = None if targets is None or int(targets[n]) < 0 else names[int(targets[n])]
+            context = tokens[b] if t is None else tokens[b][: t + 1]
+            sections.append({"tokens": TokenSection(context=context, token=context[-1],
+                                                    predicted=names[predictions[n]], target=target)})
+        return sections

@@ -1,13 +1,23 @@
-"""Every shipped image checkpoint reloads offline and reproduces the test accuracy recorded in its card."""
+"""Every shipped checkpoint reloads offline, reproduces the test accuracy in its card, and its card's recipe is
+its experiment config (``python train.py experiment=<x>`` is how it was made)."""
+
+import json
+import shutil
 
 import pytest
 from helpers import split_accuracy
 
+import train
+from configs import load_config, to_plain
 from datamodules import create_datamodule
-from models import create_model, list_pretrained
+from models import create_model, list_pretrained, load_release
+from models.registry import CHECKPOINT_DIR
 
 REQUIRED = ["protopnet_small8.digits", "protopnet_small.mnist5k"]
 IMAGE_RELEASES = [name for name in list_pretrained() if not name.startswith("tp_")]
+# Where a run ran, not what it trained: a card records the device it was made on, its experiment names the
+# CPU so that the documented command runs anywhere.
+PLACEMENT = ("accelerator", "devices", "strategy", "num_nodes", "precision", "deterministic", "progress_bar")
 
 
 def test_the_issue_s_checkpoints_are_shipped():
@@ -27,3 +37,37 @@ def test_shipped_checkpoint_reproduces_its_test_accuracy(release):
     assert accuracy == pytest.approx(card["metrics"]["test/acc"], abs=0.5 / len(datamodule.test_set))
     for record in model.explain(next(iter(datamodule.test_dataloader())))[:8]:
         record.check_complete()
+
+
+@pytest.mark.parametrize("release", list_pretrained())
+def test_each_cards_recipe_is_its_experiment_config(release):
+    card = json.loads((CHECKPOINT_DIR / release / "config.json").read_text())
+    experiment = card["recipe"]["experiment"]
+    config = to_plain(train.resolve(load_config([f"experiment={experiment}"])))
+    recipe = card["recipe"]
+    for key in ("model", "data", "seed", "threads", "checkpoint"):
+        assert recipe[key] == config[key], f"{release}: {key} differs from configs/experiment/{experiment}.yaml"
+    trained = {k: v for k, v in recipe["trainer"].items() if k not in PLACEMENT}
+    assert trained == {k: v for k, v in config["trainer"].items() if k not in PLACEMENT}
+    assert card["seed"] == config["seed"] and card["tag"] == config["release"]["tag"]
+    assert card["paper_metrics"] == config["release"]["paper_metrics"]
+    assert card["model_args"] == {k: v for k, v in create_model(card["architecture"], spec=card["data"],
+                                                                 **config["model"]["args"]).hparams.items()
+                                  if k != "spec"}
+
+
+def test_a_version_1_card_still_loads(tmp_path):
+    """Cards written before spec v2 (tasks and special tokens inside preprocessing, the spec kept three times)
+    load, and the model reproduces its recorded accuracy."""
+    shipped = CHECKPOINT_DIR / "tp_hist.default"
+    folder = tmp_path / "tp_hist.v1"
+    folder.mkdir()
+    shutil.copy(shipped / "model.safetensors", folder)
+    shutil.copy(ROOT_FIXTURES / "release_v1_tp_hist.json", folder / "config.json")
+    model = load_release(folder)
+    assert model.card["format"] == "intrinsic-zoo/release-v1" and model.spec.special_tokens["pad"] == "<pad>"
+    assert model.spec.differences(create_datamodule("hist").spec) == []
+    assert split_accuracy(model, "hist") == pytest.approx(model.card["metrics"]["test/acc"], abs=1e-6)
+
+
+ROOT_FIXTURES = CHECKPOINT_DIR.parent / "tests" / "fixtures"

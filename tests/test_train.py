@@ -19,7 +19,7 @@ from PIL import Image
 import train
 from configs import available, load_config
 from models import load_release
-from models.explanation import Evidence, Explanation
+from models.explanation import record_completeness_gap
 
 ROOT = Path(__file__).resolve().parent.parent
 DIGITS_TEST_SIZE = 359  # round(0.2 * 1797) test images (datamodules' fixed 70/10/20 split)
@@ -30,10 +30,9 @@ def subprocess_env() -> dict[str, str]:
     return {**os.environ, "OMP_NUM_THREADS": "1", "CI": "true", "PYTHONPATH": str(ROOT)}
 
 
-def record_from_dict(d: dict) -> Explanation:
-    evidence = [Evidence(**e) for e in d["evidence"]]
-    fields = {k: v for k, v in d.items() if k in Explanation.__dataclass_fields__ and k != "evidence"}
-    return Explanation(**fields, evidence=evidence)
+def assert_record_complete(record: dict, atol: float = 1e-5) -> None:
+    """An exported record's contributions + bias equal its value (the JSON form of check_complete)."""
+    assert record["complete"] and record_completeness_gap(record) <= atol * max(1.0, abs(record["value"]))
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -52,7 +51,7 @@ def release_test_accuracy(release_dir: Path) -> float:
 def linear_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("linear_run")
     summary = train.main(["model=linear_small8", *FAST, f"run_dir={run_dir}", "release.tag=t1",
-                          f"release.publish_dir={run_dir / 'published'}"])
+                          "release.publish=true", f"release.publish_dir={run_dir / 'published'}"])
     return run_dir, summary
 
 
@@ -62,23 +61,31 @@ def test_groups_experiment_and_overrides_merge_in_order():
     assert cfg.model.name == "protopnet_small8" and cfg.data.name == "digits"
     assert cfg.trainer.accelerator == "cpu" and cfg.trainer.max_epochs == 3
     assert cfg.data.args.batch_size == 32 and cfg.data.args.augment is True  # yaml value kept
-    assert cfg.release.publish is True and cfg.release.tag == "digits"
+    assert cfg.release.publish is False and cfg.release.tag == "digits"  # publishing needs an explicit flag
     assert cfg.experiment == "protopnet_digits"
     # a group named on the command line wins over the experiment's default
     assert load_config(["experiment=protopnet_digits", "trainer=gpu"]).trainer.precision == "bf16-mixed"
 
 
-def test_resolved_defaults_data_run_dir_and_publish_tag():
-    cfg = train.resolve(load_config(["model=linear_small28", "release.publish=true"]))
+def test_resolved_defaults_data_run_dir_and_publish_tag(tmp_path):
+    cfg = train.resolve(load_config(["model=linear_small28", "release.publish=true",
+                                     f"release.publish_dir={tmp_path}"]))
     assert cfg.data.name == "mnist5k"  # the variant's own dataset
     assert cfg.run_dir == "runs/linear_small28-mnist5k" and cfg.release.tag == "mnist5k"
     cfg = train.resolve(load_config(["experiment=protopnet_digits", "release.tag=v2"]))
-    assert cfg.run_dir == "runs/protopnet_digits" and cfg.release.publish and cfg.release.tag == "v2"
+    assert cfg.run_dir == "runs/protopnet_digits" and not cfg.release.publish and cfg.release.tag == "v2"
     assert train.resolve(load_config(["model=linear_small8"])).release.publish is False
-    # an explicit publish=false wins over the tag an experiment sets (no overwriting the shipped checkpoint)
-    cfg = train.resolve(load_config(["experiment=protopnet_mnist5k", "release.publish=false"]))
-    assert cfg.release.publish is False
-    assert train.resolve(load_config(["experiment=protopnet_mnist5k"])).release.publish is True
+
+
+def test_publishing_over_a_shipped_release_needs_an_explicit_flag():
+    """The documented command never overwrites checkpoints/: publishing is opt-in, replacing is opt-in too."""
+    assert train.resolve(load_config(["experiment=protopnet_digits"])).release.publish is False
+    with pytest.raises(train.ConfigError, match=r"would replace the release in .*protopnet_small8.digits.*"
+                                                r"release.overwrite=true"):
+        train.resolve(load_config(["experiment=protopnet_digits", "release.publish=true"]))
+    cfg = train.resolve(load_config(["experiment=protopnet_digits", "release.publish=true",
+                                     "release.overwrite=true"]))
+    assert cfg.release.publish and cfg.release.overwrite
 
 
 def test_every_shipped_yaml_is_valid_for_its_constructor():
@@ -197,10 +204,13 @@ def test_explanations_cover_the_test_split_and_are_complete(linear_run):
     assert len(records) == DIGITS_TEST_SIZE
     assert len({r["input_id"] for r in records}) == DIGITS_TEST_SIZE
     for record in records:
-        record_from_dict(record).check_complete()
+        assert_record_complete(record)
     page = (out / "index.html").read_text()
     assert page.count("<section>") == 8 and "data:image/png;base64," in page
     assert json.loads((out / "global_explanation.json").read_text())["kind"] == "channel"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["class_names"] == [str(i) for i in range(10)] and manifest["output"] == "logit"
+    assert manifest["records"] == DIGITS_TEST_SIZE and "class_names" not in records[0]
 
 
 def test_mid_epoch_kill_resumes_from_the_step_checkpoint(tmp_path):
@@ -262,19 +272,20 @@ def test_protopnet_small8_end_to_end(tmp_path):
     records = read_jsonl(out / "explanations.jsonl")
     assert len(records) == DIGITS_TEST_SIZE
     for record in records[:50]:
-        record_from_dict(record).check_complete()
+        assert_record_complete(record)
     assert len(list((out / "overlays").glob("*.png"))) == 4 * 5
-    sources = json.loads((out / "prototypes" / "index.json").read_text())
+    sources = json.loads((out / "units" / "index.json").read_text())
     assert len(sources) == 20
     from datamodules import create_datamodule
 
     datamodule = create_datamodule("digits")
     datamodule.setup("fit")
-    for entry in sources:  # each patch is its prototype's source in the push split, of its own class
-        image, label = datamodule.push_set[entry["source_index"]]
-        assert int(label) == entry["prototype"] // 2
+    for entry in sources:  # each patch is its prototype's source in the training split, of its own class
+        item = datamodule.train_eval_set[entry["source_index"]]
+        image, label = item["inputs"], item["targets"]
+        assert int(label) == entry["unit"] // 2
         h0, h1, w0, w1 = entry["box"]
-        patch = np.asarray(Image.open(out / "prototypes" / entry["patch_png"]))[::8, ::8, 0] / 255
+        patch = np.asarray(Image.open(out / "units" / entry["png"]))[::8, ::8, 0] / 255
         np.testing.assert_allclose(patch, image[0, h0:h1, w0:w1].numpy(), atol=1 / 255)
 
 

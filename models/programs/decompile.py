@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from datamodules.batch import as_batch
+
 from ..release import atomic_write_text
-from ..sequence import PAD
 
 if TYPE_CHECKING:  # the model imports this module, never the other way round
     from .transformer_programs import LookupMLP, TransformerProgram, Variable
@@ -114,13 +115,14 @@ def reachable_values(model: TransformerProgram) -> tuple[dict[str, list[int]], d
     """Every value each variable can take on some input, and the MLP tables over those values."""
     domains: dict[str, list[int]] = {}
     tables: dict[str, dict[tuple, int]] = {}
+    pad = model.spec.special_tokens.get("pad")  # never a real input
     for v in model.variables:
         if v.source == "tokens":
-            domains[v.name] = [i for i, t in enumerate(model.vocab) if t != PAD]
+            domains[v.name] = [i for i, t in enumerate(model.vocab) if t != pad]
         elif v.source == "embedding":
             column = int(v.name[3:].split("_")[0])
             table = model.embedding.argmax(-1)[:, column]
-            domains[v.name] = sorted({int(table[i]) for i, t in enumerate(model.vocab) if t != PAD})
+            domains[v.name] = sorted({int(table[i]) for i, t in enumerate(model.vocab) if t != pad})
         elif v.source == "positions":
             domains[v.name] = list(range(model.n_ctx))
         elif v.source == "ones":
@@ -383,7 +385,7 @@ def embeddings_csv(model: TransformerProgram) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["word", *(v.name for v in model.cat_variables if v.source == "embedding")])
     for i, word in enumerate(model.vocab):
-        if word != PAD:
+        if word != model.spec.special_tokens.get("pad"):
             writer.writerow([word, *table[i].tolist()])
     return buffer.getvalue()
 
@@ -415,7 +417,8 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
     if learned:  # an open vocabulary: unknown words read as <unk>
         header.append(f'EMBEDDINGS_FILE = Path(__file__).with_name("{name}_embeddings.csv")')
     else:
-        header.append(f"VOCABULARY = {[t for t in model.vocab if t != PAD]!r}")
+        pad = model.spec.special_tokens.get("pad")
+        header.append(f"VOCABULARY = {[t for t in model.vocab if t != pad]!r}")
     header.append(f'WEIGHTS_FILE = Path(__file__).with_name("{name}_weights.csv")')
     functions: list[list[str]] = []
     body = ["    positions = list(range(len(tokens)))", "    ones = [1 for _ in tokens]"]
@@ -490,9 +493,13 @@ def save_program(model: TransformerProgram, directory: str | Path, name: str = "
     atomic_write_text(directory / f"{name}_weights.csv", readout_weights_csv(model, domains))
     if model.embedding is not None:
         atomic_write_text(directory / f"{name}_embeddings.csv", embeddings_csv(model))
-    path = directory / f"{name}.py"
+    path = directory / save_program_name(name)
     atomic_write_text(path, decompile(model, name))
     return path
+
+
+def save_program_name(name: str) -> str:
+    return f"{name}.py"
 
 
 def load_program(path: str | Path) -> ModuleType:
@@ -513,7 +520,7 @@ def compare_program(model: TransformerProgram, program: ModuleType, x: torch.Ten
     agree = total = 0
     names = model.spec.class_names
     for b in range(x.shape[0]):
-        ids = [int(i) for i in x[b] if int(i) != model.pad_id]
+        ids = [int(i) for i in x[b] if int(i) != model.pad_id]  # pad_id None: every token
         output = program.run([model.vocab[i] for i in ids])
         if model.pooled:
             agree += int(output == names[int(predictions[b])])
@@ -531,10 +538,10 @@ def program_agreement(model: TransformerProgram, program: str | Path | ModuleTyp
     module = program if isinstance(program, ModuleType) else load_program(program)
     agree = total = 0
     for batch in dataloader:
-        a, t = compare_program(model, module, batch[0])
+        a, t = compare_program(model, module, as_batch(batch).inputs)
         agree, total = agree + a, total + t
     return agree / max(total, 1)
 
 
 __all__ = ["compare_program", "decompile", "embeddings_csv", "load_program", "program_agreement",
-           "reachable_values", "readout_weights_csv", "save_program", "variable_types"]
+           "reachable_values", "readout_weights_csv", "save_program", "save_program_name", "variable_types"]

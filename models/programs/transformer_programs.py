@@ -24,8 +24,8 @@ the Gumbel-softmax at temperature ``tau``, annealed geometrically from 3.0 to 0.
 In eval mode the model is the discrete (argmax) program: that is what is validated, tested, released and
 decompiled (``models.programs.decompile``), and it runs in float64 so the decompiled program reproduces it exactly.
 
-Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (``input_id`` = "b:t"), one
-per sequence for pooled classification. The units are the variables of the residual stream; a unit's
+Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (its ``sequence`` and
+``position``), one per sequence for pooled classification. The units are the variables of the residual stream; a unit's
 contribution is the read-out weight of the value it holds (times the value for a numerical variable), so the
 contributions add up to the logit exactly (bias 0; the constant logit of a masked class is all bias).
 ``extras`` holds every variable's value, each head's selected key position (categorical) or matched positions
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -43,11 +44,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..base import split_batch
-from ..explanation import Evidence, Explanation
+from ..base import Decomposition
+from ..explanation import GlobalExplanation, GlobalUnit
 from ..registry import register_model
 from ..sequence import MASKED_LOGIT, SequenceModel
-from .decompile import decompile, save_program, variable_types
+from .decompile import decompile, program_agreement, save_program, save_program_name, variable_types
 
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
 
@@ -262,7 +263,7 @@ class TransformerProgram(SequenceModel):
         """Run the program on token ids (B, T); ``tau`` None is the discrete program."""
         B, T = x.shape
         k = self.d_var
-        valid = x != self.pad_id  # (B, T)
+        valid = self.valid_positions(x)  # (B, T)
         allowed = valid.unsqueeze(1).expand(B, T, T)  # allowed[b, i, j]: query i may look at key j
         if self.causal:
             allowed = allowed & self.causal_mask[:T, :T]
@@ -316,87 +317,81 @@ class TransformerProgram(SequenceModel):
         return [TemperatureAnnealing(self.hparams.tau_start, self.hparams.tau_end)]
 
     # ---- explanations -------------------------------------------------------------------------------
-    @torch.no_grad()
-    def explain(self, batch: Any, top_k: int = 5, explain_class: str = "prediction") -> list[Explanation]:
-        """One complete record per (sequence, non-pad position), or per sequence when pooled."""
-        if explain_class not in ("prediction", "target"):
-            raise ValueError(f"explain_class must be 'prediction' or 'target', got {explain_class!r}")
-        x, targets = split_batch(batch)
-        x = self.check_input(x).to(self.device)
+    def decompose(self, x: torch.Tensor) -> Decomposition:
+        """The discrete program's logits (B, T, C) (pooled: (B, C)) as a sum over the variables of the residual
+        stream: a unit's contribution is the read-out weight of the value it holds (times the value for a
+        numerical variable). Bias 0; a masked class's logit is the constant MASKED_LOGIT, all bias."""
         trace = self.trace(x, None)
-        logits = trace.logits.double()
-        cat_values = trace.x_cat.argmax(-1)  # (B, T, V_cat)
-        names = self.unit_names()
         n_cat = self.n_cat_vars
-        types = variable_types(self)
-        # contributions[b, t, c, u]: the read-out weight of unit u's value (times the value if numerical)
+        cat_values = trace.x_cat.argmax(-1)  # (B, T, V_cat)
         contrib_cat = self.readout_cat.double().permute(1, 2, 0)[torch.arange(n_cat), cat_values]  # (B,T,V,C)
         contrib_num = trace.x_num.unsqueeze(-1) * self.readout_num.double().T  # (B, T, V_num, C)
         contributions = torch.cat([contrib_cat, contrib_num], 2).transpose(2, 3)  # (B, T, C, U)
-        # A masked class's logit is the constant MASKED_LOGIT: no unit contributes, the bias is that constant.
         contributions = contributions.masked_fill(self.class_mask.unsqueeze(-1), 0.0)
-        bias = torch.zeros(self.num_classes, dtype=torch.float64).masked_fill(self.class_mask.cpu(), MASKED_LOGIT)
+        bias = torch.zeros(self.num_classes, dtype=torch.float64, device=x.device)
+        bias = bias.masked_fill(self.class_mask, MASKED_LOGIT)
         if self.pooled:
             weights = trace.valid.double() / trace.valid.sum(1, keepdim=True).double().clamp_min(1)
             contributions = torch.einsum("btcu,bt->bcu", contributions, weights)
-        records = []
-        for b in range(x.shape[0]):
-            positions = [None] if self.pooled else trace.valid[b].nonzero().flatten().tolist()
-            for t in positions:
-                row_logits = logits[b] if t is None else logits[b, t]
-                row_contrib = contributions[b] if t is None else contributions[b, t]
-                target = None
-                if targets is not None:
-                    target = int(targets[b] if t is None else targets[b, t])
-                prediction = int(row_logits.argmax())
-                cls = target if explain_class == "target" and target is not None else prediction
-                row = row_contrib[cls]
-                top = row.abs().topk(min(top_k, row.numel())).indices.tolist()
-                details = self._position_details(trace, cat_values, types, x, b, t)
-                evidence = [Evidence(unit=names[u], index=u, contribution=float(row[u]),
-                                     score=None if u < n_cat else float(trace.x_num[b, t or 0, u - n_cat]),
-                                     weight=None, details={"value": details["variables"][names[u]]}
-                                     if t is not None else {}) for u in top]
-                records.append(Explanation(
-                    kind=self.kind, prediction=prediction, probabilities=row_logits.softmax(-1).tolist(),
-                    logits=row_logits.tolist(), explained_class=cls, contributions=row.tolist(),
-                    bias=float(bias[cls]),
-                    target=target, class_names=self.spec.class_names, evidence=evidence,
-                    input_id=f"{b}" if t is None else f"{b}:{t}", extras=details))
-        return records
+        return Decomposition(outputs=trace.logits.double(), contributions=contributions, bias=bias,
+                             extras={"trace": trace, "cat_values": cat_values, "tokens": x})
 
-    def _position_details(self, trace: Trace, cat_values: torch.Tensor, types: dict[str, str],
-                          x: torch.Tensor, b: int, t: int | None) -> dict:
-        tokens = [self.vocab[int(i)] for i, ok in zip(x[b], trace.valid[b]) if ok]
-        if t is None:
-            return {"sequence": b, "tokens": tokens}
+    def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
+        """The value each unit (variable) holds at the row's position."""
+        if decomposition.position is None:
+            return [{} for _ in units]
+        variables = self._position_variables(decomposition, row)
+        names = self.unit_names()
+        return [{"value": variables[names[u]]} for u in units]
 
-        def name(i: int, v: Variable) -> str | int:
+    def explanation_sections(self, decomposition: Decomposition, batch, classes) -> list[dict[str, Any]]:
+        """Beside the tokens: every variable's value and each head's selected key position (categorical) or
+        matched positions (numerical) at the row's position, as ``extras``."""
+        sections = super().explanation_sections(decomposition, batch, classes)
+        if decomposition.position is None:
+            return sections
+        trace = decomposition.extras["trace"]
+        for n, section in enumerate(sections):
+            b, t = int(decomposition.sequence[n]), int(decomposition.position[n])
+            attention = {}
+            for head, pattern in trace.patterns.items():
+                selected = pattern[b, t].nonzero().flatten().tolist()  # one key (categorical), every match
+                attention[head] = selected[0] if head.startswith("attn") else selected
+            section["extras"] = {"variables": self._position_variables(decomposition, n), "attention": attention}
+        return sections
+
+    def _position_variables(self, decomposition: Decomposition, row: int) -> dict[str, Any]:
+        trace, cat_values = decomposition.extras["trace"], decomposition.extras["cat_values"]
+        b, t = int(decomposition.sequence[row]), int(decomposition.position[row])
+        types = variable_types(self)
+        variables: dict[str, Any] = {}
+        for i, v in enumerate(self.cat_variables):
             value = int(cat_values[b, t, i])
-            if types[v.name] == "tokens":
-                return self.vocab[value]
-            return value
-
-        variables: dict[str, Any] = {v.name: name(i, v) for i, v in enumerate(self.cat_variables)}
+            variables[v.name] = self.vocab[value] if types[v.name] == "tokens" else value
         variables.update({v.name: float(trace.x_num[b, t, i]) for i, v in enumerate(self.num_variables)})
-        attention = {}
-        for head, pattern in trace.patterns.items():
-            row = pattern[b, t]
-            selected = row.nonzero().flatten().tolist()  # one position (categorical), every match (numerical)
-            attention[head] = selected[0] if head.startswith("attn") else selected
-        return {"sequence": b, "position": t, "token": tokens[t], "tokens": tokens, "variables": variables,
-                "attention": attention}
+        return variables
 
-    def global_explanation(self) -> dict[str, Any]:
+    def global_explanation(self) -> GlobalExplanation:
+        """The decompiled program, and every variable with the modules that read it."""
         source = decompile(self, self.spec.name)
-        return {"kind": self.kind, "program": source, "program_lines": len(source.splitlines()),
-                "variables": self.unit_names()}
-
+        units = [GlobalUnit(index=i, name=name, role="variable", details={"kind": v.kind, "source": v.source})
+                 for i, (name, v) in enumerate(zip(self.unit_names(), self.cat_variables + self.num_variables))]
+        return GlobalExplanation(
+            kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,
+            matrices={"readout_categorical": self.readout_cat.detach().cpu().numpy(),
+                      "readout_numerical": self.readout_num.detach().cpu().numpy()},
+            details={"program": source, "program_lines": len(source.splitlines())})
 
     def release_files(self, directory) -> dict[str, Any]:
         """A release carries the decompiled program: ``<task>.py`` + ``<task>_weights.csv``."""
         path = save_program(self, directory, self.spec.name)
         return {"program": {"program": path.name, "program_lines": len(path.read_text().splitlines())}}
+
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """The released program against this model on the whole test split: must be 1.0 (100%)."""
+        datamodule.setup("test")
+        program = Path(directory) / save_program_name(self.spec.name)
+        return {"program_agreement_test": program_agreement(self, program, datamodule.eval_dataloader("test"))}
 
 
 class TemperatureAnnealing(L.Callback):

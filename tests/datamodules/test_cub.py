@@ -105,16 +105,16 @@ def test_official_split_with_stratified_validation(cub_root):
     assert (len(train), len(val), len(test)) == (6, 3, 3)
     assert set(test) == {3, 7, 11}  # the rows marked 0 in train_test_split.txt
     assert not set(train) & set(val) and not (set(train) | set(val)) & set(test)
-    assert sorted(int(dm.val_set[i][1]) for i in range(3)) == [0, 1, 2]
+    assert sorted(int(dm.val_set[i]["targets"]) for i in range(3)) == [0, 1, 2]
     assert make(cub_root).split_positions("val") == val
-    assert dm.val_set.dataset is dm.push_set.dataset and dm.test_set.dataset is not dm.push_set.dataset
+    assert dm.val_set.dataset is dm.train_eval_set.dataset and dm.test_set.dataset is not dm.train_eval_set.dataset
 
 
 def test_crop_to_bbox_keeps_only_the_box(cub_root):
     for crop in (True, False):
         dm = make(cub_root, crop_to_bbox=crop)
         for i in range(len(dm.test_set)):
-            image, label = dm.test_set[i]
+            image, label = dm.test_set[i]["inputs"], dm.test_set[i]["targets"]
             assert image.shape == (3, SIZE, SIZE) and 0 <= image.min() and image.max() <= 1
             colour = torch.tensor(COLOURS[int(label)]) / 255
             corner = image[:, 0, 0]
@@ -136,7 +136,7 @@ def test_part_locations_follow_the_crop_and_resize(cub_root):
         expected = torch.tensor([(bx - left) * SIZE / w, (by - top) * SIZE / h])
         torch.testing.assert_close(notes["part_locations"][k, 0], expected)
         # the white marker drawn around the part is where the transformed location says
-        image, _ = dm.test_set[k]
+        image = dm.test_set[k]["inputs"]
         column, row = (int(v) for v in notes["part_locations"][k, 0])
         assert image[:, row, column].min() > 0.75
         assert notes["part_visible"][k].tolist() == [True, False, False]  # the eye lies outside the box
@@ -152,7 +152,7 @@ def test_attributes_and_certainty_per_image(cub_root):
     for k, image_id in enumerate(notes["image_id"].tolist()):
         assert notes["attributes"][k].tolist() == [is_present(image_id, a) for a in range(1, 7)]
         assert notes["certainty"][k].tolist() == [certainty(image_id, a) for a in range(1, 7)]
-    assert notes["label"].tolist() == [int(dm.push_set[k][1]) for k in range(len(dm.push_set))]
+    assert notes["label"].tolist() == [int(dm.train_eval_set[k]["targets"]) for k in range(len(dm.train_eval_set))]
 
 
 def test_return_concepts(cub_root):
@@ -161,25 +161,27 @@ def test_return_concepts(cub_root):
     assert dm.spec.concept_groups == {"has_bill_shape": [0, 1], "has_wing_color": [2, 3, 4], "has_size": [5]}
     image_ids = dm.annotations("val")["image_id"].tolist()
     for k, image_id in enumerate(image_ids):
-        image, label, concepts = dm.val_set[k]
+        item = dm.val_set[k]
+        concepts = item["concepts"]
         assert concepts.dtype == torch.float32
         assert concepts.tolist() == [is_present(image_id, a) for a in range(1, 7)]
-    images, labels, concepts = next(iter(dm.train_dataloader()))  # augmented, concepts ride along
+    batch = next(iter(dm.train_dataloader()))  # augmented, concepts ride along
+    images, labels, concepts = batch.inputs, batch.targets, batch.concepts
     assert images.shape == (4, 3, SIZE, SIZE) and labels.shape == (4,) and concepts.shape == (4, 6)
 
     subset = make(cub_root, return_concepts=True, attribute_indices=[2, 5])
     assert subset.spec.concept_names == [ATTRIBUTES[2], ATTRIBUTES[5]]
     assert subset.spec.concept_groups == {"has_wing_color": [0], "has_size": [1]}
-    assert subset.test_set[0][2].tolist() == [is_present(4, 3), is_present(4, 6)]
+    assert subset.test_set[0]["concepts"].tolist() == [is_present(4, 3), is_present(4, 6)]
 
 
 def test_training_augmentation_keeps_shape_and_changes_pixels(cub_root):
     dm = make(cub_root)
     torch.manual_seed(0)
-    augmented = torch.stack([dm.train_set[i][0] for i in range(len(dm.train_set))])
-    plain = torch.stack([dm.push_set[i][0] for i in range(len(dm.push_set))])
+    augmented = torch.stack([dm.train_set[i]["inputs"] for i in range(len(dm.train_set))])
+    plain = torch.stack([dm.train_eval_set[i]["inputs"] for i in range(len(dm.train_eval_set))])
     assert augmented.shape == plain.shape and not torch.equal(augmented, plain)
-    assert dm.push_set.transform is None and 0 <= augmented.min() and augmented.max() <= 1
+    assert dm.train_eval_set.transform is None and 0 <= augmented.min() and augmented.max() <= 1
 
 
 def test_missing_or_incomplete_root(tmp_path, cub_root):

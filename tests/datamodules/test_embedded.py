@@ -28,7 +28,7 @@ def test_digits_split_sizes_disjoint_and_complete(digits):
     train, val, test = _indices(digits)
     assert (len(train), len(val), len(test)) == (1258, 180, 359)
     assert len(set(train) | set(val) | set(test)) == 1797
-    assert digits.push_set.indices == digits.train_set.indices
+    assert digits.train_eval_set.indices == digits.train_set.indices
 
 
 def test_mnist5k_split_sizes_disjoint_and_complete(mnist5k):
@@ -46,16 +46,30 @@ def test_splits_are_deterministic(digits):
 @pytest.mark.parametrize("name", ["digits", "mnist5k"])
 def test_images_have_spec_shape_and_range(name, request):
     dm = request.getfixturevalue(name)
-    images, labels = next(iter(dm.push_dataloader()))
+    batch = next(iter(dm.eval_dataloader("train")))
+    images, labels = batch.inputs, batch.targets
     assert images.shape[1:] == dm.spec.input_shape and images.dtype == torch.float32
     assert 0 <= images.min() and images.max() <= 1 and images.max() > 0.5
     assert labels.dtype == torch.long and 0 <= labels.min() and labels.max() < dm.spec.num_classes
 
 
-def test_push_set_is_the_unaugmented_training_split(digits):
+def test_train_eval_set_is_the_unaugmented_training_split(digits):
     torch.manual_seed(1)
-    augmented = torch.stack([digits.train_set[i][0] for i in range(20)])
-    plain = torch.stack([digits.push_set[i][0] for i in range(20)])
-    assert digits.push_set.transform is None
+    augmented = torch.stack([digits.train_set[i]["inputs"] for i in range(20)])
+    plain = torch.stack([digits.train_eval_set[i]["inputs"] for i in range(20)])
+    assert digits.train_eval_set.transform is None
     assert not torch.equal(augmented, plain)
-    assert torch.equal(plain, torch.stack([digits.push_set[i][0] for i in range(20)]))
+    assert torch.equal(plain, torch.stack([digits.train_eval_set[i]["inputs"] for i in range(20)]))
+
+
+def test_splits_are_named_and_the_training_split_is_never_quietly_unaugmented(digits):
+    assert digits.eval_dataset("train") is digits.train_eval_set and digits.eval_dataset("val") is digits.val_set
+    with pytest.raises(KeyError, match="unknown split 'push'"):
+        digits.eval_dataloader("push")
+    assert not hasattr(digits, "split_dataloader") and not hasattr(digits, "push_dataloader")
+
+
+def test_items_carry_their_index_in_the_split(digits):
+    batch = next(iter(digits.eval_dataloader("val")))
+    assert batch.ids.tolist() == list(range(len(batch)))
+    assert digits.val_set[7]["ids"] == 7

@@ -96,8 +96,8 @@ def write_folder(root, classes=("cat", "dog", "owl"), per_class: int = 10):
 
 
 def check_splits(dm):
-    train, val = dm.push_set.indices, dm.val_set.indices
-    assert dm.train_set.indices == train and dm.push_set.dataset is dm.val_set.dataset
+    train, val = dm.train_eval_set.indices, dm.val_set.indices
+    assert dm.train_set.indices == train and dm.train_eval_set.dataset is dm.val_set.dataset
     assert not set(train) & set(val)
     return train, val
 
@@ -127,12 +127,13 @@ def test_idx_datamodule_reads_official_splits(tmp_path, name, folder, compress):
     train, val = check_splits(dm)
     assert len(val) == 10 and len(train) == 30 and sorted(train + val) == list(range(40))
     assert sorted(train_y[val].tolist()) == list(range(10))  # stratified: one of each class
-    image, label = dm.push_set[0]
+    image, label = dm.train_eval_set[0]["inputs"], dm.train_eval_set[0]["targets"]
     assert image.shape == (1, 28, 28) and image.dtype == torch.float32
     assert torch.equal(image[0], torch.from_numpy(train_x[train[0]]).float() / 255)
     assert int(label) == train_y[train[0]]
     assert len(dm.test_set) == 10
-    test_images, test_labels = next(iter(dm.test_dataloader()))
+    test_batch = next(iter(dm.test_dataloader()))
+    test_images, test_labels = test_batch.inputs, test_batch.targets
     assert torch.equal(test_labels, torch.from_numpy(test_y.astype(np.int64)))
     assert torch.equal(test_images[:, 0], torch.from_numpy(test_x).float() / 255)
     assert dm.spec.input_shape == (1, 28, 28) and dm.spec.num_classes == 10 and len(dm.spec.mean) == 1
@@ -152,10 +153,11 @@ def test_training_batches_are_augmented_and_in_range(tmp_path):
     write_idx_dataset(tmp_path, "MNIST", compress=True)
     dm = create_datamodule("mnist", root=tmp_path, batch_size=8)
     dm.setup()
-    images, labels = next(iter(dm.train_dataloader()))
+    train_batch = next(iter(dm.train_dataloader()))
+    images, labels = train_batch.inputs, train_batch.targets
     assert images.shape == (8, 1, 28, 28) and labels.shape == (8,)
     assert 0 <= images.min() and images.max() <= 1
-    assert dm.train_set.transform is not None and dm.push_set.transform is None
+    assert dm.train_set.transform is not None and dm.train_eval_set.transform is None
     no_aug = create_datamodule("mnist", root=tmp_path, augment=False)
     no_aug.setup()
     assert no_aug.train_set.transform is None
@@ -193,16 +195,17 @@ def test_cifar10_reads_pickled_batches(tmp_path):
     train, val = check_splits(dm)
     assert len(train) == len(val) == 10 and sorted(train + val) == list(range(20))
     data = np.concatenate([d for d, _ in batches])
-    image, label = dm.push_set[0]
+    image, label = dm.train_eval_set[0]["inputs"], dm.train_eval_set[0]["targets"]
     assert image.shape == (3, 32, 32)
     red_plane = torch.from_numpy(data[train[0], :1024].reshape(32, 32)).float() / 255
     assert torch.equal(image[0], red_plane)
     assert int(label) == train[0] % 10
-    test_images, test_labels = next(iter(dm.test_dataloader()))
+    test_batch = next(iter(dm.test_dataloader()))
+    test_images, test_labels = test_batch.inputs, test_batch.targets
     assert test_labels.tolist() == list(range(10))
     assert torch.equal(test_images[3, 2], torch.from_numpy(test[3, 2048:].reshape(32, 32)).float() / 255)
     assert dm.spec.class_names == CIFAR10_NAMES and dm.spec.input_shape == (3, 32, 32)
-    batch, _ = next(iter(dm.train_dataloader()))
+    batch = next(iter(dm.train_dataloader())).inputs
     assert batch.shape[1:] == (3, 32, 32) and 0 <= batch.min() and batch.max() <= 1
 
 
@@ -216,13 +219,13 @@ def test_cifar100_fine_and_coarse_labels(tmp_path):
     _, fine = write_cifar100(tmp_path)
     dm = create_datamodule("cifar100", root=tmp_path, val_fraction=0.1)
     dm.setup()
-    labels = [int(dm.push_set[i][1]) for i in range(len(dm.push_set))]
-    assert labels == [fine[i] for i in dm.push_set.indices]
+    labels = [int(dm.train_eval_set[i]["targets"]) for i in range(len(dm.train_eval_set))]
+    assert labels == [fine[i] for i in dm.train_eval_set.indices]
     assert dm.spec.num_classes == 100 and dm.spec.class_names[-1] == "worm"
-    assert [int(y) for _, y in dm.test_set] == [0, 1, 2, 3, 99]
+    assert [int(item["targets"]) for item in dm.test_set] == [0, 1, 2, 3, 99]
     coarse = create_datamodule("cifar100", root=tmp_path, coarse_labels=True)
     coarse.setup()
-    assert coarse.spec.num_classes == 20 and [int(y) for _, y in coarse.test_set] == [0, 1, 2, 3, 19]
+    assert coarse.spec.num_classes == 20 and [int(item["targets"]) for item in coarse.test_set] == [0, 1, 2, 3, 19]
 
 
 def test_missing_cifar_root_says_how_to_get_it(tmp_path):
@@ -240,14 +243,15 @@ def test_image_folder_one_tree_is_split_by_class(tmp_path):
     dm = create_datamodule("image_folder", root=tmp_path, image_size=(12, 16))  # 70/10/20
     assert dm.spec.class_names == ["cat", "dog", "owl"] and dm.spec.input_shape == (3, 12, 16)
     dm.setup()
-    assert (len(dm.push_set), len(dm.val_set), len(dm.test_set)) == (21, 3, 6)
-    paths = {str(dm.push_set.dataset.paths[i]) for i in dm.push_set.indices}
+    assert (len(dm.train_eval_set), len(dm.val_set), len(dm.test_set)) == (21, 3, 6)
+    paths = {str(dm.train_eval_set.dataset.paths[i]) for i in dm.train_eval_set.indices}
     paths_val = {str(dm.val_set.dataset.paths[i]) for i in dm.val_set.indices}
     paths_test = {str(p) for p in dm.test_set.dataset.paths}
     assert not paths & paths_val and not paths & paths_test and not paths_val & paths_test
     assert len(paths | paths_val | paths_test) == 30
-    for dataset in (dm.push_set, dm.val_set, dm.test_set):
-        for image, label in dataset:
+    for dataset in (dm.train_eval_set, dm.val_set, dm.test_set):
+        for item in dataset:
+            image, label = item["inputs"], item["targets"]
             assert image.shape == (3, 12, 16) and 0 <= image.min() and image.max() <= 1
             assert abs(float(image.mean()) - 60 * (int(label) + 1) / 255) < 0.02  # the class's fill value
     again = create_datamodule("image_folder", root=tmp_path, image_size=(12, 16))
@@ -263,9 +267,9 @@ def test_image_folder_split_folders_and_grayscale(tmp_path):
     dm = create_datamodule("image_folder", root=tmp_path, image_size=8, channels=1)
     dm.setup()
     assert dm.spec.mean is not None and len(dm.spec.mean) == 1
-    assert len(dm.push_set) == 12 and len(dm.val_set) == 2 and len(dm.test_set) == 2
-    assert [int(y) for _, y in dm.test_set] == [1, 1]  # "dog" keeps its training-folder index
-    image, _ = dm.test_set[0]
+    assert len(dm.train_eval_set) == 12 and len(dm.val_set) == 2 and len(dm.test_set) == 2
+    assert [int(item["targets"]) for item in dm.test_set] == [1, 1]  # "dog" keeps its training-folder index
+    image = dm.test_set[0]["inputs"]
     assert image.shape == (1, 8, 8)
 
 

@@ -81,8 +81,10 @@ def test_datamodule_splits_and_spec():
     assert not train & test
     spec = dm.spec
     assert spec.vocab[0] == "<pad>" and spec.class_names[0] == "<pad>"
-    assert spec.input_shape == (16,) and spec.preprocessing["causal"] is True
-    x, y = next(iter(dm.test_dataloader()))
+    assert spec.input_shape == (16,) and spec.causal and spec.task == "sequence_labelling"
+    assert spec.special_tokens == {"pad": "<pad>", "bos": "<s>"} and spec.variable_length
+    batch = next(iter(dm.test_dataloader()))
+    x, y = batch.inputs, batch.targets
     assert x.shape[1] == 16 and int(x.max()) < len(spec.vocab) and int(y.max()) < spec.num_classes
     dm2 = create_datamodule("dyck2", dataset_size=1000)
     dm2.setup()

@@ -43,10 +43,11 @@ def test_vocab_encoding_and_splits(tmp_path):
     spec = dm.spec
     assert spec.vocab[:3] == ["<pad>", "<unk>", "<s>"] and len(spec.vocab) == 3 + 4
     assert spec.class_names == ["neg", "neu", "pos"]
-    assert spec.input_shape == (5,) and spec.preprocessing["task_type"] == "sequence_classification"
+    assert spec.input_shape == (5,) and spec.task == "sequence_classification"
+    assert spec.special_tokens == {"pad": "<pad>", "unk": "<unk>", "bos": "<s>"}
     dm.setup()
     assert len(dm.test_set) == 2 and len(dm.val_set) == 4 and len(dm.train_set) == 36  # val: 10% of train
-    x, y = dm.test_set.dataset.tensors
+    x, y = dm.test_set.dataset.tensors["inputs"], dm.test_set.dataset.tensors["targets"]
     vocab = spec.vocab
     first = [vocab[i] for i in x[0]]
     expected_good = "good" if "good" in vocab else "<unk>"
@@ -55,7 +56,7 @@ def test_vocab_encoding_and_splits(tmp_path):
     assert y.tolist() == [2, 0]
     long = create_datamodule("text", root=tmp_path, max_length=3)
     long.setup()
-    assert long.train_set.dataset.tensors[0].shape[1] == 3
+    assert long.train_set.dataset.tensors["inputs"].shape[1] == 3
 
 
 def test_trains_a_pooled_transformer_program(tmp_path):
@@ -68,7 +69,8 @@ def test_trains_a_pooled_transformer_program(tmp_path):
     model = create_model("tp_text", spec=dm.spec, n_layers=1, d_var=8)
     L.Trainer(max_epochs=1, accelerator="cpu", logger=False, enable_checkpointing=False,
               enable_progress_bar=False, enable_model_summary=False).fit(model, dm)
-    x, y = next(iter(dm.test_dataloader()))
+    batch = next(iter(dm.test_dataloader()))
+    x, y = batch.inputs, batch.targets
     model.eval()
     assert model(x).shape == (x.shape[0], 3)
     for record in model.explain((x, y)):

@@ -59,12 +59,12 @@ def test_explanations_are_complete_and_json_safe(model):
     assert_complete(model, (x, y))
     record = model.explain((x, y), top_k=3)[1]
     data = json.loads(json.dumps(record.to_dict()))
-    assert data["target"] == 1 and len(data["evidence"]) == 3 and "maps" not in data
-    assert data["predicted_label"] == str(data["prediction"])
+    assert data["target"] == 1 and len(data["evidence"]) == 3 and "image" not in data
+    assert data["predicted_label"] == str(data["prediction"]) and data["output"] == "logit"
     # evidence is the strongest units, strongest first
     magnitudes = [abs(e["contribution"]) for e in data["evidence"]]
     assert magnitudes == sorted(magnitudes, reverse=True)
-    assert magnitudes[0] == pytest.approx(max(abs(c) for c in data["contributions"]))
+    assert magnitudes[0] == pytest.approx(max(abs(c) for c in data["contributions"]["values"]))
 
 
 def test_explain_target_class(model):

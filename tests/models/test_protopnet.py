@@ -37,7 +37,7 @@ def small_model(spec, **overrides) -> ProtoPNet:
 
 
 def push_subset(digits, n=96, batch_size=16) -> DataLoader:
-    return DataLoader(Subset(digits.push_set, range(n)), batch_size=batch_size, shuffle=False)
+    return DataLoader(Subset(digits.train_eval_set, range(n)), batch_size=batch_size, shuffle=False)
 
 
 # ---- architecture ------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ def test_similarity_values(digits):
     torch.testing.assert_close(small_model(digits.spec, similarity="linear").distance_to_similarity(d), -d)
     # decompose: the scores are g(min over patches of the distance maps)
     model = small_model(digits.spec).eval()
-    x = next(iter(digits.val_dataloader()))[0][:4]
+    x = next(iter(digits.val_dataloader())).inputs[:4]
     with torch.no_grad():
         decomposition = model.decompose(x)
     min_distances = decomposition.extras["distances"].amin(dim=(2, 3))
@@ -66,7 +66,7 @@ def test_similarity_values(digits):
 
 
 def test_linear_similarity_and_bf16_autocast(digits):
-    x = next(iter(digits.val_dataloader()))[0][:4]
+    x = next(iter(digits.val_dataloader())).inputs[:4]
     linear = small_model(digits.spec, similarity="linear").eval()
     with torch.no_grad():
         decomposition = linear.decompose(x)
@@ -116,9 +116,10 @@ def test_loss_terms_against_brute_force(digits):
     model = small_model(digits.spec, prototypes_per_class=2)
     with torch.no_grad():
         model.last_layer.weight.normal_()
-    x, y = next(iter(digits.train_dataloader()))
+    batch = next(iter(digits.train_dataloader()))
+    x, y = batch.inputs, batch.targets
     decomposition = model.decompose(x)
-    terms = model.loss_terms(decomposition, y)
+    terms = model.loss_terms(batch, decomposition)
     distances = decomposition.extras["distances"].detach().double()
     classes = model.prototype_classes.tolist()
     cluster, separation = [], []
@@ -133,13 +134,13 @@ def test_loss_terms_against_brute_force(digits):
     assert terms["separation"].item() == pytest.approx(np.mean(separation), rel=1e-5)
     assert terms["l1"].item() == pytest.approx(l1, rel=1e-5)
     assert terms["cross_entropy"].item() == pytest.approx(
-        torch.nn.functional.cross_entropy(decomposition.logits, y).item())
+        torch.nn.functional.cross_entropy(decomposition.outputs, y).item())
     # the paper code's form: max_dist - max((max_dist - d) * mask), equal while d <= D
     min_distances = decomposition.extras["min_distances"].detach()
     own_mask = model.prototype_class_identity[:, y].t()
     code_cluster = (64 - ((64 - min_distances) * own_mask).max(1).values).mean()
     assert terms["cluster"].item() == pytest.approx(code_cluster.item(), rel=1e-5)
-    total = model.loss(decomposition.logits, y, decomposition)
+    total = model.total_loss(terms)
     expected = (terms["cross_entropy"] + 0.8 * terms["cluster"] - 0.08 * terms["separation"]
                 + 1e-4 * terms["l1"])
     assert total.item() == pytest.approx(expected.item())
@@ -159,7 +160,8 @@ def reference_push(model: ProtoPNet, loader) -> tuple[torch.Tensor, torch.Tensor
     classes = model.prototype_classes.tolist()
     offset = 0
     with torch.no_grad():
-        for x, y in loader:
+        for batch in loader:
+            x, y = batch["inputs"], batch["targets"]
             z, distances = model.push_forward(x)
             distances = distances.numpy()
             for j in range(P):
@@ -189,7 +191,7 @@ def test_push_equals_loop_reference_and_respects_classes(digits):
     assert torch.equal(model.source_location, location)
     assert torch.equal(model.prototype_vectors.flatten(1), patches)  # bit-identical copies of latent patches
     torch.testing.assert_close(model.source_distance.double(), best, rtol=0, atol=0)
-    labels = torch.tensor([digits.push_set[i][1] for i in index.tolist()])
+    labels = torch.tensor([digits.train_eval_set[i]["targets"] for i in index.tolist()])
     assert torch.equal(labels, model.prototype_classes)  # class-specific push
     assert torch.equal(model.source_class, model.prototype_classes)
     assert bool(model.prototypes_projected)
@@ -199,7 +201,7 @@ def test_push_equals_loop_reference_and_respects_classes(digits):
         assert model.source_receptive_field[j].tolist() == rf[h, w].tolist()
         y0, y1, x0, x1 = model.source_high_activation[j].tolist()
         assert 0 <= y0 < y1 <= 8 and 0 <= x0 < x1 <= 8
-    x = torch.stack([digits.push_set[i][0] for i in index.tolist()])
+    x = torch.stack([digits.train_eval_set[i]["inputs"] for i in index.tolist()])
     # the high-activation box: the source image's similarity map for the prototype as it was before the push
     with torch.no_grad():
         _, distances = before.push_forward(x)
@@ -214,10 +216,10 @@ def test_push_equals_loop_reference_and_respects_classes(digits):
 
 def test_push_skips_classes_absent_from_the_data(digits):
     model = small_model(digits.spec, prototypes_per_class=1)
-    only_zeros = [i for i in range(200) if digits.push_set[i][1] == 0]
+    only_zeros = [i for i in range(200) if digits.train_eval_set[i]["targets"] == 0]
     before = model.prototype_vectors.detach().clone()
     with pytest.warns(UserWarning, match="no image of their class"):
-        model.push(DataLoader(Subset(digits.push_set, only_zeros), batch_size=8))
+        model.push(DataLoader(Subset(digits.train_eval_set, only_zeros), batch_size=8))
     assert model.source_index[0] >= 0 and (model.source_index[1:] == -1).all()
     assert torch.equal(model.prototype_vectors[1:], before[1:])
 
@@ -230,12 +232,12 @@ def test_push_winner_choice_breaks_ties_by_lowest_index():
 
 def test_sharded_push_equals_single_process_push(digits, monkeypatch):
     """Two ranks simulated in turn: rank 1 records what it would all-gather, rank 0 merges with it."""
-    data = Subset(digits.push_set, range(80))
+    data = Subset(digits.train_eval_set, range(80))
     single = small_model(digits.spec, prototypes_per_class=2)
     single.push(DataLoader(data, batch_size=16))
 
     def shard(rank):
-        return DataLoader(protopnet._IndexedShard(data, rank, 2), batch_size=16)
+        return DataLoader(Subset(data, range(rank, len(data), 2)), batch_size=16)  # as PrototypePush shards
 
     sent = []
     monkeypatch.setattr(protopnet, "_all_gather", lambda t: sent.append(t.clone()) or torch.stack([t, t]))
@@ -269,14 +271,13 @@ def test_push_record_survives_release(digits, tmp_path):
     for name, value in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[name], value), name
     assert bool(loaded.prototypes_projected) and (loaded.source_index >= 0).any()
-    assert loaded.global_explanation() == model.global_explanation()
+    assert loaded.global_explanation().to_dict() == model.global_explanation().to_dict()
 
 
 # ---- explanations ------------------------------------------------------------------------------------------
 def test_complete_small8_before_and_after_push(digits):
     model = small_model(digits.spec)
-    batch = next(iter(digits.val_dataloader()))
-    batch = (batch[0][:8], batch[1][:8])
+    batch = next(iter(digits.val_dataloader())).select(slice(0, 8))
     assert_complete(model, batch)
     model.push(push_subset(digits))
     assert_complete(model, batch)
@@ -284,19 +285,22 @@ def test_complete_small8_before_and_after_push(digits):
     details = record.evidence[0].details
     assert details["source"]["class"] == details["prototype_class"]
     assert details["source"]["index"] == int(model.source_index[record.evidence[0].index])
-    assert record.maps["image"].shape == (8, 8, 1) and record.maps["image"].dtype == np.float32
+    assert record.image.shape == (8, 8, 1) and record.image.dtype == np.float32
+    assert sorted(record.unit_maps) == sorted(e.index for e in record.evidence)
     for e in record.evidence:
-        assert record.maps[f"unit:{e.index}"].shape == (4, 4)
+        assert record.unit_maps[e.index].shape == (4, 4)
         # the map's maximum is at the reported location and equals the similarity score
-        similarity = record.maps[f"unit:{e.index}"]
+        similarity = record.unit_maps[e.index]
         assert np.unravel_index(similarity.argmax(), similarity.shape) == tuple(e.details["location"])
         assert similarity.max() == pytest.approx(e.score, rel=1e-5)
     json.dumps(record.to_dict())
     summary = model.global_explanation()
-    json.dumps(summary)
-    assert len(summary["prototypes"]) == 100 and summary["projected"]
-    assert summary["prototypes"][17]["class"] == 1
-    assert len(summary["prototypes"][17]["last_layer_weights"]) == 10
+    data = json.loads(json.dumps(summary.to_dict()))
+    assert len(data["units"]) == 100 and data["details"]["projected"]
+    unit = summary.units[17]
+    assert unit.class_index == 1 and unit.role == "prototype" and len(unit.weights) == 10
+    assert unit.source.split == "train" and unit.source.index == int(model.source_index[17])
+    assert unit.source.boxes["high_activation"] == model.source_high_activation[17].tolist()
 
 
 def test_complete_timm_backbone_at_tiny_input():
@@ -316,7 +320,8 @@ def test_pruning_masks_prototypes_and_stays_complete(digits):
     with torch.no_grad():  # make prototype 0 (class 0) look like a 1: its nearest patches are of class 1
         model.prototype_vectors[0] = model.prototype_vectors[2]
     # brute force: k = 6 nearest images (by their closest patch), count those of the prototype's class
-    xs, ys = zip(*[digits.push_set[i] for i in range(64)])
+    items = [digits.train_eval_set[i] for i in range(64)]
+    xs, ys = [item["inputs"] for item in items], [item["targets"] for item in items]
     with torch.no_grad():
         _, distances = model.eval().push_forward(torch.stack(xs))
     per_image = distances.amin(dim=(2, 3))  # (N, P)
@@ -331,7 +336,7 @@ def test_pruning_masks_prototypes_and_stays_complete(digits):
     assert_complete(model, batch)
     record = model.explain(batch)[0]
     assert all(record.contributions[j] == 0 for j in pruned)
-    assert model.global_explanation()["prototypes"][0]["pruned"]
+    assert model.global_explanation().units[0].details["pruned"]
 
 
 def test_input_errors(digits):
@@ -429,7 +434,7 @@ def test_short_fit_switches_phases_and_ends_projected(digits, tmp_path):
     assert changed(recorder.seen[4], {"state": final}, "last_layer")
     assert bool(model.prototypes_projected) and (model.source_index >= 0).all()
     # the final model's prototypes are its own latent training patches (no BatchNorm drift after the push)
-    x = torch.stack([digits.push_set[i][0] for i in model.source_index.tolist()])
+    x = torch.stack([digits.train_eval_set[i]["inputs"] for i in model.source_index.tolist()])
     with torch.no_grad():
         _, distances = model.eval().push_forward(x)
     rows, cols = model.source_location.unbind(1)
@@ -440,7 +445,7 @@ def test_short_fit_switches_phases_and_ends_projected(digits, tmp_path):
     assert torch.equal(recorder.seen[4]["state"]["prototype_mask"], model.prototype_mask)
     recomputed = small_model(digits.spec, prototypes_per_class=2)
     recomputed.load_state_dict({**model.state_dict(), "prototype_mask": torch.ones(20, dtype=torch.bool)})
-    recomputed.prune_prototypes(digits.push_dataloader())
+    recomputed.prune_prototypes(digits.eval_dataloader("train"))
     assert torch.equal(model.prototype_mask, recomputed.prototype_mask)
     assert (model.last_layer.weight[:, ~model.prototype_mask] == 0).all()
     # checkpoint selection on the validation metric only ever picks a projected model (epochs 2 or 4)

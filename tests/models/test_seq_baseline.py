@@ -3,9 +3,9 @@
 import lightning as L
 import pytest
 import torch
+from helpers import assert_complete, toy_text_spec
 
 from datamodules import create_datamodule
-from datamodules.base import DataSpec
 from models import InputError, create_model
 from models.sequence import MASKED_LOGIT
 
@@ -19,7 +19,8 @@ def dyck():
 
 def test_causal_masked_and_complete_per_position(dyck):
     model = create_model("seq_transformer", spec=dyck.spec).eval()
-    x, y = next(iter(dyck.test_dataloader()))
+    batch = next(iter(dyck.test_dataloader()))
+    x, y = batch.inputs, batch.targets
     logits = model(x)
     assert logits.shape == (*x.shape, dyck.spec.num_classes)
     assert (logits[..., 0] == MASKED_LOGIT).all()  # <pad> is never predicted
@@ -28,26 +29,23 @@ def test_causal_masked_and_complete_per_position(dyck):
     changed[:, -1] = torch.where(x[:, -1] == 2, 3, 2)
     assert torch.allclose(model(changed)[:, :-1], logits[:, :-1], atol=1e-6)
     assert not torch.allclose(model(changed)[:, -1], logits[:, -1])
-    records = model.explain((x[:4], y[:4]), explain_class="target")
+    records = assert_complete(model, (x[:4], y[:4]))
     assert len(records) == int((x[:4] != 0).sum())
-    assert records[1].input_id == "0:1" and records[1].extras["token"] in ("(", ")")
-    for r in records:
-        r.check_complete()
+    assert (records[1].sequence, records[1].position) == (0, 1) and records[1].tokens.token in ("(", ")")
+    assert records[1].tokens.context == ["<s>", records[1].tokens.token]
+    targets = model.explain((x[:4], y[:4]), explain_class="target")
+    assert [r.explained_class for r in targets] == y[:4][x[:4] != 0].tolist()
 
 
 def test_pooled_classification_and_input_errors():
-    spec = DataSpec(name="toy", input_shape=(6,), num_classes=2, class_names=["neg", "pos"],
-                    vocab=["<pad>", "<unk>", "<s>", "good", "bad", "film"],
-                    preprocessing={"task_type": "sequence_classification"})
+    spec = toy_text_spec()
     model = create_model("seq_transformer", spec=spec).eval()
     x = torch.tensor([[2, 3, 5, 0, 0, 0], [2, 4, 4, 5, 1, 0]])
     assert model(x).shape == (2, 2)
     # padding does not change a pooled prediction
     assert torch.allclose(model(x[:1]), model(torch.tensor([[2, 3, 5, 0, 0, 0]])))
-    records = model.explain(x)
-    assert [r.input_id for r in records] == ["0", "1"]
-    for r in records:
-        r.check_complete()
+    records = assert_complete(model, x)
+    assert [(r.sequence, r.position) for r in records] == [(0, None), (1, None)]
     with pytest.raises(InputError, match="token ids"):
         model(x.float())
     with pytest.raises(InputError, match="must lie in"):

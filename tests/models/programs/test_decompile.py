@@ -5,16 +5,16 @@ import json
 import lightning as L
 import pytest
 import torch
+from helpers import toy_text_spec
 
 from datamodules import create_datamodule
-from datamodules.base import DataSpec
 from models import create_model, list_pretrained, load_release, save_release
 from models.programs.decompile import compare_program, decompile, load_program, program_agreement, save_program
 from models.registry import CHECKPOINT_DIR
 
 
 def sample(dm, n: int = 200) -> torch.Tensor:
-    return dm.test_set.dataset.tensors[0][dm.test_set.indices[:n]]
+    return dm.test_set.dataset.tensors["inputs"][dm.test_set.indices[:n]]
 
 
 @pytest.mark.parametrize("task,overrides", [
@@ -98,9 +98,7 @@ def test_source_is_readable_and_pruned():
 
 
 def test_pooled_program_with_learned_embeddings(tmp_path):
-    spec = DataSpec(name="toy", input_shape=(6,), num_classes=2, class_names=["neg", "pos"],
-                    vocab=["<pad>", "<unk>", "<s>", "good", "bad", "film"],
-                    preprocessing={"task_type": "sequence_classification"})
+    spec = toy_text_spec()
     torch.manual_seed(0)
     model = create_model("tp_text", spec=spec, n_layers=2, d_var=6).eval()
     program = load_program(save_program(model, tmp_path, "toy"))
@@ -130,14 +128,14 @@ def test_shipped_programs_agree_with_their_checkpoints(release):
     dm.setup()
     agree, total = compare_program(model, program, sample(dm, 300))
     assert agree == total
-    x, y = (t[dm.test_set.indices] for t in dm.test_set.dataset.tensors)
+    x, y = (dm.test_set.dataset.tensors[k][dm.test_set.indices] for k in ("inputs", "targets"))
     scored = y != 0  # token accuracy ignores the <pad> label
     accuracy = float((model(x).argmax(-1) == y)[scored].double().mean())
     assert accuracy == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
     assert card["program"]["program_lines"] == len((directory / f"{task}.py").read_text().splitlines())
     summary = model.global_explanation()
-    assert summary["program"] == (directory / f"{task}.py").read_text()
-    assert summary["program_lines"] == card["program"]["program_lines"]
+    assert summary.details["program"] == (directory / f"{task}.py").read_text()
+    assert summary.details["program_lines"] == card["program"]["program_lines"]
 
 
 def test_numerical_mlp_tables_read_as_ranges():

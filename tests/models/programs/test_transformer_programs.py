@@ -3,6 +3,7 @@ import math
 import lightning as L
 import pytest
 import torch
+from helpers import assert_complete, toy_text_spec
 
 from datamodules import create_datamodule
 from datamodules.sequences import TASKS, encode
@@ -94,8 +95,11 @@ def test_forward_shapes_dtypes_and_input_errors(hist_spec):
         model(x.float())
     with pytest.raises(InputError, match=r"\[0, 8\)"):
         model(x + 20)
-    with pytest.raises(InputError, match="shape"):
-        model(x[:, :5])
+    assert torch.equal(model(x[:, :5]), logits[:, :5])  # shorter than the context: the same program
+    with pytest.raises(InputError, match="at most 8 tokens"):
+        model(torch.cat([x, x], 1))
+    with pytest.raises(InputError, match="only padding"):
+        model(torch.zeros(1, 8, dtype=torch.long))
 
 
 def test_padding_does_not_change_the_program(hist_spec):
@@ -112,20 +116,19 @@ def test_explanations_are_complete_per_position(hist_spec):
     model = create_model("tp_hist", spec=hist_spec, n_layers=2).eval()
     x = torch.stack([ids(["<s>", "1", "2", "1"])[0], ids(["<s>", "5", "5"])[0]])
     y = torch.randint(1, 8, x.shape)
-    records = model.explain((x, y))
+    records = assert_complete(model, (x, y), atol=1e-9)
     assert len(records) == 4 + 3
     logits = model(x)
     for r in records:
-        r.check_complete(1e-9)
-        b, t = map(int, r.input_id.split(":"))
-        assert r.prediction == int(logits[b, t].argmax())
-        assert r.logits[r.explained_class] == pytest.approx(float(logits[b, t, r.explained_class]), abs=1e-9)
+        b, t = r.sequence, r.position
+        assert r.value == pytest.approx(float(logits[b, t, r.explained_class]), abs=1e-9)
         assert set(r.extras["variables"]) == set(model.unit_names())
         assert set(r.extras["attention"]) == {"attn_0_0", "attn_0_1", "num_attn_0_0", "num_attn_0_1",
                                               "attn_1_0", "attn_1_1", "num_attn_1_0", "num_attn_1_1"}
-        assert r.extras["variables"]["tokens"] == r.extras["token"]
+        assert r.extras["variables"]["tokens"] == r.tokens.token
         assert r.extras["variables"]["positions"] == t
-    assert records[0].extras["tokens"] == ["<s>", "1", "2", "1"]
+        assert all(e.details["value"] == r.extras["variables"][e.unit] for e in r.evidence)
+    assert records[3].tokens.context == ["<s>", "1", "2", "1"]
     y[:, 0] = 0  # the BOS is labelled <pad>, a masked class: its constant logit is explained as bias
     target_records = model.explain((x, y), explain_class="target")
     assert all(r.explained_class == r.target for r in target_records)
@@ -156,23 +159,18 @@ def test_fit_anneals_and_release_round_trips(tmp_path):
     assert "val/acc" in trainer.callback_metrics
     save_release(model, tmp_path / "tp_hist.test", metrics={"test/acc": 0.0})
     loaded = load_release(tmp_path / "tp_hist.test")
-    x = next(iter(dm.test_dataloader()))[0]
+    x = next(iter(dm.test_dataloader())).inputs
     assert torch.equal(loaded(x), model.eval()(x))
 
 
 def test_learned_embeddings_and_pooled_classification():
-    from datamodules.base import DataSpec
 
-    spec = DataSpec(name="toy", input_shape=(6,), num_classes=2, class_names=["neg", "pos"],
-                    vocab=["<pad>", "<unk>", "<s>", "good", "bad", "film"],
-                    preprocessing={"task_type": "sequence_classification"})
+    spec = toy_text_spec()
     model = create_model("tp_text", spec=spec, n_layers=1, d_var=6).eval()
     x = torch.tensor([[2, 3, 5, 0, 0, 0], [2, 4, 4, 5, 1, 0]])
     assert model(x).shape == (2, 2)
-    records = model.explain(x)
-    assert len(records) == 2 and [r.input_id for r in records] == ["0", "1"]
-    for r in records:
-        r.check_complete(1e-9)
+    records = assert_complete(model, x, atol=1e-9)
+    assert len(records) == 2 and [r.sequence for r in records] == [0, 1] and records[0].position is None
 
 
 def test_the_papers_induction_program_solves_the_induction_data():
@@ -195,6 +193,7 @@ def test_the_papers_induction_program_solves_the_induction_data():
     for digit in "0123":
         model.readout_cat.data[classes.index(digit), recall, vocab.index(digit)] = 1.0
     model.readout_cat.data[classes.index("?"), recall, vocab.index("<s>")] = 1.0
-    x, y = next(iter(dm.test_dataloader()))
+    batch = next(iter(dm.test_dataloader()))
+    x, y = batch.inputs, batch.targets
     labelled = y != 0
     assert (model(x).argmax(-1)[labelled] == y[labelled]).all()

@@ -1,0 +1,72 @@
+"""Checking keyword arguments against the function they are for: one mechanism for model, datamodule, trainer
+and explain options (``check_kwargs``: names only; ``validate_args``: names and the types YAML can give)."""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, Union
+
+
+class ConfigError(ValueError):
+    """A user mistake in the configuration; train.py prints it as one ``error: ...`` line and exits 2."""
+
+
+def _parameters(fn: Callable) -> tuple[dict[str, inspect.Parameter], bool]:
+    target = fn.__init__ if inspect.isclass(fn) else fn
+    signature = inspect.signature(target)
+    params = {k: p for k, p in signature.parameters.items()
+              if k != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    return params, any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+
+
+def check_kwargs(fn: Callable, kwargs: dict[str, Any], what: str, skip: tuple[str, ...] = ()) -> None:
+    """Reject keyword arguments ``fn`` does not take (a ``TypeError`` naming the ones it does)."""
+    params, takes_any = _parameters(fn)
+    unknown = sorted(set(kwargs) - (set(params) - set(skip)))
+    if unknown and not takes_any:
+        known = sorted(k for k in params if k not in skip)
+        raise TypeError(f"{what} got unknown argument(s) {unknown}; it takes {known}")
+
+
+def _matches(value: Any, annotation: Any) -> bool:
+    """Whether a YAML value fits a (resolved) annotation; unknown annotation shapes are accepted."""
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        return True
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        return any(_matches(value, a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation in (int, str):
+        return isinstance(value, annotation) and not isinstance(value, bool)
+    if origin in (list, tuple) or annotation in (list, tuple):
+        return isinstance(value, (list, tuple))
+    if origin is dict or annotation is dict:
+        return isinstance(value, dict)
+    return True
+
+
+def validate_args(fn: Any, args: dict[str, Any], what: str, skip: tuple[str, ...] = ("spec",)) -> None:
+    """Reject unknown keyword arguments and values of the wrong type, naming what ``fn`` takes."""
+    target = fn.__init__ if inspect.isclass(fn) else fn
+    params, takes_any = _parameters(fn)
+    unknown = sorted(set(args) - set(params))
+    if unknown and not takes_any:
+        valid = ", ".join(k for k in params if k not in skip)
+        raise ConfigError(f"{what} got unknown argument(s) {', '.join(unknown)}; valid: {valid}")
+    try:
+        hints = typing.get_type_hints(target)
+    except Exception:  # unresolvable annotations: leave the types to the constructor
+        hints = {}
+    for key, value in args.items():
+        if key in hints and not _matches(value, hints[key]):
+            expected = getattr(hints[key], "__name__", None) or str(hints[key]).replace("typing.", "")
+            raise ConfigError(f"{what}: argument {key}={value!r} has type {type(value).__name__}, "
+                              f"expected {expected}")

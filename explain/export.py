@@ -1,0 +1,205 @@
+"""The export driver and the JSONL writer: explain every input of some data and write the chosen formats.
+
+``export_explanations(model, data, out_dir)`` runs ``model.explain`` batch by batch (nothing holds the whole
+split) and writes into ``out_dir``:
+
+* ``manifest.json``: the model, what its records' numbers are (``output``), the class names (written once,
+  not in every record), the concept names, the counts and the files;
+* ``explanations.jsonl``: one ``Explanation.to_dict()`` per prediction;
+* ``overlays/*.png`` + ``overlays.json``: heat maps of the strongest units over the image (``explain.images``);
+* ``index.html``: one self-contained page (``explain.html``);
+* ``global_explanation.json`` (+ ``units/*.png``): what the model learned, with the images of its units.
+
+The export is written into a temporary folder beside ``out_dir`` and moved into place at the end, so a failure
+or a kill leaves the previous export (or nothing) and never a half-written one; a later export removes what an
+interrupted one left behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from datamodules.batch import Batch, as_batch
+from models.explanation import Explanation, json_safe
+from models.release import atomic_path
+
+from . import images
+from .html import HtmlWriter
+
+FORMATS = ("jsonl", "png", "html", "global")
+MANIFEST_FORMAT = "intrinsic-zoo/explanations-v2"
+MAX_LISTED_UNITS = 10_000  # unit names go into the manifest up to this many (Monet has millions)
+
+
+def write_json(path: Path, data: Any) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(json_safe(data), indent=2) + "\n", encoding="utf-8")
+
+
+class JsonlWriter:
+    """One JSON record per line, written as the records arrive into a file of an export folder."""
+
+    def __init__(self, stack: ExitStack, path: Path, top_k: int = 5):
+        self.handle: IO[str] = stack.enter_context(open(path, "w", encoding="utf-8"))
+        self.count, self.top_k = 0, top_k
+
+    def add(self, record: Explanation) -> None:
+        self.handle.write(json.dumps(record.to_dict(self.top_k), allow_nan=False) + "\n")
+        self.count += 1
+
+
+def write_jsonl(records: Iterable[Explanation], path: str | Path, top_k: int = 5) -> int:
+    """One JSON record per line, atomically. Returns the number of records."""
+    path = Path(path)
+    with atomic_path(path) as tmp, ExitStack() as stack:
+        writer = JsonlWriter(stack, tmp, top_k)
+        for number, record in enumerate(records):
+            record.input_id = record.input_id or str(number)
+            writer.add(record)
+    return writer.count
+
+
+# ---- reading the data -----------------------------------------------------------------------------------
+def iterate_batches(data: Any, batch_size: int = 64) -> Iterator[Batch]:
+    """``Batch`` objects from a DataLoader or an iterable of batches, a tensor of inputs, or an (inputs,
+    targets) pair of tensors."""
+    if isinstance(data, (torch.Tensor, Batch)) or (isinstance(data, (list, tuple)) and len(data) == 2
+                                          and isinstance(data[0], torch.Tensor)
+                                          and (data[1] is None or isinstance(data[1], torch.Tensor))):
+        whole = as_batch(data)
+        for start in range(0, len(whole), batch_size):
+            yield whole.select(slice(start, start + batch_size))
+        return
+    for batch in data:
+        yield as_batch(batch)
+
+
+def record_ids(records: list[Explanation], batch_ids: list[str]) -> None:
+    """Give every record its input's id: ``<id>`` for one record per input, ``<id>:<position>`` for one per
+    position of a sequence."""
+    for row, record in enumerate(records):
+        if record.sequence is None:
+            record.input_id = batch_ids[row]
+        else:
+            suffix = "" if record.position is None else f":{record.position}"
+            record.input_id = batch_ids[record.sequence] + suffix
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    records: int = 0
+    inputs: int = 0
+    files: dict[str, Path] = field(default_factory=dict)
+    overlays: int = 0
+    unit_images: int = 0
+
+
+def _as_dataset(source_data: Any) -> Dataset | None:
+    return source_data.dataset if isinstance(source_data, DataLoader) else source_data
+
+
+def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable[str] = FORMATS,
+                        ids: Iterable[str] | None = None, id_prefix: str = "", top_k: int = 5,
+                        limit: int | None = None, image_limit: int | None = 100, source_data: Any = None,
+                        explain_class: str = "prediction", title: str | None = None,
+                        options: dict[str, Any] | None = None) -> ExportResult:
+    """Explain every input of ``data`` and write the chosen ``formats`` into ``out_dir`` (see the module
+    docstring). ``ids`` names the inputs in order (default ``<id_prefix><position>``); ``limit`` caps the
+    inputs, ``image_limit`` the records that get PNGs and an HTML section; ``source_data`` (the un-augmented
+    training split, a dataset or its loader) is where units that come from training patches are cut out;
+    ``options`` go to ``model.explain`` (interventions, samples, ...)."""
+    formats = list(formats)
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise ValueError(f"unknown export format(s) {unknown}; choose from {list(FORMATS)}")
+    out_dir = Path(out_dir)
+    name = model.variant or type(model).__name__
+    options = options or {}
+    explanation = None
+    if "global" in formats or "html" in formats:
+        try:
+            explanation = model.global_explanation()
+        except NotImplementedError:
+            pass
+    source_set = _as_dataset(source_data)
+    sources = images.unit_patches(explanation, source_set) if explanation is not None else {}
+    id_iter = iter(ids) if ids is not None else None
+    overlay_index: list[dict[str, Any]] = []
+    with atomic_path(out_dir, is_dir=True) as tmp:
+        result = ExportResult(out_dir)
+        with ExitStack() as stack:
+            jsonl = JsonlWriter(stack, tmp / "explanations.jsonl", top_k) if "jsonl" in formats else None
+            page = HtmlWriter(stack, tmp / "index.html", title or f"{name}: explanations", sources) \
+                if "html" in formats else None
+            position = 0  # inputs explained so far
+            for batch in iterate_batches(data):
+                if limit is not None and position >= limit:
+                    break
+                if limit is not None:
+                    batch = batch.select(slice(0, limit - position))
+                batch_ids = [next(id_iter) if id_iter is not None else f"{id_prefix}{position + b:05d}"
+                             for b in range(len(batch))]
+                records = model.explain(batch, top_k=top_k, explain_class=explain_class, **options)
+                record_ids(records, batch_ids)
+                for record in records:
+                    if jsonl is not None:
+                        jsonl.add(record)
+                    if image_limit is None or result.records < image_limit:
+                        overlays = images.render_overlays(record) if ("png" in formats or page) else []
+                        if "png" in formats:
+                            for overlay in overlays:
+                                overlay.file = f"overlays/{images.file_stem(overlay.input_id)}_unit{overlay.unit}.png"
+                                images.write_bytes(tmp / overlay.file, overlay.png)
+                                overlay_index.append(overlay.index_entry())
+                        if page is not None:
+                            page.add(record, overlays)
+                    record.image, record.unit_maps = None, {}  # written; keep memory flat
+                    result.records += 1
+                position += len(batch)
+            result.inputs = position
+        if jsonl is not None:
+            result.files["jsonl"] = out_dir / "explanations.jsonl"
+        if page is not None:
+            result.files["html"] = out_dir / "index.html"
+        if "png" in formats and overlay_index:
+            write_json(tmp / "overlays.json", overlay_index)
+            result.files["png"] = out_dir / "overlays"
+            result.overlays = len(overlay_index)
+        if "global" in formats and explanation is not None:
+            write_json(tmp / "global_explanation.json", explanation)
+            result.files["global"] = out_dir / "global_explanation.json"
+            unit_index = images.write_unit_images(explanation, sources, source_set, tmp / "units")
+            if unit_index:
+                write_json(tmp / "units" / "index.json", unit_index)
+                result.files["units"] = out_dir / "units"
+                result.unit_images = len(unit_index)
+        write_json(tmp / "manifest.json", manifest(model, result, formats, options))
+        result.files["manifest"] = out_dir / "manifest.json"
+    return result
+
+
+def manifest(model, result: ExportResult, formats: list[str], options: dict[str, Any]) -> dict[str, Any]:
+    """What every record of the export shares, written once."""
+    try:
+        units = model.unit_names()
+    except NotImplementedError:
+        units = None
+    spec = model.spec
+    return {
+        "format": MANIFEST_FORMAT, "model": model.variant or type(model).__name__, "kind": model.kind,
+        "output": model.output, "data": spec.name, "task": spec.task, "class_names": spec.class_names,
+        "concept_names": spec.concept_names,
+        "unit_names": units if units is not None and len(units) <= MAX_LISTED_UNITS else None,
+        "inputs": result.inputs, "records": result.records, "overlays": result.overlays, "formats": formats,
+        "options": options, "files": {k: str(Path(v).relative_to(result.out_dir)) for k, v in result.files.items()
+                                      if k != "manifest"},
+    }

@@ -15,6 +15,7 @@ Families add their training phases as callbacks from ``configure_callbacks()``; 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -135,7 +136,8 @@ def build(cfg: DictConfig):
 
 
 def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
-    """The checkpoint to resume from, or None for a fresh run; refuses to mix two different runs."""
+    """The checkpoint to resume from, or None for a fresh run; refuses to mix two different runs. An unreadable
+    last.ckpt (a copy cut short) falls back to the newest readable checkpoint of the run."""
     last = run_dir / "checkpoints" / "last.ckpt"
     if not last.is_file():
         return None
@@ -150,7 +152,41 @@ def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
             if before != now:
                 raise ConfigError(f"{run_dir} holds a run with a different {key!r} config ({before}, now "
                                   f"{now}); pass run_dir=<new folder> for a new run")
-    return last
+    if _readable(last):
+        return last
+    others = sorted((p for p in last.parent.glob("*.ckpt") if p != last), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
+    fallback = next((p for p in others if _readable(p)), None)
+    if fallback is None:
+        raise ConfigError(f"{last} cannot be read (cut short or corrupt) and the run has no other readable "
+                          f"checkpoint: delete {run_dir / 'checkpoints'} to start this run again, or pass "
+                          f"run_dir=<new folder>")
+    _echo(f"[yellow]{last} cannot be read (cut short or corrupt): resuming from {fallback.name} instead[/]")
+    return fallback
+
+
+def _readable(path: Path) -> bool:
+    import torch
+
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # torch raises several types for a truncated zip or a bad pickle
+        return False
+    return True
+
+
+def _finished(cfg: DictConfig, run_dir: Path) -> dict[str, Any] | None:
+    """The summary of a run that already finished this schedule (a re-run does nothing but say so)."""
+    import json
+
+    marker = run_dir / "finished.json"
+    if not cfg.resume or not marker.is_file():
+        return None
+    summary = json.loads(marker.read_text())
+    if cfg.trainer.max_epochs > summary["max_epochs"]:  # more epochs: the run continues
+        marker.unlink()
+        return None
+    return summary
 
 
 _LOADER_ONLY = ("num_workers", "eval_batch_size")  # data arguments a resumed run may change
@@ -218,7 +254,9 @@ def make_callbacks(cfg: DictConfig, model, checkpoint_dir: Path) -> tuple[ModelC
     best = ModelCheckpoint(dirpath=checkpoint_dir, filename="best-epoch{epoch:03d}-step{step:06d}",
                            auto_insert_metric_name=False, monitor=model.selection_metric, mode=model.selection_mode,
                            save_top_k=cfg.checkpoint.save_top_k, save_last=True, enable_version_counter=False)
-    callbacks: list[Callback] = [best, LearningRateMonitor(logging_interval="epoch")]
+    from datamodules.resume import ExactResume
+
+    callbacks: list[Callback] = [best, LearningRateMonitor(logging_interval="epoch"), ExactResume()]
     if cfg.checkpoint.every_n_train_steps > 0:
         # A second checkpoint writer: only last.ckpt, refreshed every N optimiser steps (mid-epoch resume).
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, save_top_k=0, save_last=True,
@@ -251,13 +289,11 @@ def _metrics(results: list[dict[str, Any]]) -> dict[str, float]:
 
 # ---- the run ----------------------------------------------------------------------------------------------
 def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, Any]:
-    import time
 
     import lightning as L
     import torch
 
-    from explain import export_explanations
-    from models.release import atomic_write_text, save_release, update_card
+    from models.release import atomic_write_text
 
     run_dir = Path(cfg.run_dir).resolve()
     resume_from = _check_resume(cfg, run_dir)
@@ -267,24 +303,57 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
     datamodule, model = build(cfg)
     if cfg.trainer.max_epochs is None:  # a model with a fixed phase schedule says how long it is
         cfg.trainer.max_epochs = getattr(model, "total_epochs", None) or DEFAULT_MAX_EPOCHS
+    if cfg.trainer.max_epochs < 1:
+        raise ConfigError(f"trainer.max_epochs must be at least 1, got {cfg.trainer.max_epochs}")
+    finished = _finished(cfg, run_dir)
+    if finished is not None:
+        _echo(f"[bold]{run_dir} already finished[/] its {finished['max_epochs']} epochs: "
+              f"{', '.join(f'{k} {v:.4f}' for k, v in finished['metrics'].items())}. Nothing to do: pass "
+              f"trainer.max_epochs=<more> to continue it, or run_dir=<new folder> for a new run")
+        return {**finished, "run_dir": run_dir, "finished": True, "rank": _global_rank()}
+    datamodule.setup("fit")  # a missing root or bad data fails here, before the run folder is written
     if _global_rank() == 0:
         atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+        (run_dir / "failed.json").unlink(missing_ok=True)
+    try:
+        return _fit_and_release(cfg, run_dir, datamodule, model, resume_from, callbacks)
+    except BaseException as err:
+        if _global_rank() == 0 and not isinstance(err, SystemExit):
+            atomic_write_text(run_dir / "failed.json", json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n")
+        raise
+
+
+def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_from: Path | None,
+                     callbacks: list[Callback] | None) -> dict[str, Any]:
+    import time
+
+    import lightning as L
+    import torch
+
+    from explain import export_explanations
+    from models.release import atomic_write_text, save_release, update_card
+
     checkpoint_dir = run_dir / "checkpoints"
     best, own_callbacks = make_callbacks(cfg, model, checkpoint_dir)
     loggers = make_loggers(run_dir)
     trainer = L.Trainer(**trainer_kwargs(cfg), default_root_dir=run_dir, logger=loggers,
-                        callbacks=own_callbacks + list(callbacks or []),
+                        callbacks=own_callbacks + list(callbacks or []), plugins=[AtomicCheckpointIO()],
                         enable_progress_bar=_progress_bar(cfg), enable_model_summary=True)
     if resume_from is not None:
         _echo(f"[bold]resuming[/] from {resume_from}")
     start = time.time()
     trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
     fit_seconds = round(time.time() - start)
-    best_path = best.best_model_path or best.last_model_path or str(checkpoint_dir / "last.ckpt")
-    if not best.best_model_path:
-        _echo(f"[yellow]no validation score for {model.selection_metric!r}: testing the last checkpoint[/]")
+    if trainer.interrupted:
+        raise ConfigError(f"training was interrupted at step {trainer.global_step}: nothing was released; run the "
+                          f"same command again to resume from {checkpoint_dir / 'last.ckpt'}")
     if not trainer.is_global_zero:
         return {"run_dir": run_dir, "rank": trainer.global_rank}
+    score = best.best_model_score
+    if not best.best_model_path or score is None or not torch.isfinite(score):
+        raise ConfigError(f"no validation step gave {model.selection_metric!r} a value, so no checkpoint could be "
+                          f"selected and nothing was released or explained. {model.selection_help()}".strip())
+    best_path = best.best_model_path
     if trainer.world_size > 1 and torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()  # the other ranks are done; evaluate on this one only
 
@@ -316,8 +385,28 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
             limit=cfg.explain.limit, image_limit=cfg.explain.image_limit,
             source_data=datamodule.eval_dataset("train"))
         summary["explanations"] = exported
+    marker = {"max_epochs": cfg.trainer.max_epochs, "global_step": trainer.global_step, "metrics": metrics,
+              **{k: str(summary[k]) for k in ("release", "published", "best") if k in summary}}
+    atomic_write_text(run_dir / "finished.json", json.dumps(marker, indent=2) + "\n")
     print_summary(summary, model)
     return summary
+
+
+class AtomicCheckpointIO:
+    """Lightning's checkpoint writer, writing to a temporary file and renaming it into place: a kill during a
+    save leaves the previous checkpoint whole. (A subclass is made on first use: Lightning is imported late.)"""
+
+    def __new__(cls):
+        from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+        from models.release import atomic_path
+
+        class _Atomic(TorchCheckpointIO):
+            def save_checkpoint(self, checkpoint, path, storage_options=None):
+                with atomic_path(Path(path)) as tmp:
+                    super().save_checkpoint(checkpoint, tmp, storage_options)
+
+        return _Atomic()
 
 
 def _device_name(trainer) -> str:
@@ -387,11 +476,12 @@ def main(argv: list[str] | None = None, callbacks: list[Callback] | None = None)
     except ConfigError as err:
         _fail(err)
     from datamodules import DataRootError, SpecError
+    from datamodules.base import DataError
     from models.backbones import BackboneWeightsError
 
     try:
         return run(resolve(cfg), callbacks)
-    except (ConfigError, DataRootError, SpecError, BackboneWeightsError) as err:
+    except (ConfigError, DataRootError, DataError, SpecError, BackboneWeightsError) as err:
         _fail(err)
 
 

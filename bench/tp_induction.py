@@ -84,7 +84,7 @@ def run(setting: str, epochs: int, seed: int, n_cat_heads: int = 1) -> dict:
     trainer.fit(model, datamodule)
     heads = {f"layer {i}": {"query": h.query.choices(), "key": h.key.choices(), "value": h.value.choices(),
                             "predicate": h.predicate.argmax(-1).tolist()} for i, h in enumerate(model.cat_attn)}
-    y_val = next(iter(datamodule.val_dataloader()))[1]
+    y_val = next(iter(datamodule.val_dataloader())).targets
     return {"setting": setting, "n_cat_heads": n_cat_heads, "seed": seed, "epochs": epochs,
             "seconds": round(time.time() - start),
             "val_acc_by_epoch": curve.curve, "final_val_acc": curve.curve[-1], "heads": heads,

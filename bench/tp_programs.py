@@ -35,7 +35,7 @@ def main() -> None:
         program = load_program(CHECKPOINT_DIR / release / card["program"]["program"])
         datamodule = create_datamodule(card["data"]["name"])
         datamodule.setup("test")
-        x = torch.cat([batch[0] for batch in datamodule.test_dataloader()])
+        x = torch.cat([batch.inputs for batch in datamodule.test_dataloader()])
         sequences = [[model.vocab[int(i)] for i in row if int(i) != model.pad_id] for row in x]
         with torch.no_grad():
             model(x[:8])
@@ -52,10 +52,10 @@ def main() -> None:
             program.run(tokens)
         t_program = time.perf_counter() - start
         n = len(x)
-        recipe = card.get("recipe", {})
-        training = f"{recipe.get('fit_seconds', '?')} s, {recipe.get('epochs', '?')} epochs"
-        if not recipe.get("device", "cpu").startswith("cpu"):
-            training += f" ({recipe['device']})"
+        trained = card.get("training", {})
+        training = f"{trained.get('fit_seconds', '?')} s, {card['recipe']['trainer']['max_epochs']} epochs"
+        if not trained.get("device", "cpu").startswith("cpu"):
+            training += f" ({trained['device']})"
         print(f"| {name.removeprefix('tp_')} | {n} | {n / t_batched:,.0f} | {n / t_single:,.0f} | "
               f"{n / t_program:,.0f} | {t_program / t_batched:.1f}x | {training} |")
 

@@ -180,6 +180,9 @@ def load_config(argv: list[str]) -> DictConfig:
     if "experiment" in groups:
         experiment_values = _load_yaml("experiment", groups["experiment"])
         defaults = experiment_values.pop("defaults", None) or {}
+        if not defaults and not OmegaConf.select(experiment_values, "model.name") and "model" not in groups:
+            raise ConfigError(f"experiment {groups['experiment']!r} names no model: give it 'defaults:' with "
+                              f"'model: <name>' (and data, trainer), as configs/experiment/*.yaml do")
         if not isinstance(defaults, DictConfig):
             raise ConfigError(f"experiment {groups['experiment']!r}: 'defaults' must map a group to a name")
         for group, name in defaults.items():

@@ -18,6 +18,7 @@ from torch.utils.data import DataLoader, Dataset
 from configs.validation import check_kwargs
 
 from .batch import collate
+from .resume import ResumableRandomSampler
 
 TASKS = ("image_classification", "vector_classification", "sequence_labelling", "sequence_classification",
          "next_token")
@@ -94,8 +95,8 @@ class DataSpec:
                 fail("a sequence task needs input_shape (T,) and a vocabulary")
         if len(self.class_names) != self.num_classes:
             fail(f"num_classes is {self.num_classes} but there are {len(self.class_names)} class names")
-        if self.num_classes < 1:
-            fail("there must be at least one class")
+        if self.num_classes < 2:
+            fail(f"there must be at least two classes to tell apart, got {self.class_names}")
         if self.mean is not None:
             channels = self.input_shape[0]
             if self.std is None or len(self.mean) != channels or len(self.std) != channels:
@@ -197,6 +198,11 @@ def _short(value: Any, limit: int = 40) -> str:
 
 class DataRootError(FileNotFoundError):
     """A dataset's local root is missing or incomplete; the message says how to get the data."""
+
+
+class DataError(ValueError):
+    """Data files whose content cannot be used (a label only in the test file, text that is not UTF-8, an
+    unreadable image); the message names the file (and line)."""
 
 
 _DATAMODULES: dict[str, Callable[..., ZooDataModule]] = {}
@@ -306,10 +312,13 @@ class ZooDataModule(L.LightningDataModule):
     def _loader(self, dataset, shuffle: bool, batch_size: int | None = None) -> DataLoader:
         if dataset is None:
             raise RuntimeError(f"{type(self).__name__}.setup() has not been called")
+        batch_size = batch_size or self.eval_batch_size
+        # shuffled: RandomSampler's order, resumable mid-epoch (datamodules.resume)
+        sampler = ResumableRandomSampler(len(dataset), batch_size) if shuffle else None
         return DataLoader(
             dataset,
-            batch_size=batch_size or self.eval_batch_size,
-            shuffle=shuffle,
+            batch_size=batch_size,
+            sampler=sampler,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
             collate_fn=collate,
@@ -340,6 +349,7 @@ class ZooDataModule(L.LightningDataModule):
 
 __all__ = [
     "AugmentedSubset",
+    "DataError",
     "DataRootError",
     "DataSpec",
     "SPLITS",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from torch.utils.data import Dataset
 
-from .base import DataRootError, DataSpec, SpecError, register_datamodule
+from .base import DataError, DataRootError, DataSpec, SpecError, register_datamodule
 from .images import (
     IMAGE_EXTENSIONS,
     IMAGENET_MEAN,
@@ -20,6 +20,7 @@ from .images import (
     list_images,
     photo_augmentation,
     stratified_split,
+    unreadable_images,
 )
 
 
@@ -39,11 +40,15 @@ class ImageFolderDataModule(RootedDataModule):
                  name: str = "image_folder", mean: Sequence[float] | None = None,
                  std: Sequence[float] | None = None, hflip: bool = True, val_fraction: float = 0.1,
                  test_fraction: float = 0.2, split_seed: int = 0, augment: bool = True,
-                 download: bool = False, batch_size: int = 64, eval_batch_size: int | None = None,
-                 num_workers: int = 0):
+                 download: bool = False, check_images: bool = True, skip_unreadable: bool = False,
+                 batch_size: int = 64, eval_batch_size: int | None = None, num_workers: int = 0):
         super().__init__(root, download, val_fraction, split_seed, augment, batch_size, eval_batch_size,
                          num_workers)
         image_mode(channels)
+        # Every file is decoded once before training (check_images): a corrupt one stops setup with its name,
+        # or is left out and listed in ``skipped`` (skip_unreadable), instead of failing mid-epoch.
+        self.check_images, self.skip_unreadable = check_images, skip_unreadable
+        self.skipped: list[str] = []
         if not 0 < test_fraction < 1 - val_fraction:
             raise ValueError(f"need 0 < test_fraction < 1 - val_fraction, got {test_fraction} and "
                              f"{val_fraction}")
@@ -120,6 +125,16 @@ class ImageFolderDataModule(RootedDataModule):
             files = list_images(class_dir)
             paths += files
             labels += [index[class_dir.name]] * len(files)
+        bad = unreadable_images(paths) if self.check_images else []
+        if bad and not self.skip_unreadable:
+            listed = "; ".join(f"{p}: {reason}" for p, reason in bad[:5])
+            raise DataError(f"image_folder: {len(bad)} of the {len(paths)} images under {folder} cannot be read "
+                            f"({listed}); fix or remove them, or pass skip_unreadable=true")
+        if bad:
+            drop = {p for p, _ in bad}
+            self.skipped += sorted(str(p) for p in drop)
+            kept = [(p, y) for p, y in zip(paths, labels) if p not in drop]
+            paths, labels = [p for p, _ in kept], [y for _, y in kept]
         return ImageFileDataset(paths, labels, self.channels, self.size)
 
     def load_official(self):

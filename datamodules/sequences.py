@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import torch
 
 from .base import AugmentedSubset, DataSpec, TensorItems, ZooDataModule, fixed_split, register_datamodule
+from .tokenizers import BOS, EOS, PAD
 
-PAD, BOS, EOS = "<pad>", "<s>", "</s>"
 UNKNOWN = "?"  # the induction task's label for a letter seen for the first time
 
 Example = tuple[list[str], list[str]]  # (tokens, labels), the same length, tokens[0] == BOS

@@ -23,6 +23,7 @@ import torch
 
 from .base import (
     AugmentedSubset,
+    DataError,
     DataRootError,
     DataSpec,
     SpecError,
@@ -31,8 +32,8 @@ from .base import (
     fixed_split,
     register_datamodule,
 )
+from .tokenizers import BOS, PAD, UNK
 
-PAD, UNK, BOS = "<pad>", "<unk>", "<s>"
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
 
 
@@ -41,14 +42,19 @@ def tokenize(text: str) -> list[str]:
 
 
 def read_examples(path: Path) -> list[tuple[str, list[str]]]:
-    """(label, words) per non-blank line of a ``label<TAB>text`` file."""
+    """(label, words) per non-blank line of a ``label<TAB>text`` file (UTF-8; a byte-order mark is dropped)."""
     examples = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            raise DataError(f"{path}:{number}: not UTF-8 text (byte {err.start}: {err.reason}); save the file "
+                            f"as UTF-8") from None
         if not line.strip():
             continue
         label, sep, text = line.partition("\t")
         if not sep or not label.strip():
-            raise ValueError(f"{path}:{number}: expected 'label<TAB>text', got {line[:60]!r}")
+            raise DataError(f"{path}:{number}: expected 'label<TAB>text', got {line[:60]!r}")
         examples.append((label.strip(), tokenize(text)))
     return examples
 
@@ -126,7 +132,8 @@ class TextClassificationDataModule(ZooDataModule):
         y = torch.zeros(len(examples), dtype=torch.long)
         for i, (label, words) in enumerate(examples):
             if label not in label_id:
-                raise ValueError(f"label {label!r} does not occur in the training split of {self.root}")
+                raise DataError(f"label {label!r} does not occur in the training split of {self.root}; every "
+                                f"label needs training examples")
             ids = [word_id[BOS], *(word_id.get(w, word_id[UNK]) for w in words[: self.max_length - 1])]
             x[i, : len(ids)] = torch.tensor(ids)
             y[i] = label_id[label]

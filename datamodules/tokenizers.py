@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 from .base import DataSpec
 
+# The special tokens of the zoo's own datasets (a spec names its own in ``special_tokens``; none is required).
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<s>", "</s>"
+
 
 class TokenizerError(ValueError):
     """Text the spec's tokenizer cannot encode; the message names the token or character."""

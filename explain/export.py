@@ -156,10 +156,7 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
                     if image_limit is None or result.records < image_limit:
                         overlays = images.render_overlays(record) if ("png" in formats or page) else []
                         if "png" in formats:
-                            for overlay in overlays:
-                                overlay.file = f"overlays/{images.file_stem(overlay.input_id)}_unit{overlay.unit}.png"
-                                images.write_bytes(tmp / overlay.file, overlay.png)
-                                overlay_index.append(overlay.index_entry())
+                            overlay_index += images.save_overlays(overlays, tmp, "overlays")
                         if page is not None:
                             page.add(record, overlays)
                     record.image, record.unit_maps = None, {}  # written; keep memory flat

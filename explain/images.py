@@ -62,15 +62,23 @@ def render_overlays(record: Explanation) -> list[Overlay]:
     return overlays
 
 
+def save_overlays(overlays: list[Overlay], root: Path, folder: str = "") -> list[dict[str, Any]]:
+    """Write each overlay as ``<root>/<folder>/<input stem>_unit<i>.png``; returns their index entries (with
+    the file relative to ``root``)."""
+    entries = []
+    for overlay in overlays:
+        overlay.file = str(Path(folder) / f"{file_stem(overlay.input_id)}_unit{overlay.unit}.png")
+        write_bytes(root / overlay.file, overlay.png)
+        entries.append(overlay.index_entry())
+    return entries
+
+
 def write_png_overlays(records, folder: str | Path) -> list[dict[str, Any]]:
     """One PNG per (record, unit map) in ``folder``; returns an index of files and boxes."""
-    folder, index = Path(folder), []
+    index = []
     for number, record in enumerate(records):
         record.input_id = record.input_id or str(number)
-        for overlay in render_overlays(record):
-            overlay.file = f"{file_stem(overlay.input_id)}_unit{overlay.unit}.png"
-            write_bytes(folder / overlay.file, overlay.png)
-            index.append(overlay.index_entry())
+        index += save_overlays(render_overlays(record), Path(folder))
     return index
 
 

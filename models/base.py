@@ -182,6 +182,12 @@ class InterpretableModel(L.LightningModule):
         if x.is_floating_point():
             if not torch.isfinite(x).all():
                 raise InputError("input contains NaN or infinite values")
+            if x.dtype == torch.float64:
+                raise InputError("expected float32 inputs, got float64; convert them with x.float()")
+            if self.spec.is_image and (x.min() < 0 or x.max() > 1):
+                hint = "; divide 8-bit images by 255" if x.max() > 1.5 else ""
+                raise InputError(f"expected images in [0, 1] (the model normalises them itself), got values in "
+                                 f"[{float(x.min()):.3g}, {float(x.max()):.3g}]{hint}")
         elif not self.spec.is_sequence:
             raise InputError(f"expected floating-point inputs{' (images in [0, 1])' if self.spec.is_image else ''}"
                              f", got dtype {x.dtype}")
@@ -358,6 +364,10 @@ class InterpretableModel(L.LightningModule):
         if self.output == "logit":
             return F.cross_entropy(outputs, targets, ignore_index=self.ignore_index)
         return F.nll_loss(outputs.clamp_min(1e-12).log(), targets, ignore_index=self.ignore_index)
+
+    def selection_help(self) -> str:
+        """What to change when no validation step gave ``selection_metric`` a value (train.py says it)."""
+        return ""
 
     def skip_training_step(self) -> bool:
         """True where a phase trains nothing (the step is skipped)."""

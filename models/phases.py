@@ -6,7 +6,10 @@ every training epoch ``PhaseSchedule`` sets ``pl_module.phase`` and, if the modu
 
     pl_module.on_phase_epoch_start(phase: str, first_epoch_of_phase: bool)
 
-where the module switches ``requires_grad``, picks its optimiser, steps a per-phase scheduler. A block list
+where the module switches ``requires_grad``, picks its optimiser, steps a per-phase scheduler. A run resumed
+in the middle of an epoch gets no ``on_train_epoch_start`` from Lightning: the schedule then enters the
+epoch's phase at ``on_train_start``, and a hook that takes ``resumed`` is told so (the once-per-epoch steps, a
+scheduler step or a push, are already in the checkpoint). A block list
 has a fixed length (``total_epochs``); the callback stops the fit after its last epoch, so a run ends where
 the schedule says (e.g. ProtoPNet on a push + last-layer block) whatever ``max_epochs`` is, as long as it is
 not smaller. Lightning runs the loop; this only says which phase an epoch belongs to.
@@ -14,6 +17,7 @@ not smaller. Lightning runs the loop; this only says which phase an epoch belong
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -72,12 +76,22 @@ class PhaseSchedule(L.Callback):
                           f"phase ({self.blocks[-1][0]}); set max_epochs to the schedule's length",
                           stacklevel=2)
 
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.fit_loop.restarted_mid_epoch:
+            self._enter(trainer.current_epoch, pl_module, resumed=True)
+
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        epoch = trainer.current_epoch
+        self._enter(trainer.current_epoch, pl_module, resumed=False)
+
+    def _enter(self, epoch: int, pl_module: L.LightningModule, resumed: bool) -> None:
         phase = self.phase_at(epoch)
         pl_module.phase = phase
         hook = getattr(pl_module, "on_phase_epoch_start", None)
-        if hook is not None:
+        if hook is None:
+            return
+        if "resumed" in inspect.signature(hook).parameters:
+            hook(phase, self.starts_phase(epoch), resumed=resumed)
+        else:
             hook(phase, self.starts_phase(epoch))
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

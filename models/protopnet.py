@@ -277,7 +277,7 @@ class ProtoPNet(InterpretableModel):
                                                          gamma=hp.joint_lr_gamma)
         return [warm, joint, last_layer], [joint_schedule]
 
-    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool, resumed: bool = False) -> None:
         """Called by ``PhaseSchedule``. What trains in each phase (``main.py``'s warm_only / joint /
         last_only); the last layer keeps requires_grad in warm and joint but is in neither optimiser, as in
         the paper."""
@@ -293,13 +293,20 @@ class ProtoPNet(InterpretableModel):
         self.add_on_layers.requires_grad_(phase != "last_layer")
         self.prototype_vectors.requires_grad_(phase != "last_layer")
         self.last_layer.requires_grad_(True)
-        if phase == "joint":
+        if phase == "joint" and not resumed:  # a resumed epoch's step is already in the checkpoint
             with warnings.catch_warnings():  # the paper steps the joint scheduler before each joint epoch
                 warnings.filterwarnings("ignore", message=".*lr_scheduler.step.*")
                 self.lr_schedulers().step()
 
     def skip_training_step(self) -> bool:
         return self.phase == "last_layer" and self.hparams.similarity == "linear"  # as the paper's code
+
+    def selection_help(self) -> str:
+        first_push = PhaseSchedule(self.phase_blocks()).block_starts("last_layer")[0]
+        ran = self.trainer.max_epochs if self._trainer is not None else "?"
+        return (f"ProtoPNet is selected on {self.selection_metric}, which exists only after a push: this schedule's "
+                f"first push is at epoch {first_push}, and the run had {ran} epoch(s). Leave trainer.max_epochs "
+                f"unset (the schedule's {self.total_epochs}) or set it above {first_push}.")
 
     def after_optimizer_step(self) -> None:
         if self.phase != "last_layer":
@@ -314,11 +321,12 @@ class ProtoPNet(InterpretableModel):
             self.val_acc_projected.update(output.outputs, as_batch(batch).targets)
 
     def on_validation_epoch_end(self) -> None:
-        # Accuracy of the projected model only; -1 (never the best) while the prototypes are not patches.
+        # Accuracy of the projected model only; NaN (no value: never selected) while the prototypes are not
+        # training patches.
         if self.prototypes_projected:
             value = self.val_acc_projected.compute()
         else:
-            value = torch.tensor(-1.0, device=self.device)
+            value = torch.tensor(float("nan"), device=self.device)
         self.val_acc_projected.reset()
         self.log("val/acc_projected", value, prog_bar=True, sync_dist=True)
 

@@ -179,3 +179,83 @@ def test_atomic_writes_get_the_usual_permissions(tmp_path):
     release = save_release(create_model("linear_small8"), tmp_path / "rel")
     assert (tmp_path / "config.yaml").stat().st_mode & 0o777 == 0o666 & ~umask
     assert release.stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+# ---- a card is data from outside: validated before anything is built ----------------------------------------
+def edit_card(release: Path, change) -> None:
+    card = json.loads((release / "config.json").read_text())
+    change(card)
+    (release / "config.json").write_text(json.dumps(card))
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c.pop("model_args"), "missing the key 'model_args'"),
+    (lambda c: c.update(metrics=[0.5]), "'metrics' must be dict, got list"),
+    (lambda c: c["model_args"].update(lr="fast"), "lr='fast' has type str, expected float"),
+    (lambda c: c["model_args"].update(bogus=1), r"unknown argument\(s\) bogus"),
+    (lambda c: c["data"].update(class_names=["a", "b"]), "num_classes is 10 but there are 2 class names"),
+    (lambda c: c["data"].update(std=[0.0]), "std must be positive"),
+    (lambda c: c["data"].update(num_classes=3, class_names=["a", "b", "c"]), "size mismatch for head"),
+])
+def test_a_bad_card_is_a_checkpoint_error_with_the_reason(release, change, message):
+    edit_card(release, change)
+    with pytest.raises(CheckpointError, match=message):
+        load_release(release)
+
+
+def test_sizes_beyond_reason_are_refused_before_allocating(tmp_path):
+    """A card asking for 10,000,000 prototypes per class is compared with the file on the meta device: no
+    51 GB allocation, a CheckpointError at once."""
+    import time
+
+    release = save_release(create_model("protopnet_small8", prototypes_per_class=1), tmp_path / "p")
+    edit_card(release, lambda c: c["model_args"].update(prototypes_per_class=10_000_000))
+    start = time.perf_counter()
+    with pytest.raises(CheckpointError, match="beyond this zoo's bound|size mismatch"):
+        load_release(release)
+    assert time.perf_counter() - start < 10
+
+
+def test_loading_never_reaches_the_network_or_a_path_named_in_the_card(tmp_path, monkeypatch):
+    import models.backbones as backbones
+
+    model = create_model("linear_resnet34", backbone_pretrained=False,
+                         spec=create_model("linear_small8").spec.to_dict() | {"input_shape": [3, 32, 32],
+                                                                            "mean": [0.5] * 3, "std": [0.2] * 3})
+    release = save_release(model, tmp_path / "r")
+    edit_card(release, lambda c: c["model_args"].update(backbone_pretrained=True,
+                                                          backbone_weights="/etc/passwd"))
+    monkeypatch.setattr(backbones, "local_pretrained_file", lambda name: pytest.fail("looked for hub weights"))
+    loaded = load_release(release)
+    x = torch.rand(2, 3, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x), model.eval()(x))
+
+
+def test_tied_weights_are_stored_once_and_restored(tmp_path):
+    """A model whose output head shares its weight with another module (as a language model ties its token
+    embedding and its head) is saved with the tensor once and loads with the tie restored."""
+    from models.baseline import LinearHeadClassifier
+    from models.registry import register_class
+
+    class TiedHeads(LinearHeadClassifier):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.second_head = torch.nn.Linear(self.head.in_features, self.num_classes, bias=False)
+            self.second_head.weight = self.head.weight
+
+    register_class(TiedHeads)
+    model = TiedHeads(spec=create_model("linear_small8").spec.to_dict())
+    release = save_release(model, tmp_path / "tied")
+    card = json.loads((release / "config.json").read_text())
+    assert card["tied_weights"] == {"second_head.weight": "head.weight"}
+    from safetensors import safe_open
+
+    with safe_open(str(release / "model.safetensors"), framework="pt") as f:
+        assert "head.weight" in f.keys() and "second_head.weight" not in f.keys()
+    loaded = load_release(release)
+    assert loaded.second_head.weight.data_ptr() == loaded.head.weight.data_ptr()
+    torch.testing.assert_close(loaded.head.weight, model.head.weight)
+    edit_card(release, lambda c: c.update(tied_weights={"second_head.weight": "nowhere"}))
+    with pytest.raises(CheckpointError, match="tied weight second_head.weight names 'nowhere'"):
+        load_release(release)

@@ -126,6 +126,7 @@ def test_every_shipped_yaml_is_valid_for_its_constructor():
     (["model=linear_small8", "data.args.batchsize=8"], r"data 'digits' got unknown argument\(s\) batchsize"),
     (["model=linear_small8", "data=cub200"], r"data.args.root is required"),
     (["experiment=nope"], r"no experiment config 'nope'"),
+    (["model=linear_small8", "trainer.max_epochs=0"], r"trainer.max_epochs must be at least 1"),
     ([], r"no model selected: pass model=<name>"),
     (["model=linear_small8", "max_epochs"], r"cannot read argument 'max_epochs'"),
     (["model=linear_small8", "explain.formats=[jsonl,pdf]"], r"explain.formats: unknown \['pdf'\]"),
@@ -140,6 +141,16 @@ def test_config_errors_exit_2_with_one_clear_line(argv, message, capsys, tmp_pat
 
     assert re.search(message, err), err
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_an_experiment_without_defaults_names_what_is_missing(tmp_path, monkeypatch):
+    import configs
+
+    (tmp_path / "experiment").mkdir()
+    (tmp_path / "experiment" / "bare.yaml").write_text("seed: 3\n")
+    monkeypatch.setattr(configs, "CONFIG_DIR", tmp_path)
+    with pytest.raises(configs.ConfigError, match="experiment 'bare' names no model: give it 'defaults:'"):
+        load_config(["experiment=bare"])
 
 
 def test_missing_data_root_is_a_user_error(capsys, tmp_path):
@@ -246,6 +257,109 @@ def test_mid_epoch_kill_resumes_from_the_step_checkpoint(tmp_path):
     assert start.steps == [15, 40] and more["global_step"] == 60
 
 
+KILLER = """
+import os, signal, sys
+import lightning as L
+import train
+
+class KillAt(L.Callback):  # kill -9 in the middle of an epoch, between two step checkpoints
+    def on_train_batch_end(self, trainer, *args):
+        if trainer.global_step == int(sys.argv[1]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+train.main(sys.argv[2:], callbacks=[KillAt()] if int(sys.argv[1]) > 0 else [])
+"""
+
+
+def run_subprocess(argv: list[str], kill_at_step: int = 0) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", KILLER, str(kill_at_step), *argv], cwd=ROOT, env=subprocess_env(),
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("model_args", [
+    ["model=linear_small8", "trainer.max_epochs=3"],  # augmented data: the data's random draws
+    ["model=tp_hist", "data=hist", "data.args.dataset_size=2000", "data.args.batch_size=128",
+     "model.args.n_layers=1", "trainer.max_epochs=3"],  # Gumbel noise: the model's random draws
+    ["model=protopnet_small8", "model.args.train_epochs=3", "model.args.warm_epochs=1", "model.args.push_start=1",
+     "model.args.push_every=1", "model.args.last_layer_epochs=1", "model.args.prototypes_per_class=2"],  # phases
+], ids=["augmentation", "gumbel", "phases"])
+def test_a_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_path, model_args):
+    """kill -9 mid-epoch, then the same command: the same final weights and metrics as the run never killed."""
+    common = [*model_args, "trainer=cpu", "checkpoint.every_n_train_steps=7", "explain.enabled=false",
+              "threads=1"]
+    whole = run_subprocess([*common, f"run_dir={tmp_path / 'whole'}"])
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    killed = run_subprocess([*common, f"run_dir={tmp_path / 'killed'}"], kill_at_step=25)
+    assert killed.returncode == -9
+    saved = torch.load(tmp_path / "killed" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert saved["global_step"] == 21 and "exact_resume" in saved  # resumes from the middle of an epoch
+    resumed = run_subprocess([*common, f"run_dir={tmp_path / 'killed'}"])
+    assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stderr[-2000:]
+    from safetensors.torch import load_file
+
+    a = load_file(str(tmp_path / "whole" / "release" / "model.safetensors"))
+    b = load_file(str(tmp_path / "killed" / "release" / "model.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])][:5]
+    cards = [json.loads((tmp_path / run / "release" / "config.json").read_text()) for run in ("whole", "killed")]
+    assert cards[0]["metrics"] == cards[1]["metrics"]
+
+
+def test_a_finished_run_re_run_does_nothing_but_say_so(tmp_path, capsys):
+    argv = ["model=linear_small8", "trainer=cpu", "trainer.max_epochs=1", f"run_dir={tmp_path}",
+            "explain.enabled=false"]
+    first = train.main(argv)
+    weights = (tmp_path / "release" / "model.safetensors").read_bytes()
+    again = train.main(argv)
+    assert again["finished"] and again["metrics"] == first["metrics"]
+    assert "already finished" in capsys.readouterr().out
+    assert (tmp_path / "release" / "model.safetensors").read_bytes() == weights
+    assert len(list((tmp_path / "logs" / "csv").glob("version_*"))) == 1  # no second attempt was started
+
+
+def test_a_cut_short_last_checkpoint_falls_back_to_the_previous_good_one(tmp_path, capsys):
+    argv = ["model=linear_small8", "trainer=cpu", "trainer.max_epochs=2", f"run_dir={tmp_path}",
+            "explain.enabled=false", "release.enabled=false", "checkpoint.every_n_train_steps=0"]
+    train.main([*argv, "trainer.max_epochs=1"])
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    last.write_bytes(last.read_bytes()[:1000])
+    summary = train.main(argv)
+    assert "cannot be read" in capsys.readouterr().out and summary["global_step"] == 40
+    for checkpoint in (tmp_path / "checkpoints").glob("*.ckpt"):
+        checkpoint.write_bytes(b"garbage")
+    (tmp_path / "finished.json").unlink()
+    with pytest.raises(SystemExit) as exit_info:
+        train.main([*argv, "trainer.max_epochs=3"])
+    assert exit_info.value.code == 2
+    assert "no other readable checkpoint: delete" in capsys.readouterr().err
+
+
+def test_no_release_of_a_model_no_validation_could_select(tmp_path, capsys):
+    """Fewer epochs than ProtoPNet's first push: val/acc_projected never has a value; nothing is released."""
+    with pytest.raises(SystemExit) as exit_info:
+        train.main(["model=protopnet_small8", "trainer=cpu", "trainer.max_epochs=2", f"run_dir={tmp_path}"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "no checkpoint could be selected and nothing was released" in err and "first push is at epoch 2" in err
+    assert not (tmp_path / "release").exists() and not (tmp_path / "explanations").exists()
+    assert json.loads((tmp_path / "failed.json").read_text())["error"].startswith("ConfigError")
+
+
+def test_a_run_that_fails_on_its_data_leaves_no_run_folder(tmp_path, capsys):
+    """A missing data root, a bad batch size or a label only in the test file fail before anything is
+    written."""
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "train.tsv").write_text("pos\tgood film\nneg\tbad film\n")
+    (tmp_path / "text" / "test.tsv").write_text("meh\tso so\n")
+    for argv in (["model=linear_small28", "data=mnist", f"data.args.root={tmp_path / 'none'}"],
+                 ["model=linear_small8", "data.args.batch_size=0"],
+                 ["model=tp_text", "data=text", f"data.args.root={tmp_path / 'text'}"]):
+        with pytest.raises(SystemExit) as exit_info:
+            train.main([*argv, "trainer=cpu", f"run_dir={tmp_path / 'run'}"])
+        assert exit_info.value.code == 2
+        assert not (tmp_path / "run").exists(), argv
+    assert "label 'meh' does not occur in the training split" in capsys.readouterr().err
+
+
 def test_more_epochs_continue_a_finished_run(tmp_path):
     argv = ["model=linear_small8", "trainer=cpu", f"run_dir={tmp_path}", "explain.enabled=false",
             "release.enabled=false"]
@@ -324,3 +438,13 @@ def test_two_process_cpu_ddp_run_of_a_phase_trained_model(tmp_path):
     assert bool(model.prototypes_projected) and (model.source_index >= 0).all()
     accuracy = release_test_accuracy(tmp_path / "release")
     assert accuracy == pytest.approx(card["metrics"]["test/acc"], abs=1e-6)
+
+
+def test_checkpoints_are_selected_in_the_models_own_direction():
+    """A language model selects on the lowest validation loss: ModelCheckpoint's mode is the model's."""
+    from models import create_model
+
+    model = create_model("linear_small8")
+    model.selection_metric, model.selection_mode = "val/loss", "min"
+    best, _ = train.make_callbacks(load_config(["model=linear_small8"]), model, Path("/tmp/unused"))
+    assert (best.monitor, best.mode) == ("val/loss", "min")

@@ -9,14 +9,22 @@ from pathlib import Path
 CAUSAL = True
 CLASSES = ['?', '0', '1', '2', '3']
 MAX_LENGTH = 10
+EXAMPLE = ['<s>', 'a', 'b']
 VOCABULARY = ['<s>', 'a', 'b', 'c', 'd', '0', '1', '2', '3']
 WEIGHTS_FILE = Path(__file__).with_name("induction_weights.csv")
 
 
 def check_tokens(tokens):
     """Refuse a sequence the model could not have read, with a message that says why."""
+    if not isinstance(tokens, (list, tuple)):
+        raise ValueError(f"expected a list of tokens such as {EXAMPLE!r}, got {type(tokens).__name__} "
+                         f"(split a string first: text.split())")
+    if not tokens:
+        raise ValueError("an empty sequence: there is nothing to run")
     if len(tokens) > MAX_LENGTH:
         raise ValueError(f"at most {MAX_LENGTH} tokens fit the model's context, got {len(tokens)}")
+    if tokens[0] != '<s>':
+        raise ValueError(f"a sequence starts with '<s>' (as the model was trained), got {tokens[0]!r}")
     unknown = sorted(set(tokens) - set(VOCABULARY))
     if unknown:
         raise ValueError(f"unknown tokens {unknown}; the vocabulary is {VOCABULARY}")

@@ -287,14 +287,33 @@ def _mlp_source(model, v: Variable, table: dict[tuple, int], reads, types) -> li
     return out
 
 
-def _check_source(learned: bool) -> str:
+def _example(model: TransformerProgram) -> list[str]:
+    """A short valid input for the error messages: the BOS (if any) and two ordinary tokens."""
+    special = set(model.spec.special_tokens.values())
+    ordinary = [t for t in model.vocab if t not in special][:2]
+    bos = model.spec.special_tokens.get("bos")
+    return ([bos] if bos else []) + ordinary
+
+
+def _check_source(learned: bool, bos: str | None) -> str:
     """The source of ``check_tokens`` (see the module docstring)."""
     lines = [
         "def check_tokens(tokens):",
         '    """Refuse a sequence the model could not have read, with a message that says why."""',
+        "    if not isinstance(tokens, (list, tuple)):",
+        '        raise ValueError(f"expected a list of tokens such as {EXAMPLE!r}, got {type(tokens).__name__} "',
+        '                         f"(split a string first: text.split())")',
+        "    if not tokens:",
+        '        raise ValueError("an empty sequence: there is nothing to run")',
         "    if len(tokens) > MAX_LENGTH:",
         '        raise ValueError(f"at most {MAX_LENGTH} tokens fit the model\'s context, got {len(tokens)}")',
     ]
+    if bos is not None:
+        lines += [
+            f"    if tokens[0] != {bos!r}:",
+            f'        raise ValueError(f"a sequence starts with {bos!r} (as the model was trained), got '
+            '{tokens[0]!r}")',
+        ]
     if not learned:
         lines += [
             "    unknown = sorted(set(tokens) - set(VOCABULARY))",
@@ -413,6 +432,7 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
         f"CAUSAL = {model.causal}",
         f"CLASSES = {classes!r}",
         f"MAX_LENGTH = {model.n_ctx}",
+        f"EXAMPLE = {_example(model)!r}",
     ]
     if learned:  # an open vocabulary: unknown words read as <unk>
         header.append(f'EMBEDDINGS_FILE = Path(__file__).with_name("{name}_embeddings.csv")')
@@ -423,7 +443,7 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
     functions: list[list[str]] = []
     body = ["    positions = list(range(len(tokens)))", "    ones = [1 for _ in tokens]"]
     if learned:
-        unk = "<unk>" if "<unk>" in model.vocab else model.vocab[1]
+        unk = model.spec.special_tokens.get("unk", model.vocab[1])
         body = [
             "    with open(EMBEDDINGS_FILE, newline=\"\") as f:",
             "        embeddings = {row[0]: [int(x) for x in row[1:]] for row in list(csv.reader(f))[1:]}",
@@ -478,7 +498,8 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
                  "    return CLASSES[argmax(logits)]"]
     else:
         body += ["    return [CLASSES[argmax(logits)] for logits in per_position]"]
-    parts = ["\n".join(header), _check_source(learned), LIBRARY.strip("\n"), READOUT.strip("\n")]
+    parts = ["\n".join(header), _check_source(learned, model.spec.special_tokens.get("bos")), LIBRARY.strip("\n"),
+             READOUT.strip("\n")]
     parts += ["\n".join(f) for f in functions]
     parts.append("\n".join(["def run(tokens):", *body]))
     return "\n\n\n".join(parts) + "\n"

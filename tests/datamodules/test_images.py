@@ -286,6 +286,23 @@ def test_image_folder_errors(tmp_path):
         create_datamodule("image_folder", root=tmp_path / "empty", download=True).setup()
 
 
+def test_image_folder_with_a_corrupt_file_stops_before_training_or_skips_it(tmp_path):
+    from datamodules.base import DataError, SpecError
+
+    write_folder(tmp_path, per_class=10)
+    (tmp_path / "dog" / "zz_broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated jpeg")
+    with pytest.raises(DataError, match=r"1 of the 31 images .*zz_broken.jpg.*skip_unreadable=true"):
+        create_datamodule("image_folder", root=tmp_path, image_size=8).setup()
+    dm = create_datamodule("image_folder", root=tmp_path, image_size=8, skip_unreadable=True)
+    dm.setup()
+    assert dm.skipped == [str(tmp_path / "dog" / "zz_broken.jpg")]
+    assert len(dm.train_eval_set) + len(dm.val_set) + len(dm.test_set) == 30
+    one = tmp_path / "one_class"
+    write_folder(one, classes=("cat",), per_class=3)
+    with pytest.raises(SpecError, match="at least two classes"):
+        _ = create_datamodule("image_folder", root=one).spec
+
+
 def test_stratified_split_takes_the_fraction_of_every_class():
     labels = [0] * 10 + [1] * 20 + [2] * 5
     rest, val = stratified_split(labels, (0.2,), seed=3)

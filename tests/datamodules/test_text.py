@@ -76,3 +76,23 @@ def test_trains_a_pooled_transformer_program(tmp_path):
     for record in model.explain((x, y)):
         record.check_complete(1e-9)
     assert torch.isfinite(model(x)).all()
+
+
+def test_a_byte_order_mark_is_dropped_and_bad_bytes_are_named(tmp_path):
+    from datamodules.base import DataError
+
+    write(tmp_path, "train.tsv", LINES)
+    raw = (tmp_path / "train.tsv").read_bytes()
+    (tmp_path / "train.tsv").write_bytes(b"\xef\xbb\xbf" + raw)  # saved by an editor that adds a BOM
+    assert create_datamodule("text", root=tmp_path).spec.class_names == ["neg", "neu", "pos"]  # no "\ufeffpos"
+    (tmp_path / "train.tsv").write_bytes(raw + b"pos\tna\xefve caf\xe9\n")  # Latin-1 bytes on the last line
+    with pytest.raises(DataError, match=r"train.tsv:41: not UTF-8 text"):
+        _ = create_datamodule("text", root=tmp_path).spec
+
+
+def test_one_class_is_not_a_classification_task(tmp_path):
+    from datamodules.base import SpecError
+
+    write(tmp_path, "train.tsv", ["pos\tgood", "pos\tfine"])
+    with pytest.raises(SpecError, match="at least two classes"):
+        _ = create_datamodule("text", root=tmp_path).spec

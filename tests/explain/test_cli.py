@@ -149,3 +149,41 @@ def test_module_entry_point_exit_code(tmp_path):
                          text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip() == f"error: checkpoint {tmp_path / 'missing.ckpt'} does not exist"
+
+
+def test_explains_text_lines_with_the_models_own_tokenizer(tmp_path, capsys):
+    release = save_release(create_model("tp_sort", n_layers=1), tmp_path / "sort")
+    text = tmp_path / "sequences.txt"
+    text.write_text("\ufeff<s> 3 1 2 </s>\n\n<s> 0 </s>\n", encoding="utf-8")  # a BOM, a blank line
+    code, err = run_cli(["--checkpoint", release, "--text", text, "--out", tmp_path / "o"], capsys)
+    assert code == 0, err
+    records = read_jsonl(tmp_path / "o" / "explanations.jsonl")
+    assert [r["input_id"] for r in records] == [f"line1:{t}" for t in range(5)] + [f"line3:{t}" for t in range(3)]
+    assert records[4]["tokens"]["context"] == ["<s>", "3", "1", "2", "</s>"]
+    text.write_text("<s> 3 9 </s>\n")
+    code, err = run_cli(["--checkpoint", release, "--text", text, "--out", tmp_path / "o2"], capsys)
+    assert code == 2 and "sequences.txt:1: token '9' is not in the vocabulary" in err
+    text.write_bytes(b"<s> \xff\xfe 1\n")
+    code, err = run_cli(["--checkpoint", release, "--text", text, "--out", tmp_path / "o2"], capsys)
+    assert code == 2 and "is not UTF-8 text" in err
+
+
+def test_family_options_pass_through_and_unknown_ones_are_refused(release, tmp_path, capsys):
+    code, err = run_cli(["--checkpoint", release, "--data", "digits", "--option", "samples=32",
+                         "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "--option samples: linear_small8 takes no options" in err
+
+
+def test_unreadable_images_are_skipped_on_request_and_class_folders_give_targets(release, tmp_path, capsys):
+    folder = tmp_path / "photos"
+    for name in ("3", "7"):
+        (folder / name).mkdir(parents=True)
+        Image.new("L", (8, 8), 200).save(folder / name / "a.png")
+    (folder / "7" / "broken.png").write_text("not a png")
+    code, err = run_cli(["--checkpoint", release, "--images", folder, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "1 of the 3 images" in err and "broken.png" in err  # counts the folder, not a batch
+    code, err = run_cli(["--checkpoint", release, "--images", folder, "--skip-unreadable", "--out", tmp_path / "o"],
+                        capsys)
+    assert code == 0, err
+    records = read_jsonl(tmp_path / "o" / "explanations.jsonl")
+    assert [(r["input_id"], r["target"]) for r in records] == [("3/a.png", 3), ("7/a.png", 7)]

@@ -56,7 +56,8 @@ def test_a_program_refuses_what_its_model_cannot_read(tmp_path):
     program = load_program(save_program(model, tmp_path, "hist"))
     assert len(program.run(["<s>", "1", "2", "1"])) == 4
     for tokens, message in [(["<s>", "9"], r"unknown tokens \['9'\]"), (["<s>", "<pad>"], "unknown tokens"),
-                            (["<s>"] + ["1"] * 8, "at most 8 tokens")]:
+                            (["<s>"] + ["1"] * 8, "at most 8 tokens"), ("<s> 1 2", "expected a list of tokens"),
+                            ([], "an empty sequence"), (["1", "2"], "a sequence starts with '<s>'")]:
         with pytest.raises(ValueError, match=message):
             program.run(tokens)
 

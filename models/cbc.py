@@ -164,8 +164,10 @@ class ShallowCBC(InterpretableModel):
         else:
             self.rbf_weights = nn.Parameter(torch.empty(M, K))
             nn.init.xavier_uniform_(self.rbf_weights)
-        if not all(eps > 0 for eps in self.certify_eps):
+        if not self.certify_eps or not all(eps > 0 for eps in self.certify_eps):
             raise ValueError(f"certify_eps must be positive radii, got {list(self.certify_eps)}")
+        if loss == "robust":  # a robust model is chosen on certified accuracy at the middle radius
+            self.selection_metric = f"val/{eps_name(sorted(self.certify_eps)[len(self.certify_eps) // 2])}"
 
     # ---- components, detections, reasoning ---------------------------------------------------------------
     @property

@@ -105,8 +105,9 @@ class PrototypeAutoencoder(InterpretableModel):
 
     kind = "prototype"
 
-    def __init__(self, spec: dict[str, Any], num_prototypes: int = 15, channels: tuple[int, ...] | list[int] = (32, 32, 32, 10),
-                 lr: float = 2e-3, class_weight: float = 20.0, ae_weight: float = 1.0, r1_weight: float = 1.0,
+    def __init__(self, spec: dict[str, Any], num_prototypes: int = 15,
+                 channels: tuple[int, ...] | list[int] = (32, 32, 32, 10), lr: float = 2e-3,
+                 class_weight: float = 20.0, ae_weight: float = 1.0, r1_weight: float = 1.0,
                  r2_weight: float = 1.0, init_std: float = 0.01):
         super().__init__(spec)
         self.save_hyperparameters()
@@ -204,7 +205,8 @@ class ProbPSENN(PrototypeAutoencoder):
     phases = ("autoencoder", "joint")
     selection_metric = "val/acc"
 
-    def __init__(self, spec: dict[str, Any], distribution: str = "gauss_full", channels: tuple[int, ...] | list[int] = (32, 32, 32, 10),
+    def __init__(self, spec: dict[str, Any], distribution: str = "gauss_full",
+                 channels: tuple[int, ...] | list[int] = (32, 32, 32, 10),
                  train_samples: int = 16, eval_samples: int = 32, lr: float = 1e-3, nll_weight: float = 1.0,
                  reconstruction_weight: float = 10.0, r1_weight: float = 0.0, r2_weight: float = 0.05,
                  autoencoder_epochs: int = 5, joint_epochs: int = 40, uninformed_percentile: float = 95.0,
@@ -439,6 +441,41 @@ class ProbPSENN(PrototypeAutoencoder):
                 explanatory=overlap, distance_percentile=float(percentile[n]) if fitted else None,
                 uninformed=uninformed, samples=len(probabilities))})
         return sections
+
+    @torch.no_grad()
+    def uncertainty_scores(self, x: torch.Tensor, samples: int | None = None, seed: int = 0,
+                           batch_size: int = 500) -> dict[str, torch.Tensor]:
+        """(N,) predictive, aleatoric and epistemic entropy and the distance percentile of every input."""
+        parts: dict[str, list[torch.Tensor]] = {"predictive": [], "aleatoric": [], "epistemic": [], "percentile": []}
+        with evaluating(self):
+            for i in range(0, len(x), batch_size):
+                d = self.decompose(self.check_input(x[i : i + batch_size]), samples=samples, seed=seed)
+                for name, value in zip(("predictive", "aleatoric", "epistemic"),
+                                       self.entropy_decomposition(d.extras["probabilities"])):
+                    parts[name].append(value)
+                parts["percentile"].append(self.distance_percentile(d.extras["codes"], d.outputs.argmax(1)))
+        return {name: torch.cat(values) for name, values in parts.items()}
+
+    def ood_auroc(self, in_distribution: torch.Tensor, seed: int = 0) -> dict[str, dict[str, float]]:
+        """AUROC of each uncertainty score at telling ``in_distribution`` inputs (held-out test images) from
+        shifted ones made from them (``datamodules.shifts``): {shift: {score: auroc}}."""
+        from datamodules.shifts import auroc, shifted_sets
+
+        reference = self.uncertainty_scores(in_distribution)
+        results = {}
+        for shift, images in shifted_sets(in_distribution.cpu(), seed).items():
+            scores = self.uncertainty_scores(images.to(in_distribution.device))
+            results[shift] = {name: round(auroc(reference[name].cpu(), scores[name].cpu()), 4) for name in scores}
+        return results
+
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """OOD AUROC of every uncertainty score on the test split against the generated shifts."""
+        datamodule.setup("test")
+        x = torch.cat([batch.inputs for batch in datamodule.eval_dataloader("test")]).to(self.device)
+        results = self.ood_auroc(x)
+        mean = {score: round(float(np.mean([r[score] for r in results.values()])), 4)
+                for score in next(iter(results.values()))}
+        return {"ood_auroc": results, "ood_auroc_mean": mean}
 
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
         distances = decomposition.extras["distances"][:, row]  # (S, P)

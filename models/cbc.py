@@ -288,6 +288,17 @@ class ShallowCBC(InterpretableModel):
                                      self.concept_classes, classes, self.sigmas().min().double(),
                                      clamp).to(detections.dtype)
 
+    def release_checks(self, directory, datamodule, limit: int = 200) -> dict[str, Any]:
+        """The certificates checked with Auto-PGD (L2; CE and DLR losses) on the first ``limit`` test inputs:
+        certified and empirical robust accuracy per radius, and violations (must be 0)."""
+        if not self.certifiable:
+            return {}
+        from .robustness import verify_certificates
+
+        datamodule.setup("test")
+        return {"attack_verification": verify_certificates(self, datamodule.eval_dataloader("test"),
+                                                           self.certify_eps, limit=limit)}
+
     # ---- training -------------------------------------------------------------------------------------------
     def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
         targets, p = batch.targets, output.outputs
@@ -405,6 +416,182 @@ class ShallowCBC(InterpretableModel):
                      "sigma_min": float(self.sigmas().min().detach())})
 
 
+class DeepCBC(InterpretableModel):
+    """Deep CBC / RBF head on a CNN feature map (AAAI 2025, code ``si-cim/cbc-aaai-2025`` on PIP-Net).
+
+        x ─backbone (timm)─▶ features (B, D, H', W') ─softmax over channels─▶ (B, K, H', W') ─max-pool─▶ d (B, K)
+          ─CBC reasoning (stable: r+ and r- one distribution over 2K per class; rbf: r+ only)─▶ p (B, C)
+
+    The channels are the components (``num_components=None``) or a 1x1 convolution maps the features to
+    ``num_components`` channels first. At inference, detections below ``detection_threshold`` (0.1) are zeroed.
+    Training, as the reference code's PIP-Net schedule (phases through ``PhaseSchedule``):
+      pretrain  backbone + add-on with PIP-Net's alignment loss (the per-location channel distributions of two
+                views agree; weight ramped from 0 to 1 over the phase) and tanh loss (every component detected
+                somewhere in the batch; weight 5);
+      finetune  the reasoning head alone (Adam 5e-3), margin loss m = 0.025;
+      joint     everything (Adam 3.75e-4), margin loss (+ ``joint_align_weight`` x alignment, the "aligned"
+                variant uses 1.25).
+    The second view is made inside the model by photometric jitter (brightness, contrast, noise) of the same
+    image, so the views stay spatially aligned, as PIP-Net's shared crop / flip with separate colour
+    augmentation. Deviations: the reference uses a ConvNeXt-tiny with modified strides (26x26 maps,
+    ``convnext_tiny_26``); timm's stock feature map is used here (7x7 at 224 px). No certificate: the
+    detections are not exp(-distance) of a metric in input space (``certified_radius`` refuses)."""
+
+    kind = "component"
+    output = "probability"
+    phases = ("pretrain", "finetune", "joint")
+    ddp_find_unused_parameters = True
+
+    def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
+                 backbone_weights: str | None = None, reasoning: str = "stable", num_components: int | None = None,
+                 margin: float = 0.025, detection_threshold: float = 0.1, pretrain_epochs: int = 12,
+                 finetune_epochs: int = 48, joint_epochs: int = 36, lr: float = 3.75e-4,
+                 head_lr: float = 5e-3, tanh_weight: float = 5.0, joint_align_weight: float = 0.0):
+        super().__init__(spec)
+        self.save_hyperparameters()
+        if reasoning not in ("stable", "rbf"):
+            raise ValueError(f"deep reasoning must be 'stable' or 'rbf', got {reasoning!r}")
+        if min(pretrain_epochs, finetune_epochs) < 0 or joint_epochs < 1:
+            raise ValueError("need pretrain_epochs >= 0, finetune_epochs >= 0 and joint_epochs >= 1")
+        from .backbones import create_backbone
+
+        self.features = create_backbone(backbone, self.spec.input_shape[0], backbone_pretrained, backbone_weights)
+        channels = self.features.out_channels
+        self.add_on = nn.Identity() if num_components is None else nn.Conv2d(channels, num_components, 1)
+        K = channels if num_components is None else num_components
+        self.num_components = K
+        if reasoning == "stable":
+            self.reasoning_logits = nn.Parameter(0.6 - 0.2 * torch.randn(2 * K, self.num_classes))
+        else:
+            self.reasoning_logits = nn.Parameter(0.6 - 0.2 * torch.randn(K, self.num_classes))
+
+    def reasoning_probabilities(self) -> tuple[torch.Tensor, torch.Tensor]:
+        joint = torch.softmax(self.reasoning_logits, dim=0)
+        if self.hparams.reasoning == "rbf":
+            return joint, torch.zeros_like(joint)
+        return joint[: self.num_components], joint[self.num_components :]
+
+    def component_maps(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, K, H', W') every location's distribution over components (softmax over channels)."""
+        return torch.softmax(self.add_on(self.features(self.normalize(x))), dim=1)
+
+    def decompose(self, x: torch.Tensor) -> Decomposition:
+        maps = self.component_maps(x)
+        detections = maps.flatten(2).max(dim=2).values  # max-pool over space, (B, K)
+        if not self.training:
+            detections = detections * (detections >= self.hparams.detection_threshold)
+        positive, negative = self.reasoning_probabilities()
+        probabilities = detections @ (positive - negative) + negative.sum(0)
+        contributions = (detections.unsqueeze(1) * positive.t().unsqueeze(0)
+                         + (1 - detections).unsqueeze(1) * negative.t().unsqueeze(0))
+        return Decomposition(probabilities, scores=detections, contributions=contributions,
+                             bias=probabilities.new_zeros(self.num_classes), output="probability",
+                             extras={"maps": maps})
+
+    def certificate_refusal(self, norm: str = "l2") -> str:
+        return "deep CBC detections are a softmax over feature channels, not exp(-distance) in input space"
+
+    def certified_radius(self, x, classes=None, norm: str = "l2", clamp: bool = True):
+        raise CertificateError(self.certificate_refusal(norm))
+
+    # ---- training phases ------------------------------------------------------------------------------------
+    @property
+    def total_epochs(self) -> int:
+        hp = self.hparams
+        return hp.pretrain_epochs + hp.finetune_epochs + hp.joint_epochs
+
+    def configure_callbacks(self):
+        from .phases import PhaseSchedule
+
+        hp = self.hparams
+        return [PhaseSchedule([("pretrain", hp.pretrain_epochs), ("finetune", hp.finetune_epochs),
+                               ("joint", hp.joint_epochs)])]
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        body = list(self.features.parameters()) + list(self.add_on.parameters())
+        return [torch.optim.Adam(body, lr=hp.lr), torch.optim.Adam([self.reasoning_logits], lr=hp.head_lr),
+                torch.optim.Adam(self.parameters(), lr=hp.lr)]
+
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
+        self.features.requires_grad_(phase != "finetune")
+        self.add_on.requires_grad_(phase != "finetune")
+        self.reasoning_logits.requires_grad_(phase != "pretrain")
+
+    def second_view(self, x: torch.Tensor) -> torch.Tensor:
+        """The same image with other colours: random brightness, contrast and pixel noise (spatially aligned)."""
+        B = len(x)
+        brightness = 1 + 0.4 * (torch.rand(B, 1, 1, 1, device=x.device) - 0.5)
+        contrast = 1 + 0.4 * (torch.rand(B, 1, 1, 1, device=x.device) - 0.5)
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        view = (x - mean) * contrast + mean * brightness
+        return (view + 0.02 * torch.randn_like(x)).clamp(0, 1)
+
+    def training_forward(self, batch) -> Decomposition:
+        output = self.decompose(batch.inputs)
+        if self.phase == "pretrain" or self.hparams.joint_align_weight > 0:
+            output.extras["maps_view2"] = self.component_maps(self.second_view(batch.inputs))
+        return output
+
+    def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
+        terms: dict[str, torch.Tensor] = {}
+        if "maps_view2" in output.extras:
+            first, second = output.extras["maps"], output.extras["maps_view2"]
+            terms["align"] = (alignment_loss(first, second.detach()) + alignment_loss(second, first.detach())) / 2
+        if self.phase == "pretrain":
+            pooled = [m.flatten(2).max(2).values for m in (output.extras["maps"], output.extras["maps_view2"])]
+            terms["tanh"] = sum(-torch.log(torch.tanh(p.sum(0)) + 1e-10).mean() for p in pooled) / 2
+            return terms
+        terms["margin"] = margin_loss(output.outputs, batch.targets, self.hparams.margin).mean()
+        return terms
+
+    def loss_weights(self) -> dict[str, float]:
+        hp = self.hparams
+        if self.phase == "pretrain":  # PIP-Net's pretraining: the alignment weight ramps up over the phase
+            ramp = (self.current_epoch + 1) / max(1, hp.pretrain_epochs) if self._trainer is not None else 1.0
+            return {"align": ramp, "tanh": hp.tanh_weight}
+        return {"align": hp.joint_align_weight, "margin": 1.0}
+
+    def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
+        return margin_loss(output.outputs, batch.targets, self.hparams.margin).mean()
+
+    # ---- explanations --------------------------------------------------------------------------------------
+    def unit_names(self) -> list[str]:
+        return [f"component {k}" for k in range(self.num_components)]
+
+    def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
+        maps = decomposition.extras["maps"][row, units]  # (k, H', W')
+        width = maps.shape[-1]
+        positive, negative = self.reasoning_probabilities()
+        explained = int(decomposition.outputs[row].argmax())
+        details = []
+        for unit, flat in zip(units, maps.flatten(1).argmax(1).tolist()):
+            details.append({"location": list(divmod(flat, width)), "detection": float(decomposition.scores[row, unit]),
+                            "positive_reasoning": float(positive[unit, explained]),
+                            "negative_reasoning": float(negative[unit, explained])})
+        return details
+
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
+        """Where in the image each component was detected: its channel-softmax map over the feature grid."""
+        maps = decomposition.extras["maps"][row, units].detach().float().cpu().numpy()
+        return dict(zip(units, maps))
+
+    def global_explanation(self) -> GlobalExplanation:
+        positive, negative = (t.detach().cpu() for t in self.reasoning_probabilities())
+        units = [GlobalUnit(index=k, name=self.unit_name(k), role="component", weights=positive[k].tolist(),
+                            details={"negative_reasoning": negative[k].tolist()})
+                 for k in range(self.num_components)]
+        return GlobalExplanation(kind=self.kind, model=self.variant, class_names=list(self.spec.class_names),
+                                 units=units, matrices={"positive_reasoning": positive.numpy(),
+                                                        "negative_reasoning": negative.numpy()},
+                                 details={"reasoning": self.hparams.reasoning, "backbone": self.hparams.backbone})
+
+
+def alignment_loss(maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """PIP-Net's alignment: -mean over locations of log sum_k z1_k z2_k (two views' channel distributions)."""
+    return -torch.log((maps * targets).sum(dim=1) + 1e-7).mean()
+
+
 def margin_loss(probabilities: torch.Tensor, targets: torch.Tensor, margin: float) -> torch.Tensor:
     """(B,) relu(max_{c != y} p_c - p_y + margin) (NeurIPS 2019 Eq. 6)."""
     correct = probabilities.gather(1, targets.unsqueeze(1)).squeeze(1)
@@ -420,6 +607,36 @@ _AAAI = ("Saralajew et al., A Robust Prototype-Based Network with Interpretable 
 _MNIST = dict(num_components=20, sigma_init=58.0)
 # 8x8 digits (64 pixels): sigma scaled with the typical distance, sqrt(64 / 784) of MNIST's.
 _DIGITS = dict(num_components=20, sigma_init=16.6)
+
+
+# The deep models of the AAAI paper (CUB / Stanford Cars / Oxford Pets at 224 px); offline machines pass the
+# ImageNet weights as a file: backbone_weights=<path>.
+_DEEP = dict(backbone_pretrained=True, margin=0.025, pretrain_epochs=12, finetune_epochs=48, joint_epochs=36)
+
+
+@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+def deep_cbc_convnext_tiny():
+    """CBC-C: ConvNeXt-tiny channels as components (paper CUB 87.8%)."""
+    return dict(backbone="convnext_tiny", reasoning="stable", **_DEEP)
+
+
+@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+def deep_cbc_resnet50():
+    """CBC-R: ResNet-50 channels as components (paper CUB 83.3%)."""
+    return dict(backbone="resnet50", reasoning="stable", **_DEEP)
+
+
+@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+def deep_rbf_convnext_tiny():
+    """The RBF head (positive reasoning only) on ConvNeXt-tiny."""
+    return dict(backbone="convnext_tiny", reasoning="rbf", **_DEEP)
+
+
+@register_model(DeepCBC, default_data="mnist5k", paper=_AAAI)
+def deep_cbc_small():
+    """A small CNN (28 px) with 32 learned components: the deep pipeline at CPU scale."""
+    return dict(backbone="small_cnn_28", num_components=32, pretrain_epochs=2, finetune_epochs=2,
+                joint_epochs=6, lr=1e-3)
 
 
 @register_model(ShallowCBC, default_data="mnist5k", paper=_NEURIPS)
@@ -472,5 +689,5 @@ def robust_rbf_shallow8():
     return dict(reasoning="rbf", loss="robust", **_DIGITS)
 
 
-__all__ = ["CERTIFIED_EPS", "CertificateError", "ShallowCBC", "certified_radius_from", "margin_loss",
+__all__ = ["CERTIFIED_EPS", "CertificateError", "DeepCBC", "ShallowCBC", "certified_radius_from", "margin_loss",
            "pairwise_radius_factor"]

@@ -259,8 +259,11 @@ class ProbPSENN(PrototypeAutoencoder):
         if K > 1:
             weights = torch.softmax(self.mixture_logits.detach(), 1)
             choice = torch.multinomial(weights, samples, replacement=True, generator=generator).t()
+        tril = self.scale_tril()
+        if K == 1:
+            return self.prototype_loc[:, 0] + torch.einsum("spz,pyz->spy", noise, tril[:, 0])
         index = torch.arange(P, device=noise.device).unsqueeze(0)
-        loc, tril = self.prototype_loc[index, choice], self.scale_tril()[index, choice]  # (S, P, Z), (S, P, Z, Z)
+        loc, tril = self.prototype_loc[index, choice], tril[index, choice]  # (S, P, Z), (S, P, Z, Z)
         return loc + (tril @ noise.unsqueeze(-1)).squeeze(-1)
 
     def prototype_modes(self) -> torch.Tensor:
@@ -290,7 +293,9 @@ class ProbPSENN(PrototypeAutoencoder):
         return self._decomposition(z, prototypes)
 
     def _decomposition(self, z: torch.Tensor, prototypes: torch.Tensor) -> Decomposition:
-        distances = squared_distances(z, prototypes)  # (S, B, P)
+        # ||z||^2 - 2 z.p + ||p||^2 for S x P sampled prototypes at once (as the reference code)
+        distances = ((z * z).sum(1, keepdim=True) - 2 * z @ prototypes.transpose(1, 2)
+                     + (prototypes * prototypes).sum(2).unsqueeze(1)).clamp_min(0)  # (S, B, P)
         logits = distances @ self.last_layer  # (S, B, C)
         probabilities = torch.softmax(logits, -1)
         mean_distances = distances.mean(0)

@@ -74,33 +74,41 @@ def eps_name(eps: float) -> str:
     return f"certified_acc_eps{eps:g}".replace(".", "_")
 
 
-def pairwise_radius_factor(detections: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
-                           eps: float = 1e-12) -> torch.Tensor:
-    """q_ij of the robustness theorem for every pair of reasoning concepts: (B, M, M), row i (the concept that
-    should win), column j (its rival). ``detections`` (B, K), ``positive`` / ``negative`` reasoning (K, M).
-
-    The worst-case gap P_ij / t - N_ij t + b_ij stays positive for 1 <= t < q_ij; q_ij = inf where N_ij = 0
-    and the gap cannot close, and q_ij <= 1 where concept i does not beat j now."""
-    d = detections
-    helps = (d @ positive).unsqueeze(2) + (d @ negative).unsqueeze(1)  # P_ij = d.r+_i + d.r-_j
-    hurts = (d @ negative).unsqueeze(2) + (d @ positive).unsqueeze(1)  # N_ij = d.r-_i + d.r+_j
-    beta = negative.sum(0)
-    b = (beta.unsqueeze(1) - beta.unsqueeze(0)).unsqueeze(0)  # (1, M, M)
+def radius_factor(pos_i: torch.Tensor, neg_i: torch.Tensor, beta_i: torch.Tensor, pos_j: torch.Tensor,
+                  neg_j: torch.Tensor, beta_j: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """q_ij of the robustness theorem from per-concept parts pos = d.r+, neg = d.r-, beta = sum_k r- (broadcast
+    over i and j): with P_ij = pos_i + neg_j, N_ij = neg_i + pos_j and b_ij = beta_i - beta_j, the worst-case gap
+    P / t - N t + b stays positive for 1 <= t < q_ij = (b + sqrt(b^2 + 4 N P)) / (2 N). q_ij = inf where N = 0 and
+    the gap cannot close; q_ij <= 1 where concept i does not beat j now."""
+    helps, hurts, b = pos_i + neg_j, neg_i + pos_j, beta_i - beta_j
     root = torch.sqrt((b * b + 4 * hurts * helps).clamp_min(eps))
     q = (b + root) / (2 * hurts.clamp_min(eps))
-    # N = 0: nothing can close the gap if it is positive now (P + b > 0)
     return torch.where(hurts > eps, q, torch.where(helps + b > 0, torch.full_like(q, math.inf), q))
+
+
+def pairwise_radius_factor(detections: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+                           eps: float = 1e-12) -> torch.Tensor:
+    """q_ij for every pair of reasoning concepts: (B, M, M), row i (the concept that should win), column j
+    (its rival). ``detections`` (B, K), ``positive`` / ``negative`` reasoning (K, M)."""
+    dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0)
+    return radius_factor(dp.unsqueeze(2), dn.unsqueeze(2), beta.view(1, -1, 1), dp.unsqueeze(1), dn.unsqueeze(1),
+                         beta.view(1, 1, -1), eps)
 
 
 def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
                           concept_classes: torch.Tensor, classes: torch.Tensor, sigma_min: torch.Tensor,
                           clamp: bool = True) -> torch.Tensor:
     """(B,) sigma_min * ln(min_{j not of c} max_{i of c} q_ij) for class ``classes[b]``: the L2 radius within
-    which class c keeps the highest probability. Negative when c does not win now (``clamp``: 0 then)."""
-    q = pairwise_radius_factor(detections, positive, negative)  # (B, M, M)
-    own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)  # (B, M)
-    best_own = q.masked_fill(~own.unsqueeze(2), -math.inf).max(dim=1).values  # (B, M): max over i of c
-    worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over j not of c
+    which class c keeps the highest probability. Negative when c does not win now (``clamp``: 0 then). Only the
+    pairs (concept of c, any concept) are formed: (B, concepts per class, M)."""
+    dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0).expand(len(detections), -1)
+    per_class = int((concept_classes == concept_classes[0]).sum())
+    own_index = classes.unsqueeze(1) * per_class + torch.arange(per_class, device=classes.device)  # (B, R)
+    q = radius_factor(dp.gather(1, own_index).unsqueeze(2), dn.gather(1, own_index).unsqueeze(2),
+                      beta.gather(1, own_index).unsqueeze(2), dp.unsqueeze(1), dn.unsqueeze(1), beta.unsqueeze(1))
+    best_own = q.max(dim=1).values  # (B, M): max over the class's concepts i
+    own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)
+    worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over rivals j not of c
     radius = sigma_min * torch.log(worst.clamp_min(1e-30))
     return radius.clamp_min(0) if clamp else radius
 

@@ -59,9 +59,11 @@ DISTRIBUTIONS = ("gauss_diag", "gauss_full", "mix_gf")
 
 class ConvAutoencoder(nn.Module):
     """Li et al.'s encoder (conv3x3 stride 2 + ReLU per layer) and the mirrored decoder (transposed convs, ReLU,
-    a sigmoid at the end). Weights N(0, 0.01), biases 0, as the reference code."""
+    a sigmoid at the end). ``init_std``: weights N(0, init_std) and zero biases as the reference code (0.01);
+    None keeps PyTorch's default initialisation, which the variants use: with N(0, 0.01) the network stayed at
+    chance (10% validation accuracy after 84 Adam steps on mnist5k)."""
 
-    def __init__(self, input_shape: tuple[int, int, int], channels: tuple[int, ...], init_std: float = 0.01):
+    def __init__(self, input_shape: tuple[int, int, int], channels: tuple[int, ...], init_std: float | None = None):
         super().__init__()
         in_channels, height, width = input_shape
         sizes = [(height, width)]
@@ -80,7 +82,7 @@ class ConvAutoencoder(nn.Module):
         self.decoder = nn.Sequential(*decoder)
         self.latent_shape = (channels[-1], *sizes[-1])
         for m in self.modules():
-            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            if init_std is not None and isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
                 nn.init.normal_(m.weight, std=init_std)
                 nn.init.zeros_(m.bias)
 
@@ -108,7 +110,7 @@ class PrototypeAutoencoder(InterpretableModel):
     def __init__(self, spec: dict[str, Any], num_prototypes: int = 15,
                  channels: tuple[int, ...] | list[int] = (32, 32, 32, 10), lr: float = 2e-3,
                  class_weight: float = 20.0, ae_weight: float = 1.0, r1_weight: float = 1.0,
-                 r2_weight: float = 1.0, init_std: float = 0.01):
+                 r2_weight: float = 1.0, init_std: float | None = None):
         super().__init__(spec)
         self.save_hyperparameters()
         if not self.spec.is_image:
@@ -210,7 +212,7 @@ class ProbPSENN(PrototypeAutoencoder):
                  train_samples: int = 16, eval_samples: int = 32, lr: float = 1e-3, nll_weight: float = 1.0,
                  reconstruction_weight: float = 10.0, r1_weight: float = 0.0, r2_weight: float = 0.05,
                  autoencoder_epochs: int = 5, joint_epochs: int = 40, uninformed_percentile: float = 95.0,
-                 init_std: float = 0.01):
+                 init_std: float | None = None):
         super(PrototypeAutoencoder, self).__init__(spec)  # the base only: the prototypes here are distributions
         self.save_hyperparameters()
         if distribution not in DISTRIBUTIONS:

@@ -192,3 +192,33 @@ def test_training_keeps_components_in_the_pixel_range_and_lowers_the_loss():
     after = model.evaluation_loss(batch, model.decompose(batch.inputs)).item()
     assert after < before
     assert model.components.min() >= 0 and model.components.max() <= 1
+
+
+def test_deep_cbc_zeroes_small_detections_at_inference_only_and_trains_in_phases():
+    model = create_model("deep_cbc_small").eval()
+    x = torch.rand(2, 1, 28, 28)
+    with torch.no_grad():
+        raw = model.component_maps(x).flatten(2).max(2).values
+        inferred = model.decompose(x).scores
+    small = raw < 0.1
+    assert small.any() and (inferred[small] == 0).all()
+    torch.testing.assert_close(inferred[~small], raw[~small])
+    model.train()
+    with torch.no_grad():
+        assert (model.decompose(x).scores > 0).all()  # no threshold while training
+    model.on_phase_epoch_start("finetune", True)
+    assert not any(p.requires_grad for p in model.features.parameters()) and model.reasoning_logits.requires_grad
+    model.on_phase_epoch_start("pretrain", True)
+    assert all(p.requires_grad for p in model.features.parameters()) and not model.reasoning_logits.requires_grad
+    with pytest.raises(CertificateError, match="softmax over feature channels"):
+        model.certified_radius(x)
+
+
+def test_pipnet_alignment_loss():
+    from models.cbc import alignment_loss
+
+    one_hot = torch.zeros(1, 4, 2, 2)
+    one_hot[:, 1] = 1
+    assert float(alignment_loss(one_hot, one_hot)) == pytest.approx(0, abs=1e-6)
+    uniform = torch.full((1, 4, 2, 2), 0.25)
+    assert float(alignment_loss(uniform, uniform)) == pytest.approx(math.log(4), abs=1e-5)

@@ -25,7 +25,8 @@ authors':
     where R1 = mean_j min_i -log q_j(z_i) and R2 = mean_i -log q_{y_i}(z_i) clipped to [-1, 1e4] are the
     likelihood forms of Li et al.'s terms (no KL term: an expected-NLL objective, not an ELBO);
   training in two phases: the autoencoder alone (reconstruction), then every prototype distribution fitted to
-    its class's encodings (mean and covariance) and everything trained jointly;
+    its class's encodings (mean and covariance) and everything trained jointly; or (``base``, how the shipped
+    model was made) the first phase replaced by a trained deterministic PSENN's autoencoder;
   prediction by averaging over samples or from the prototypes' modes (``mode=True``).
 The encoder runs once per input; only the prototype layer is sampled. Sampling at evaluation uses a fixed seed
 (``seed``), so a prediction is reproducible. Uncertainty (the record's ``UncertaintySection``): predictive
@@ -212,7 +213,7 @@ class ProbPSENN(PrototypeAutoencoder):
                  train_samples: int = 16, eval_samples: int = 32, lr: float = 1e-3, nll_weight: float = 1.0,
                  reconstruction_weight: float = 10.0, r1_weight: float = 0.0, r2_weight: float = 0.05,
                  autoencoder_epochs: int = 5, joint_epochs: int = 40, uninformed_percentile: float = 95.0,
-                 init_std: float | None = None):
+                 init_std: float | None = None, base: str | None = None):
         super(PrototypeAutoencoder, self).__init__(spec)  # the base only: the prototypes here are distributions
         self.save_hyperparameters()
         if distribution not in DISTRIBUTIONS:
@@ -357,6 +358,22 @@ class ProbPSENN(PrototypeAutoencoder):
         joint = torch.optim.Adam([p for p in self.parameters() if p.requires_grad], lr=self.hparams.lr)
         return [autoencoder, joint]
 
+    def on_fit_start(self) -> None:
+        """With ``base`` (a released ``PrototypeAutoencoder``, "name.tag"): a fresh fit starts from the base's
+        trained autoencoder and fits the prototype distributions to its class encodings."""
+        if self.hparams.base is None or self.trainer.ckpt_path is not None:
+            return
+        from .factory import create_model
+
+        name, tag = self.hparams.base.split(".", 1)
+        base = create_model(name, pretrained=tag)
+        if not isinstance(base, PrototypeAutoencoder) or isinstance(base, ProbPSENN):
+            raise ValueError(f"base must be a released prototype autoencoder, got {type(base).__name__}")
+        self.autoencoder.load_state_dict(base.autoencoder.state_dict())
+        datamodule = self.trainer.datamodule
+        if datamodule is not None and hasattr(datamodule, "eval_dataloader"):
+            self.fit_prototypes(datamodule.eval_dataloader("train"))
+
     def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
         if phase == "joint" and first_epoch_of_phase and self.hparams.autoencoder_epochs > 0:
             datamodule = self.trainer.datamodule if self._trainer is not None else None
@@ -391,7 +408,11 @@ class ProbPSENN(PrototypeAutoencoder):
                 self.prototype_scale[c] = std + torch.log(-torch.expm1(-std))  # softplus^-1
                 self.prototype_loc[c] = mean
                 continue
-            covariance = torch.cov(own.t()) + 1e-3 * torch.eye(Z, device=own.device)
+            covariance = torch.cov(own.t())
+            # a floor on the variances (1% of the mean variance): dead latent units have none, and a zero
+            # variance would make R2 (the encodings' NLL) explode
+            floor = max(1e-3, 0.01 * float(covariance.diagonal().mean()))
+            covariance = covariance + floor * torch.eye(Z, device=own.device)
             tril = torch.linalg.cholesky(covariance)
             self.prototype_scale[c] = inverse_fill_scale_tril(tril).unsqueeze(0).expand_as(self.prototype_scale[c])
             spread = own.std(0) if self.prototype_loc.shape[1] > 1 else torch.zeros_like(mean)

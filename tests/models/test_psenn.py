@@ -151,3 +151,24 @@ def test_shifted_sets_and_auroc():
     assert auroc(torch.tensor([0.0, 1.0]), torch.tensor([2.0, 3.0])) == 1.0
     assert auroc(torch.tensor([1.0, 1.0]), torch.tensor([1.0, 1.0])) == 0.5
     assert auroc(torch.tensor([0.0, 2.0]), torch.tensor([1.0, 3.0])) == 0.75
+
+
+def test_prob_psenn_starts_from_its_deterministic_base():
+    import lightning as L
+
+    base = create_model("prototype_ae", pretrained="mnist5k")
+    model = create_model("prob_psenn", base="prototype_ae.mnist5k", autoencoder_epochs=0, joint_epochs=1)
+    seen = {}
+
+    class Check(L.Callback):
+        def on_train_start(self, trainer, pl_module):
+            seen["same"] = all(torch.equal(a, b) for a, b in zip(pl_module.autoencoder.state_dict().values(),
+                                                                 base.autoencoder.state_dict().values()))
+            seen["fitted"] = float(pl_module.prototype_loc.abs().mean())
+
+    data = create_datamodule("mnist5k", batch_size=250)
+    L.Trainer(max_epochs=1, limit_train_batches=1, limit_val_batches=1, accelerator="cpu", logger=False,
+              enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+              callbacks=[Check()]).fit(model, datamodule=data)
+    assert seen["same"]
+    assert model.training_distance_quantiles.abs().sum() > 0  # the distance percentile is fitted at validation

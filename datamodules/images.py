@@ -202,6 +202,50 @@ def padded_crop_flip(size: int, padding: int) -> v2.Transform:
     return v2.Compose([v2.RandomCrop(size, padding=padding), v2.RandomHorizontalFlip()])
 
 
+class ElasticDeformation(torch.nn.Module):
+    """Elastic deformation (Simard et al. 2003), as Li et al. (2018) augment MNIST: a random displacement field,
+    uniform in [-1, 1] per pixel and axis, smoothed by a Gaussian of std ``sigma`` (zero outside the image, as
+    scipy's ``gaussian_filter(mode="constant")``, truncated at 4 sigma), scaled by ``alpha``; the image is
+    resampled there bilinearly with zeros outside (``map_coordinates(order=1)``)."""
+
+    def __init__(self, sigma: float = 4.0, alpha: float = 20.0):
+        super().__init__()
+        self.sigma, self.alpha = float(sigma), float(alpha)
+        radius = int(4.0 * self.sigma + 0.5)
+        offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
+        kernel = torch.exp(-0.5 * (offsets / self.sigma) ** 2)
+        self.register_buffer("kernel", kernel / kernel.sum(), persistent=False)
+
+    def smooth(self, field: torch.Tensor) -> torch.Tensor:
+        """(N, H, W) fields blurred separably with zero padding."""
+        k, r = self.kernel, len(self.kernel) // 2
+        out = torch.nn.functional.conv2d(field.unsqueeze(1), k.view(1, 1, -1, 1), padding=(r, 0))
+        return torch.nn.functional.conv2d(out, k.view(1, 1, 1, -1), padding=(0, r)).squeeze(1)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """(C, H, W) or (N, C, H, W) images in [0, 1] -> deformed, same shape."""
+        batch = image if image.dim() == 4 else image.unsqueeze(0)
+        n, _, h, w = batch.shape
+        displacement = self.smooth(torch.rand(2 * n, h, w) * 2 - 1).view(n, 2, h, w) * self.alpha
+        rows, cols = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32),
+                                    indexing="ij")
+        y, x = rows + displacement[:, 0], cols + displacement[:, 1]
+        grid = torch.stack([2 * x / (w - 1) - 1, 2 * y / (h - 1) - 1], dim=-1)  # align_corners=True
+        out = torch.nn.functional.grid_sample(batch.float(), grid, mode="bilinear", padding_mode="zeros",
+                                              align_corners=True)
+        return out if image.dim() == 4 else out.squeeze(0)
+
+
+AUGMENTATIONS = ("elastic",)
+
+
+def named_augmentation(name: str) -> torch.nn.Module:
+    """An augmentation chosen by name in a datamodule's ``augmentation`` argument."""
+    if name == "elastic":
+        return ElasticDeformation()
+    raise ValueError(f"augmentation must be None (the dataset's default) or one of {AUGMENTATIONS}, got {name!r}")
+
+
 def photo_augmentation(size: tuple[int, int], hflip: bool) -> v2.Transform:
     """Generic photos: a random crop of 70-100% of the area resized back, and an optional horizontal flip."""
     steps = [v2.RandomResizedCrop(size, scale=(0.7, 1.0), antialias=True)]
@@ -218,9 +262,12 @@ class ArrayImageDataModule(ZooDataModule):
     split_seed = 0
 
     def __init__(self, augment: bool = True, batch_size: int = 64, eval_batch_size: int | None = None,
-                 num_workers: int = 0):
+                 num_workers: int = 0, augmentation: str | None = None):
         super().__init__(batch_size, eval_batch_size, num_workers)
         self.augment = augment
+        self.augmentation = augmentation  # None: small shift / rotation; "elastic": ElasticDeformation
+        if augmentation is not None:
+            named_augmentation(augmentation)
 
     def load_arrays(self) -> tuple[torch.Tensor, torch.Tensor]:
         """(images in [0, 1] of shape (N, C, H, W), integer labels (N,))."""
@@ -232,7 +279,10 @@ class ArrayImageDataModule(ZooDataModule):
         images, labels = self.load_arrays()
         dataset = TensorItems(inputs=images.float(), targets=labels.long())
         train, val, test = fixed_split(len(dataset), self.split_fractions, self.split_seed)
-        augmentation = small_image_augmentation(images.shape[-1]) if self.augment else None
+        augmentation = None
+        if self.augment:
+            augmentation = (small_image_augmentation(images.shape[-1]) if self.augmentation is None
+                            else named_augmentation(self.augmentation))
         self.train_set = AugmentedSubset(dataset, train, augmentation)
         self.train_eval_set = AugmentedSubset(dataset, train)
         self.val_set = AugmentedSubset(dataset, val)
@@ -257,12 +307,15 @@ class RootedDataModule(ZooDataModule):
 
     def __init__(self, root: str | Path = "data", download: bool = False, val_fraction: float = 0.1,
                  split_seed: int = 0, augment: bool = True, batch_size: int = 64,
-                 eval_batch_size: int | None = None, num_workers: int = 0):
+                 eval_batch_size: int | None = None, num_workers: int = 0, augmentation: str | None = None):
         super().__init__(batch_size, eval_batch_size, num_workers)
         if not 0 <= val_fraction < 1:
             raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
         self.root, self.download = Path(root), download
         self.val_fraction, self.split_seed, self.augment = val_fraction, split_seed, augment
+        self.augmentation = augmentation  # None: the dataset's train_augmentation(); or a named one
+        if augmentation is not None:
+            named_augmentation(augmentation)
         self._spec: DataSpec | None = None
 
     # -- what a subclass provides
@@ -346,7 +399,10 @@ class RootedDataModule(ZooDataModule):
             val_full = train_full
         else:
             train, val = list(range(len(train_full))), list(range(len(val_full)))
-        augmentation = self.train_augmentation() if self.augment else None
+        augmentation = None
+        if self.augment:
+            augmentation = (self.train_augmentation() if self.augmentation is None
+                            else named_augmentation(self.augmentation))
         self.train_set = AugmentedSubset(train_full, train, augmentation)
         self.train_eval_set = AugmentedSubset(train_full, train)
         self.val_set = AugmentedSubset(val_full, val)

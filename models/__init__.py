@@ -4,8 +4,10 @@ __version__ = "0.2.0"
 
 from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
+    cbc,
     programs,
     protopnet,
+    psenn,
 )
 from .base import Decomposition, InputError, InterpretableModel  # noqa: E402
 from .explanation import Evidence, Explanation, GlobalExplanation, GlobalUnit  # noqa: E402

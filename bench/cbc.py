@@ -1,0 +1,139 @@
+"""Shallow CBC / RBF benchmarks and the certified-robustness report.
+
+1. training step time: the deep CBC head (joint phase, margin loss) against the same small CNN with a plain
+   linear head (same batch, Adam), the overhead ratio; and, for scale, the shallow robust CBC and RBF against a
+   linear classifier on the same pixels;
+2. certificates: an inference pass with the certified radius of every prediction against the same pass
+   without it (target: <= 1.05x; the radius is closed-form);
+3. ``--report <release>``: certified robust accuracy at eps 0.5, 1, 1.58 on the whole test split of a released
+   model, and the empirical robust accuracy under Auto-PGD (L2; CE and DLR losses), with the number of
+   certificate violations (must be 0).
+
+    python bench/cbc.py
+    python bench/cbc.py --report robust_cbc_shallow.mnist5k [--limit 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import machine, stamp, time_it  # noqa: E402
+
+from models import create_model  # noqa: E402
+
+
+def training_overhead(batch: int, steps: int) -> list[tuple[str, str]]:
+    device = torch.device("cpu")
+    x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+    linear = nn.Linear(784, 10)
+    linear_opt = torch.optim.Adam(linear.parameters(), lr=5e-3)
+
+    def linear_step():
+        linear_opt.zero_grad()
+        nn.functional.cross_entropy(linear(x.flatten(1)), y).backward()
+        linear_opt.step()
+
+    rows = []
+    base = time_it(linear_step, device, 3, steps)
+    rows.append(("train step, linear classifier on pixels", f"{base * 1e3:.2f} ms"))
+    from datamodules.batch import as_batch
+
+    batch_obj = as_batch((x, y))
+    for name in ("robust_cbc_shallow", "rbf_shallow"):
+        model = create_model(name)
+        optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+
+        def step(model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            model.total_loss(model.loss_terms(batch_obj, model.decompose(x))).backward()
+            optimizer.step()
+
+        seconds = time_it(step, device, 3, steps)
+        rows.append((f"train step, {name}", f"{seconds * 1e3:.2f} ms"))
+        rows.append((f"{name} / linear on pixels (for scale; a linear model has no distances)",
+                     f"{seconds / base:.2f}x"))
+    # the deep head against the same backbone with a plain linear head (the issue's overhead measure)
+    for name in ("linear_small28", "deep_cbc_small"):
+        model = create_model(name).train()
+        if name.startswith("deep"):
+            model.phase = "joint"
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+        def deep_step(model=model, optimizer=optimizer):
+            optimizer.zero_grad()
+            model.total_loss(model.loss_terms(batch_obj, model.training_forward(batch_obj))).backward()
+            optimizer.step()
+
+        seconds = time_it(deep_step, device, 3, steps)
+        rows.append((f"train step, {name} (small CNN, 28 px)", f"{seconds * 1e3:.2f} ms"))
+        if name == "linear_small28":
+            linear_cnn = seconds
+        else:
+            rows.append(("**deep CBC head / linear head, same backbone**", f"**{seconds / linear_cnn:.2f}x**"))
+    return rows
+
+
+def certificate_overhead(batch: int, repeats: int) -> list[tuple[str, str]]:
+    device = torch.device("cpu")
+    rows = []
+    for name in ("robust_cbc_shallow", "robust_rbf_shallow"):
+        model = create_model(name).eval()
+        x = torch.rand(batch, 1, 28, 28)
+
+        def plain(model=model, x=x):
+            with torch.no_grad():
+                model.decompose(x)
+
+        def certified(model=model, x=x):
+            with torch.no_grad():
+                output = model.decompose(x)
+                model._radius(output.scores, output.outputs.argmax(1), clamp=True)
+
+        base, with_radius = time_it(plain, device, 3, repeats), time_it(certified, device, 3, repeats)
+        rows.append((f"inference of {batch} inputs, {name}", f"{base * 1e3:.2f} ms"))
+        rows.append(("the same with certified radii", f"{with_radius * 1e3:.2f} ms"))
+        rows.append((f"**certificate overhead, {name}**", f"**{with_radius / base:.3f}x**"))
+    return rows
+
+
+def report(release: str, limit: int | None, max_iter: int) -> dict:
+    from datamodules import create_datamodule
+    from models.robustness import verify_certificates
+
+    name, tag = release.split(".", 1)
+    model = create_model(name, pretrained=tag).eval()
+    data = create_datamodule(model.card["data"]["name"])
+    data.setup("test")
+    return verify_certificates(model, data.eval_dataloader("test"), (0.5, 1.0, 1.58), limit=limit,
+                               max_iter=max_iter)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--report", help="a release name.tag: certified and empirical robust accuracy")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--max-iter", type=int, default=100)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    if args.report:
+        print(json.dumps(report(args.report, args.limit, args.max_iter), indent=2))
+        return
+    print(f"{stamp()}, {machine()}\n")
+    print("| measure | value |\n|---|---|")
+    for label, value in training_overhead(args.batch, args.steps) + certificate_overhead(512, args.steps):
+        print(f"| {label} | {value} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,701 @@
+"""Classification-by-Components, shallow: components in input space, with a certified L2 radius for every
+prediction.
+
+Papers: Saralajew, Holdijk, Rees, Asan, Villmann, "Classification-by-Components: Probabilistic Modeling of
+Reasoning over a Set of Components", NeurIPS 2019 (the original CBC); Saralajew, Rana, Villmann, Shaker, "A
+Robust Prototype-Based Network with Interpretable RBF Classifier Foundations", AAAI 2025 (stable / robust CBC,
+the RBF view and the robustness theorem). Reference code read: ``saralajew/cbc_networks`` (Keras) and
+``nec-research/enlaight`` (shallow models and certificates, Lightning).
+
+    x (raw pixels in [0, 1], flattened) ── distance to K components w_k ──▶ d_k(x) = exp(-||x - w_k|| / sigma_k)
+      ── reasoning over components, per reasoning concept m (``reasoning_per_class`` per class) ──▶
+      p_m(x) = sum_k [ d_k r+_km + (1 - d_k) r-_km ] = d @ (r+ - r-) + sum_k r-_km
+      ── class probability: the best of the class's reasoning concepts ──▶ p_c(x) = max_{m of c} p_m(x)
+
+The three reasoning forms (``reasoning``):
+  ``cbc``     NeurIPS 2019: per (component, concept) positive, negative and indefinite requiredness
+              (q+ = q_0, q- = (1 - q_0) q_1, q0 = 1 - q+ - q-, a "breaking chopstick" code kept in [0, 1]);
+              the agreement p_m = sum_k pi_k [d_k q+ + (1 - d_k) q-] / sum_k pi_k (q+ + q-) (Eq. 4 of the
+              paper, pi the optional component prior). So r+ = pi q+ / Z and r- = pi q- / Z.
+  ``stable``  AAAI 2025: no indefinite reasoning; per concept r+ and r- form one distribution over the 2K
+              (component, sign) pairs: a softmax over dim 0 of a (2K, M) tensor.
+  ``rbf``     positive reasoning only (r- = 0): p_m = sum_k r+_km d_k with r+ a softmax over components, the
+              normalised RBF network the AAAI paper shows most deep prototype networks to be.
+
+Losses (``loss``): ``margin`` relu(max_{c != y} p_c - p_y + m) (NeurIPS 2019 Eq. 6, m = 0.3); ``robust`` the
+robustness-optimising loss relu(m_r - r_y(x)) with r_y the certified radius below for the true class (AAAI 2025;
+negative for a misclassified input, m_r = 1.58 on MNIST); ``cross_entropy`` on the outputs as logits (enlaight's
+RBF baseline).
+
+The certificate (AAAI 2025, Theorem 1, as read in enlaight ``robust_stable_cbc_loss``; derived again here). With
+a non-squared Euclidean distance, moving x by delta (||delta||_2 <= eps) changes every distance by at most eps
+(triangle inequality), so every detection is scaled by a factor in [1/t, t], t = exp(eps / sigma_min). For the
+predicted concept i and another concept j, p_i - p_j = P - N + b with P = d.(r+_i + r-_j) >= 0,
+N = d.(r-_i + r+_j) >= 0 and b = sum_k (r-_ki - r-_kj); in the worst case it becomes P / t - N t + b, positive
+while t < q_ij = (b + sqrt(b^2 + 4 N P)) / (2 N). The radius is
+
+    r(x) = sigma_min * ln( min_{j not of class y} max_{i of class y} q_ij ),
+
+and no input within r of x changes the predicted class. For ``rbf`` (b = 0) it is the paper's
+r = sigma_min / 2 * ln(p_y / max_{k != y} p_k). enlaight notes that this RBF form "only works for one sample per
+class": it needs one output (reasoning concept) per class, a class's probability being one non-negative mixture
+of detections; the variants here keep ``reasoning_per_class=1`` for ``rbf``, and with several concepts per class
+the min-max form above is used, which holds for any number. The bound holds for the original CBC too: its
+normalised agreement is a stable-CBC reasoning with r+ = pi q+ / Z, r- = pi q- / Z (our extension of Theorem 1;
+the attack test checks it like the others). It does not hold for a squared distance or a cosine detection, nor
+for another norm: ``certified_radius`` refuses those with the reason (``CertificateError``).
+
+Inputs are not normalised: the components live in the raw [0, 1] pixel space, so the radius is in the units the
+attacks and the paper's epsilons (0.5, 1, 1.58 on MNIST) use.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchmetrics import MeanMetric, MetricCollection
+
+from .base import Decomposition, InputError, InterpretableModel
+from .explanation import CertificateSection, GlobalExplanation, GlobalUnit
+from .registry import register_model
+from .robustness import CertificateError
+
+REASONINGS = ("cbc", "stable", "rbf")
+LOSSES = ("margin", "robust", "cross_entropy")
+DISTANCES = ("euclidean", "squared_euclidean", "cosine")
+CERTIFIED_EPS = (0.5, 1.0, 1.58)  # the AAAI paper's L2 radii on MNIST
+
+
+def eps_name(eps: float) -> str:
+    return f"certified_acc_eps{eps:g}".replace(".", "_")
+
+
+def radius_factor(pos_i: torch.Tensor, neg_i: torch.Tensor, beta_i: torch.Tensor, pos_j: torch.Tensor,
+                  neg_j: torch.Tensor, beta_j: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
+    """q_ij of the robustness theorem from per-concept parts pos = d.r+, neg = d.r-, beta = sum_k r- (broadcast
+    over i and j): with P_ij = pos_i + neg_j, N_ij = neg_i + pos_j and b_ij = beta_i - beta_j, the worst-case gap
+    P / t - N t + b stays positive for 1 <= t < q_ij = (b + sqrt(b^2 + 4 N P)) / (2 N). q_ij = inf where N = 0 and
+    the gap cannot close; q_ij <= 1 where concept i does not beat j now."""
+    helps, hurts, b = pos_i + neg_j, neg_i + pos_j, beta_i - beta_j
+    root = torch.sqrt((b * b + 4 * hurts * helps).clamp_min(eps))
+    q = (b + root) / (2 * hurts.clamp_min(eps))
+    return torch.where(hurts > eps, q, torch.where(helps + b > 0, torch.full_like(q, math.inf), q))
+
+
+def pairwise_radius_factor(detections: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+                           eps: float = 1e-12) -> torch.Tensor:
+    """q_ij for every pair of reasoning concepts: (B, M, M), row i (the concept that should win), column j
+    (its rival). ``detections`` (B, K), ``positive`` / ``negative`` reasoning (K, M)."""
+    dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0)
+    return radius_factor(dp.unsqueeze(2), dn.unsqueeze(2), beta.view(1, -1, 1), dp.unsqueeze(1), dn.unsqueeze(1),
+                         beta.view(1, 1, -1), eps)
+
+
+def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+                          concept_classes: torch.Tensor, classes: torch.Tensor, sigma_min: torch.Tensor,
+                          clamp: bool = True) -> torch.Tensor:
+    """(B,) sigma_min * ln(min_{j not of c} max_{i of c} q_ij) for class ``classes[b]``: the L2 radius within
+    which class c keeps the highest probability. Negative when c does not win now (``clamp``: 0 then). Only the
+    pairs (concept of c, any concept) are formed: (B, concepts per class, M)."""
+    dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0).expand(len(detections), -1)
+    per_class = int((concept_classes == concept_classes[0]).sum())
+    own_index = classes.unsqueeze(1) * per_class + torch.arange(per_class, device=classes.device)  # (B, R)
+    q = radius_factor(dp.gather(1, own_index).unsqueeze(2), dn.gather(1, own_index).unsqueeze(2),
+                      beta.gather(1, own_index).unsqueeze(2), dp.unsqueeze(1), dn.unsqueeze(1), beta.unsqueeze(1))
+    best_own = q.max(dim=1).values  # (B, M): max over the class's concepts i
+    own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)
+    worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over rivals j not of c
+    radius = sigma_min * torch.log(worst.clamp_min(1e-30))
+    return radius.clamp_min(0) if clamp else radius
+
+
+class ShallowCBC(InterpretableModel):
+    """CBC with components in input space (original, stable / robust, RBF); see the module docstring."""
+
+    kind = "component"
+    output = "probability"
+
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        reasoning: str = "stable",
+        loss: str = "margin",
+        num_components: int = 20,
+        reasoning_per_class: int = 1,
+        distance: str = "euclidean",
+        sigma_init: float = 58.0,
+        trainable_sigma: bool = True,
+        component_prior: bool = False,
+        margin: float = 0.3,
+        robust_margin: float = 1.58,
+        lr: float = 5e-3,
+        certify_eps: list[float] | None = None,
+        sigma_eps: float = 1e-7,
+    ):
+        # metrics() runs inside the base constructor and needs the radii
+        self.certify_eps = tuple(CERTIFIED_EPS if certify_eps is None else certify_eps)
+        self._certifiable = distance == "euclidean"
+        super().__init__(spec)
+        self.save_hyperparameters()
+        if reasoning not in REASONINGS:
+            raise ValueError(f"reasoning must be one of {REASONINGS}, got {reasoning!r}")
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+        if distance not in DISTANCES:
+            raise ValueError(f"distance must be one of {DISTANCES}, got {distance!r}")
+        if num_components < 1 or reasoning_per_class < 1:
+            raise ValueError("need num_components >= 1 and reasoning_per_class >= 1")
+        if loss == "robust" and not self.certifiable:
+            raise ValueError(f"the robust loss is the certified radius, which needs the non-squared Euclidean "
+                             f"distance; got distance={distance!r}")
+        if not self.spec.is_image and self.spec.task != "vector_classification":
+            raise ValueError(f"shallow CBC takes images or vectors, not {self.spec.task!r} data")
+        features = math.prod(self.spec.input_shape)
+        K, M = num_components, self.num_classes * reasoning_per_class
+        # enlaight's initialisation: components uniform in [0.45, 0.55], kept in [0, 1] (the pixel range)
+        self.components = nn.Parameter(torch.rand(K, features) / 10 + 0.45)
+        self.sigma = nn.Parameter(torch.full((K,), float(sigma_init)), requires_grad=trainable_sigma)
+        self.register_buffer("concept_classes", torch.arange(M) // reasoning_per_class, persistent=False)
+        if reasoning == "cbc":
+            # q (2, K, M) in [0, 1]: q_0 positive requiredness, q_1 the share of the rest that is negative
+            self.requiredness = nn.Parameter(0.6 - 0.2 * torch.rand(2, K, M))
+            self.component_prior_logits = nn.Parameter(torch.zeros(K), requires_grad=component_prior)
+        elif reasoning == "stable":
+            requiredness = 0.6 - 0.2 * torch.rand(K, M)
+            prior = torch.softmax(torch.rand(K, M), dim=0)
+            joint = torch.cat([prior * requiredness, prior * (1 - requiredness)])  # (2K, M), columns sum to 1
+            self.reasoning_logits = nn.Parameter(joint.log())
+        else:
+            self.rbf_weights = nn.Parameter(torch.empty(M, K))
+            nn.init.xavier_uniform_(self.rbf_weights)
+        if not self.certify_eps or not all(eps > 0 for eps in self.certify_eps):
+            raise ValueError(f"certify_eps must be positive radii, got {list(self.certify_eps)}")
+        if loss == "robust":  # a robust model is chosen on certified accuracy at the middle radius
+            self.selection_metric = f"val/{eps_name(sorted(self.certify_eps)[len(self.certify_eps) // 2])}"
+
+    # ---- components, detections, reasoning ---------------------------------------------------------------
+    @property
+    def certifiable(self) -> bool:
+        return self._certifiable
+
+    @property
+    def num_concepts(self) -> int:
+        return self.num_classes * self.hparams.reasoning_per_class
+
+    def sigmas(self) -> torch.Tensor:
+        """(K,) positive temperatures: |sigma| + eps (enlaight's trainable sigma)."""
+        return self.sigma.abs() + self.hparams.sigma_eps
+
+    def distances(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, K) distance of every flattened input to every component (exact, not the matmul shortcut)."""
+        flat = x.flatten(1).to(self.components.dtype)
+        if self.hparams.distance == "cosine":
+            return 1 - F.normalize(flat, dim=1) @ F.normalize(self.components, dim=1).t()
+        distance = torch.cdist(flat, self.components, compute_mode="donot_use_mm_for_euclid_dist")
+        return distance * distance if self.hparams.distance == "squared_euclidean" else distance
+
+    def detections(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(detection probabilities d (B, K), distances (B, K)). exp(-distance / sigma), or for the cosine
+        detection of the NeurIPS paper relu(cosine similarity)."""
+        distances = self.distances(x)
+        if self.hparams.distance == "cosine":
+            return F.relu(1 - distances), distances
+        return torch.exp(-distances / self.sigmas()), distances
+
+    def reasoning_probabilities(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(r+ (K, M), r- (K, M)) such that p_m = sum_k d_k r+_km + (1 - d_k) r-_km."""
+        form = self.hparams.reasoning
+        if form == "cbc":
+            q = self.requiredness
+            positive, negative = q[0], (1 - q[0]) * q[1]
+            prior = torch.softmax(self.component_prior_logits, 0).unsqueeze(1)  # (K, 1); uniform cancels
+            norm = (prior * (positive + negative)).sum(0, keepdim=True) + 1e-7
+            return prior * positive / norm, prior * negative / norm
+        if form == "stable":
+            joint = torch.softmax(self.reasoning_logits, dim=0)
+            K = self.hparams.num_components
+            return joint[:K], joint[K:]
+        positive = torch.softmax(self.rbf_weights, dim=1).t()
+        return positive, torch.zeros_like(positive)
+
+    def requiredness_probabilities(self) -> dict[str, torch.Tensor]:
+        """The reasoning as the paper shows it, per (component, concept): positive, negative (and indefinite for
+        the original CBC) requiredness, and the component prior (K, M) they are weighted by."""
+        with torch.no_grad():
+            positive, negative = self.reasoning_probabilities()
+            if self.hparams.reasoning == "cbc":
+                q = self.requiredness
+                q_pos, q_neg = q[0], (1 - q[0]) * q[1]
+                return {"positive": q_pos, "negative": q_neg, "indefinite": 1 - q_pos - q_neg,
+                        "component_prior": torch.softmax(self.component_prior_logits, 0)}
+            prior = positive + negative
+            safe = prior.clamp_min(1e-30)
+            return {"positive": positive / safe, "negative": negative / safe, "component_prior": prior}
+
+    def concept_probabilities(self, detections: torch.Tensor) -> torch.Tensor:
+        """(B, M) p_m = d @ (r+ - r-) + sum_k r- (AAAI 2025; NeurIPS 2019 Eq. 4 normalised)."""
+        positive, negative = self.reasoning_probabilities()
+        return detections @ (positive - negative) + negative.sum(0)
+
+    def class_probabilities(self, concept_probabilities: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, C) the best concept of every class, and (B, C) which concept it was."""
+        B, rpc = len(concept_probabilities), self.hparams.reasoning_per_class
+        per_class = concept_probabilities.view(B, self.num_classes, rpc)
+        best, which = per_class.max(dim=2)
+        return best, which + torch.arange(self.num_classes, device=which.device).unsqueeze(0) * rpc
+
+    def decompose(self, x: torch.Tensor) -> Decomposition:
+        """p_c = sum_k contribution_k: each component's positive agreement d_k r+ plus its negative agreement
+        (1 - d_k) r- in the class's winning concept. Exact; no bias."""
+        detections, distances = self.detections(x)
+        positive, negative = self.reasoning_probabilities()
+        concepts = detections @ (positive - negative) + negative.sum(0)  # (B, M)
+        probabilities, winners = self.class_probabilities(concepts)
+        pos_w, neg_w = positive.t()[winners], negative.t()[winners]  # (B, C, K)
+        contributions = detections.unsqueeze(1) * pos_w + (1 - detections).unsqueeze(1) * neg_w
+        return Decomposition(probabilities, scores=detections, contributions=contributions,
+                             bias=probabilities.new_zeros(self.num_classes), output="probability",
+                             extras={"distances": distances, "concepts": concepts, "winners": winners,
+                                     "positive": pos_w, "negative": neg_w})
+
+    # ---- the certificate ---------------------------------------------------------------------------------
+    def certificate_refusal(self, norm: str = "l2") -> str | None:
+        """Why no certificate holds for this model and norm (None: it holds)."""
+        if norm.lower() not in ("l2", "2"):
+            return (f"the certified radius is an L2 bound (the Euclidean triangle inequality); no {norm!r} "
+                    f"certificate is derived for CBC")
+        if self.hparams.distance == "squared_euclidean":
+            return ("a squared Euclidean distance is not a metric (no triangle inequality): the certificate "
+                    "needs distance='euclidean'")
+        if self.hparams.distance == "cosine":
+            return "a cosine detection is not exp(-distance / sigma) of a metric: no certificate for it"
+        return None
+
+    def certified_radius(self, x: torch.Tensor, classes: torch.Tensor | None = None, norm: str = "l2",
+                         clamp: bool = True) -> torch.Tensor:
+        """(B,) L2 radius around each input within which ``classes`` (default: the prediction) keeps the highest
+        probability; 0 where that class does not win now (``clamp=False``: the negative value). Refused with
+        ``CertificateError`` for a model or norm it does not hold for."""
+        refusal = self.certificate_refusal(norm)
+        if refusal:
+            raise CertificateError(refusal)
+        x = self.check_input(x)
+        detections, _ = self.detections(x)
+        return self._radius(detections, classes, clamp)
+
+    def _radius(self, detections: torch.Tensor, classes: torch.Tensor | None, clamp: bool) -> torch.Tensor:
+        positive, negative = self.reasoning_probabilities()
+        if classes is None:
+            concepts = detections @ (positive - negative) + negative.sum(0)
+            classes = self.class_probabilities(concepts)[0].argmax(1)
+        return certified_radius_from(detections.double(), positive.double(), negative.double(),
+                                     self.concept_classes, classes, self.sigmas().min().double(),
+                                     clamp).to(detections.dtype)
+
+    def release_checks(self, directory, datamodule, limit: int = 200) -> dict[str, Any]:
+        """The certificates checked with Auto-PGD (L2; CE and DLR losses) on the first ``limit`` test inputs:
+        certified and empirical robust accuracy per radius, and violations (must be 0)."""
+        if not self.certifiable:
+            return {}
+        from .robustness import verify_certificates
+
+        datamodule.setup("test")
+        return {"attack_verification": verify_certificates(self, datamodule.eval_dataloader("test"),
+                                                           self.certify_eps, limit=limit)}
+
+    # ---- training -------------------------------------------------------------------------------------------
+    def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
+        targets, p = batch.targets, output.outputs
+        form = self.hparams.loss
+        if form == "margin":
+            return {"margin": margin_loss(p, targets, self.hparams.margin).mean()}
+        if form == "cross_entropy":
+            return {"cross_entropy": F.cross_entropy(p, targets)}
+        radius = self._radius(output.scores, targets, clamp=False)
+        return {"robust": F.relu(self.hparams.robust_margin - radius).mean()}
+
+    def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
+        return self.total_loss(self.loss_terms(batch, output))
+
+    def metrics(self) -> MetricCollection:
+        metrics = super().metrics()
+        if self.certifiable:
+            metrics.add_metrics({eps_name(eps): MeanMetric() for eps in self.certify_eps})
+        return metrics
+
+    def update_metrics(self, metrics: MetricCollection, output: Decomposition, batch) -> None:
+        """Accuracy; and certified robust accuracy at each radius: correct and certified at least that far."""
+        metrics["acc"].update(output.outputs.detach().float(), batch.targets)
+        if not self.certifiable:
+            return
+        with torch.no_grad():
+            correct = output.outputs.argmax(1) == batch.targets
+            radius = self._radius(output.scores.detach(), batch.targets, clamp=True)
+        for eps in self.certify_eps:
+            metrics[eps_name(eps)].update((correct & (radius >= eps)).float())
+
+    def configure_optimizers(self):
+        return torch.optim.Adam([p for p in self.parameters() if p.requires_grad], lr=self.hparams.lr)
+
+    def on_train_batch_end(self, outputs, batch, batch_idx) -> None:
+        """Projected gradient descent, as the papers' code: components stay in the pixel range [0, 1] and the
+        original CBC's requiredness code in [0, 1]."""
+        with torch.no_grad():
+            self.components.clamp_(0, 1)
+            if self.hparams.reasoning == "cbc":
+                self.requiredness.clamp_(0, 1)
+
+    @torch.no_grad()
+    def init_components(self, images: torch.Tensor) -> None:
+        """Set the components to given inputs (e.g. class means), checked against the model's input shape."""
+        expected = (self.hparams.num_components, *self.spec.input_shape)
+        if not isinstance(images, torch.Tensor) or tuple(images.shape) != expected:
+            got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise InputError(f"components for this model are {expected} (num_components, *input_shape of "
+                             f"{self.spec.name!r}), got {got}")
+        self.components.copy_(images.flatten(1).clamp(0, 1))
+
+    # ---- explanations --------------------------------------------------------------------------------------
+    def unit_names(self) -> list[str]:
+        return [f"component {k}" for k in range(self.hparams.num_components)]
+
+    def explanation_sections(self, decomposition: Decomposition, batch, classes: torch.Tensor) -> list[dict]:
+        # unit_details needs the explained class and the runner-up: the record builder calls this first
+        probabilities = decomposition.outputs.detach()
+        runner_up = probabilities.scatter(1, classes.unsqueeze(1), -math.inf).argmax(1)
+        decomposition.extras["explained"] = classes
+        decomposition.extras["runner_up"] = runner_up
+        if not self.certifiable:
+            reason = self.certificate_refusal()
+            for_rows = [{"extras": {"certificate": f"none: {reason}"}} for _ in range(len(classes))]
+            return for_rows
+        radius = self._radius(decomposition.scores.detach(), probabilities.argmax(1), clamp=True)
+        assumption = ("non-squared Euclidean distance in the raw input space, detections exp(-d / sigma), "
+                      f"sigma_min = {float(self.sigmas().min()):.6g} (Saralajew et al. 2025, Thm. 1)")
+        return [{"certificate": CertificateSection(radius=float(r), norm="l2", assumption=assumption)}
+                for r in radius.tolist()]
+
+    def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
+        """Each component's detection and distance, its positive / negative reasoning for the explained class
+        (its winning concept) and for the runner-up, and its positive / negative agreement."""
+        extras = decomposition.extras
+        explained = int(extras["explained"][row]) if "explained" in extras else int(decomposition.outputs[row].argmax())
+        runner = int(extras["runner_up"][row]) if "runner_up" in extras else explained
+        positive, negative = extras["positive"][row], extras["negative"][row]  # (C, K)
+        detections = decomposition.scores[row]
+        details = []
+        for k in units:
+            d = float(detections[k])
+            details.append({
+                "detection": d, "distance": float(extras["distances"][row, k]),
+                "concept": int(extras["winners"][row, explained]),
+                "positive_reasoning": float(positive[explained, k]),
+                "negative_reasoning": float(negative[explained, k]),
+                "positive_agreement": d * float(positive[explained, k]),
+                "negative_agreement": (1 - d) * float(negative[explained, k]),
+                "runner_up": runner, "runner_up_positive_reasoning": float(positive[runner, k]),
+                "runner_up_negative_reasoning": float(negative[runner, k]),
+            })
+        return details
+
+    def global_explanation(self) -> GlobalExplanation:
+        """The components as images and the reasoning matrices (per component and concept)."""
+        positive, negative = (t.detach().cpu() for t in self.reasoning_probabilities())
+        shape = self.spec.input_shape
+        images = self.components.detach().cpu().clamp(0, 1)
+        units = []
+        for k in range(self.hparams.num_components):
+            image = images[k].view(shape).permute(1, 2, 0).numpy() if self.spec.is_image else None
+            units.append(GlobalUnit(
+                index=k, name=self.unit_name(k), role="component", weights=positive[k].tolist(), image=image,
+                details={"sigma": float(self.sigmas()[k].detach()), "negative_reasoning": negative[k].tolist()}))
+        matrices = {"positive_reasoning": positive.numpy(), "negative_reasoning": negative.numpy()}
+        matrices.update({f"requiredness_{k}": v.detach().cpu().numpy()
+                         for k, v in self.requiredness_probabilities().items()})
+        return GlobalExplanation(
+            kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,
+            matrices=matrices,
+            details={"reasoning": self.hparams.reasoning, "distance": self.hparams.distance,
+                     "concept_classes": self.concept_classes.tolist(), "certifiable": self.certifiable,
+                     "sigma_min": float(self.sigmas().min().detach())})
+
+
+class DeepCBC(InterpretableModel):
+    """Deep CBC / RBF head on a CNN feature map (AAAI 2025, code ``si-cim/cbc-aaai-2025`` on PIP-Net).
+
+        x ─backbone (timm)─▶ features (B, D, H', W') ─softmax over channels─▶ (B, K, H', W') ─max-pool─▶ d (B, K)
+          ─CBC reasoning (stable: r+ and r- one distribution over 2K per class; rbf: r+ only)─▶ p (B, C)
+
+    The channels are the components (``num_components=None``) or a 1x1 convolution maps the features to
+    ``num_components`` channels first. At inference, detections below ``detection_threshold`` (0.1) are zeroed.
+    Training, as the reference code's PIP-Net schedule (phases through ``PhaseSchedule``):
+      pretrain  backbone + add-on with PIP-Net's alignment loss (the per-location channel distributions of two
+                views agree; weight ramped from 0 to 1 over the phase) and tanh loss (every component detected
+                somewhere in the batch; weight 5);
+      finetune  the reasoning head alone (Adam 5e-3), margin loss m = 0.025;
+      joint     everything (Adam 3.75e-4), margin loss (+ ``joint_align_weight`` x alignment, the "aligned"
+                variant uses 1.25).
+    The second view is made inside the model by photometric jitter (brightness, contrast, noise) of the same
+    image, so the views stay spatially aligned, as PIP-Net's shared crop / flip with separate colour
+    augmentation. Deviations: the reference uses a ConvNeXt-tiny with modified strides (26x26 maps,
+    ``convnext_tiny_26``); timm's stock feature map is used here (7x7 at 224 px). No certificate: the
+    detections are not exp(-distance) of a metric in input space (``certified_radius`` refuses)."""
+
+    kind = "component"
+    output = "probability"
+    phases = ("pretrain", "finetune", "joint")
+    ddp_find_unused_parameters = True
+
+    def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
+                 backbone_weights: str | None = None, reasoning: str = "stable", num_components: int | None = None,
+                 margin: float = 0.025, detection_threshold: float = 0.1, pretrain_epochs: int = 12,
+                 finetune_epochs: int = 48, joint_epochs: int = 36, lr: float = 3.75e-4,
+                 head_lr: float = 5e-3, tanh_weight: float = 5.0, joint_align_weight: float = 0.0):
+        super().__init__(spec)
+        self.save_hyperparameters()
+        if reasoning not in ("stable", "rbf"):
+            raise ValueError(f"deep reasoning must be 'stable' or 'rbf', got {reasoning!r}")
+        if min(pretrain_epochs, finetune_epochs) < 0 or joint_epochs < 1:
+            raise ValueError("need pretrain_epochs >= 0, finetune_epochs >= 0 and joint_epochs >= 1")
+        from .backbones import create_backbone
+
+        self.features = create_backbone(backbone, self.spec.input_shape[0], backbone_pretrained, backbone_weights)
+        channels = self.features.out_channels
+        self.add_on = nn.Identity() if num_components is None else nn.Conv2d(channels, num_components, 1)
+        K = channels if num_components is None else num_components
+        self.num_components = K
+        if reasoning == "stable":
+            self.reasoning_logits = nn.Parameter(0.6 - 0.2 * torch.randn(2 * K, self.num_classes))
+        else:
+            self.reasoning_logits = nn.Parameter(0.6 - 0.2 * torch.randn(K, self.num_classes))
+
+    def reasoning_probabilities(self) -> tuple[torch.Tensor, torch.Tensor]:
+        joint = torch.softmax(self.reasoning_logits, dim=0)
+        if self.hparams.reasoning == "rbf":
+            return joint, torch.zeros_like(joint)
+        return joint[: self.num_components], joint[self.num_components :]
+
+    def component_maps(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, K, H', W') every location's distribution over components (softmax over channels)."""
+        return torch.softmax(self.add_on(self.features(self.normalize(x))), dim=1)
+
+    def decompose(self, x: torch.Tensor) -> Decomposition:
+        maps = self.component_maps(x)
+        detections = maps.flatten(2).max(dim=2).values  # max-pool over space, (B, K)
+        if not self.training:
+            detections = detections * (detections >= self.hparams.detection_threshold)
+        positive, negative = self.reasoning_probabilities()
+        probabilities = detections @ (positive - negative) + negative.sum(0)
+        contributions = (detections.unsqueeze(1) * positive.t().unsqueeze(0)
+                         + (1 - detections).unsqueeze(1) * negative.t().unsqueeze(0))
+        return Decomposition(probabilities, scores=detections, contributions=contributions,
+                             bias=probabilities.new_zeros(self.num_classes), output="probability",
+                             extras={"maps": maps})
+
+    def certificate_refusal(self, norm: str = "l2") -> str:
+        return "deep CBC detections are a softmax over feature channels, not exp(-distance) in input space"
+
+    def certified_radius(self, x, classes=None, norm: str = "l2", clamp: bool = True):
+        raise CertificateError(self.certificate_refusal(norm))
+
+    # ---- training phases ------------------------------------------------------------------------------------
+    @property
+    def total_epochs(self) -> int:
+        hp = self.hparams
+        return hp.pretrain_epochs + hp.finetune_epochs + hp.joint_epochs
+
+    def configure_callbacks(self):
+        from .phases import PhaseSchedule
+
+        hp = self.hparams
+        return [PhaseSchedule([("pretrain", hp.pretrain_epochs), ("finetune", hp.finetune_epochs),
+                               ("joint", hp.joint_epochs)])]
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        body = list(self.features.parameters()) + list(self.add_on.parameters())
+        return [torch.optim.Adam(body, lr=hp.lr), torch.optim.Adam([self.reasoning_logits], lr=hp.head_lr),
+                torch.optim.Adam(self.parameters(), lr=hp.lr)]
+
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
+        self.features.requires_grad_(phase != "finetune")
+        self.add_on.requires_grad_(phase != "finetune")
+        self.reasoning_logits.requires_grad_(phase != "pretrain")
+
+    def second_view(self, x: torch.Tensor) -> torch.Tensor:
+        """The same image with other colours: random brightness, contrast and pixel noise (spatially aligned)."""
+        B = len(x)
+        brightness = 1 + 0.4 * (torch.rand(B, 1, 1, 1, device=x.device) - 0.5)
+        contrast = 1 + 0.4 * (torch.rand(B, 1, 1, 1, device=x.device) - 0.5)
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        view = (x - mean) * contrast + mean * brightness
+        return (view + 0.02 * torch.randn_like(x)).clamp(0, 1)
+
+    def training_forward(self, batch) -> Decomposition:
+        output = self.decompose(batch.inputs)
+        if self.phase == "pretrain" or self.hparams.joint_align_weight > 0:
+            output.extras["maps_view2"] = self.component_maps(self.second_view(batch.inputs))
+        return output
+
+    def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
+        terms: dict[str, torch.Tensor] = {}
+        if "maps_view2" in output.extras:
+            first, second = output.extras["maps"], output.extras["maps_view2"]
+            terms["align"] = (alignment_loss(first, second.detach()) + alignment_loss(second, first.detach())) / 2
+        if self.phase == "pretrain":
+            pooled = [m.flatten(2).max(2).values for m in (output.extras["maps"], output.extras["maps_view2"])]
+            terms["tanh"] = sum(-torch.log(torch.tanh(p.sum(0)) + 1e-10).mean() for p in pooled) / 2
+            return terms
+        terms["margin"] = margin_loss(output.outputs, batch.targets, self.hparams.margin).mean()
+        return terms
+
+    def loss_weights(self) -> dict[str, float]:
+        hp = self.hparams
+        if self.phase == "pretrain":  # PIP-Net's pretraining: the alignment weight ramps up over the phase
+            ramp = (self.current_epoch + 1) / max(1, hp.pretrain_epochs) if self._trainer is not None else 1.0
+            return {"align": ramp, "tanh": hp.tanh_weight}
+        return {"align": hp.joint_align_weight, "margin": 1.0}
+
+    def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
+        return margin_loss(output.outputs, batch.targets, self.hparams.margin).mean()
+
+    # ---- explanations --------------------------------------------------------------------------------------
+    def unit_names(self) -> list[str]:
+        return [f"component {k}" for k in range(self.num_components)]
+
+    def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
+        maps = decomposition.extras["maps"][row, units]  # (k, H', W')
+        width = maps.shape[-1]
+        positive, negative = self.reasoning_probabilities()
+        explained = int(decomposition.outputs[row].argmax())
+        details = []
+        for unit, flat in zip(units, maps.flatten(1).argmax(1).tolist()):
+            details.append({"location": list(divmod(flat, width)), "detection": float(decomposition.scores[row, unit]),
+                            "positive_reasoning": float(positive[unit, explained]),
+                            "negative_reasoning": float(negative[unit, explained])})
+        return details
+
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
+        """Where in the image each component was detected: its channel-softmax map over the feature grid."""
+        maps = decomposition.extras["maps"][row, units].detach().float().cpu().numpy()
+        return dict(zip(units, maps))
+
+    def global_explanation(self) -> GlobalExplanation:
+        positive, negative = (t.detach().cpu() for t in self.reasoning_probabilities())
+        units = [GlobalUnit(index=k, name=self.unit_name(k), role="component", weights=positive[k].tolist(),
+                            details={"negative_reasoning": negative[k].tolist()})
+                 for k in range(self.num_components)]
+        return GlobalExplanation(kind=self.kind, model=self.variant, class_names=list(self.spec.class_names),
+                                 units=units, matrices={"positive_reasoning": positive.numpy(),
+                                                        "negative_reasoning": negative.numpy()},
+                                 details={"reasoning": self.hparams.reasoning, "backbone": self.hparams.backbone})
+
+
+def alignment_loss(maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """PIP-Net's alignment: -mean over locations of log sum_k z1_k z2_k (two views' channel distributions)."""
+    return -torch.log((maps * targets).sum(dim=1) + 1e-7).mean()
+
+
+def margin_loss(probabilities: torch.Tensor, targets: torch.Tensor, margin: float) -> torch.Tensor:
+    """(B,) relu(max_{c != y} p_c - p_y + margin) (NeurIPS 2019 Eq. 6)."""
+    correct = probabilities.gather(1, targets.unsqueeze(1)).squeeze(1)
+    wrong = probabilities.scatter(1, targets.unsqueeze(1), -math.inf).max(1).values
+    return F.relu(wrong - correct + margin)
+
+
+_NEURIPS = ("Saralajew et al., Classification-by-Components: Probabilistic Modeling of Reasoning over a Set of "
+            "Components, NeurIPS 2019")
+_AAAI = ("Saralajew et al., A Robust Prototype-Based Network with Interpretable RBF Classifier Foundations, "
+         "AAAI 2025")
+# enlaight's MNIST setting: 20 components, 2 reasoning concepts per class, sigma 58 per component (trainable).
+_MNIST = dict(num_components=20, sigma_init=58.0)
+# 8x8 digits (64 pixels): sigma scaled with the typical distance, sqrt(64 / 784) of MNIST's.
+_DIGITS = dict(num_components=20, sigma_init=16.6)
+
+
+# The deep models of the AAAI paper (CUB / Stanford Cars / Oxford Pets at 224 px); offline machines pass the
+# ImageNet weights as a file: backbone_weights=<path>.
+_DEEP = dict(backbone_pretrained=True, margin=0.025, pretrain_epochs=12, finetune_epochs=48, joint_epochs=36)
+
+
+@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+def deep_cbc_convnext_tiny():
+    """CBC-C: ConvNeXt-tiny channels as components (paper CUB 87.8%)."""
+    return dict(backbone="convnext_tiny", reasoning="stable", **_DEEP)
+
+
+@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+def deep_cbc_resnet50():
+    """CBC-R: ResNet-50 channels as components (paper CUB 83.3%)."""
+    return dict(backbone="resnet50", reasoning="stable", **_DEEP)
+
+
+@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+def deep_rbf_convnext_tiny():
+    """The RBF head (positive reasoning only) on ConvNeXt-tiny."""
+    return dict(backbone="convnext_tiny", reasoning="rbf", **_DEEP)
+
+
+@register_model(DeepCBC, default_data="mnist5k", paper=_AAAI)
+def deep_cbc_small():
+    """A small CNN (28 px) with 32 learned components: the deep pipeline at CPU scale."""
+    return dict(backbone="small_cnn_28", num_components=32, pretrain_epochs=2, finetune_epochs=2,
+                joint_epochs=6, lr=1e-3)
+
+
+@register_model(ShallowCBC, default_data="mnist5k", paper=_NEURIPS)
+def cbc_shallow():
+    """The original CBC (positive / negative / indefinite reasoning, margin loss 0.3) on 28x28 MNIST."""
+    return dict(reasoning="cbc", loss="margin", reasoning_per_class=2, **_MNIST)
+
+
+@register_model(ShallowCBC, default_data="digits", paper=_NEURIPS)
+def cbc_shallow8():
+    return dict(reasoning="cbc", loss="margin", reasoning_per_class=2, **_DIGITS)
+
+
+@register_model(ShallowCBC, default_data="mnist5k", paper=_AAAI)
+def stable_cbc_shallow():
+    """Stable CBC (no indefinite reasoning) with the margin loss."""
+    return dict(reasoning="stable", loss="margin", reasoning_per_class=2, **_MNIST)
+
+
+@register_model(ShallowCBC, default_data="mnist5k", paper=_AAAI)
+def robust_cbc_shallow():
+    """Robust stable CBC: the stable CBC trained with the robustness-optimising loss (margin 1.58)."""
+    return dict(reasoning="stable", loss="robust", reasoning_per_class=2, **_MNIST)
+
+
+@register_model(ShallowCBC, default_data="digits", paper=_AAAI)
+def robust_cbc_shallow8():
+    return dict(reasoning="stable", loss="robust", reasoning_per_class=2, **_DIGITS)
+
+
+@register_model(ShallowCBC, default_data="mnist5k", paper=_AAAI)
+def rbf_shallow():
+    """Normalised RBF classifier (positive reasoning only), margin loss."""
+    return dict(reasoning="rbf", loss="margin", **_MNIST)
+
+
+@register_model(ShallowCBC, default_data="digits", paper=_AAAI)
+def rbf_shallow8():
+    return dict(reasoning="rbf", loss="margin", **_DIGITS)
+
+
+@register_model(ShallowCBC, default_data="mnist5k", paper=_AAAI)
+def robust_rbf_shallow():
+    """Robust RBF: the RBF classifier trained with the robustness-optimising loss (margin 1.58)."""
+    return dict(reasoning="rbf", loss="robust", **_MNIST)
+
+
+@register_model(ShallowCBC, default_data="digits", paper=_AAAI)
+def robust_rbf_shallow8():
+    return dict(reasoning="rbf", loss="robust", **_DIGITS)
+
+
+__all__ = ["CERTIFIED_EPS", "CertificateError", "DeepCBC", "ShallowCBC", "certified_radius_from", "margin_loss",
+           "pairwise_radius_factor"]

@@ -184,10 +184,13 @@ class InterpretableModel(L.LightningModule):
                 raise InputError("input contains NaN or infinite values")
             if x.dtype == torch.float64:
                 raise InputError("expected float32 inputs, got float64; convert them with x.float()")
-            if self.spec.is_image and (x.min() < 0 or x.max() > 1):
-                hint = "; divide 8-bit images by 255" if x.max() > 1.5 else ""
+            # Images belong in [0, 1]; a little outside is allowed (perturbations, interpolation), values that
+            # are plainly 8-bit or already normalised are refused.
+            if self.spec.is_image and (x.max() > 2 or x.min() < -1):
+                hint = ("divide 8-bit images by 255" if x.max() > 2 else
+                        "pass the raw images: the model applies its own mean/std")
                 raise InputError(f"expected images in [0, 1] (the model normalises them itself), got values in "
-                                 f"[{float(x.min()):.3g}, {float(x.max()):.3g}]{hint}")
+                                 f"[{float(x.min()):.3g}, {float(x.max()):.3g}]: {hint}")
         elif not self.spec.is_sequence:
             raise InputError(f"expected floating-point inputs{' (images in [0, 1])' if self.spec.is_image else ''}"
                              f", got dtype {x.dtype}")

@@ -46,6 +46,7 @@ def test_none_override_means_default():
         (torch.zeros(2, 1, 8, 8, dtype=torch.uint8), "floating-point"),
         (torch.rand(2, 1, 8, 8, dtype=torch.float64), "expected float32 inputs, got float64"),
         (torch.rand(2, 1, 8, 8) * 255, r"expected images in \[0, 1\].*divide 8-bit images by 255"),
+        (torch.rand(2, 1, 8, 8) * 4 - 2, "pass the raw images"),
         ([[0.0]], "torch.Tensor"),
     ],
 )

@@ -4,6 +4,7 @@ __version__ = "0.2.0"
 
 from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
+    language_model,
     programs,
     protopnet,
 )

@@ -164,6 +164,10 @@ class TextCorpusDataModule(ZooDataModule):
         from .tokenizers import tokenizer_for
 
         tokenizer = tokenizer_for(self.spec)
+        if tokenizer.kind == "bytes":  # the same ids as Tokenizer.encode, without a lookup per byte
+            encode = lambda text: list(text.encode("utf-8"))  # noqa: E731
+        else:
+            encode = lambda text: tokenizer.bpe.encode(text).ids  # noqa: E731
         eos = self.spec.token_id("eos")
         domains = self.spec.preprocessing["domains"]
         inputs, targets, labels = [], [], []
@@ -171,7 +175,7 @@ class TextCorpusDataModule(ZooDataModule):
             stream: list[int] = []
             for doc_domain, _, text in documents:
                 if doc_domain == domain:
-                    stream += tokenizer.encode(text) + [eos]
+                    stream += encode(text) + [eos]
             ids = torch.tensor(stream, dtype=torch.long)
             n = (len(ids) - 1) // self.context
             if n == 0:

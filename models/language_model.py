@@ -499,7 +499,8 @@ class LanguageModel(SequenceModel):
                 "ambiguity": self.hparams.routing_loss_weight}
 
     def metrics(self) -> MetricCollection:
-        return MetricCollection({"acc": MulticlassAccuracy(self.num_classes, average="micro"),
+        ignore = None if self.ignore_index < 0 else self.ignore_index
+        return MetricCollection({"acc": MulticlassAccuracy(self.num_classes, average="micro", ignore_index=ignore),
                                  "ppl": Perplexity(self.ignore_index)})
 
     def configure_optimizers(self):
@@ -546,6 +547,16 @@ class LanguageModel(SequenceModel):
         for block, source_block in zip(self.gpt.blocks, dense.gpt.blocks):
             fc, proj = source_block.mlp.fc, source_block.mlp.proj
             block.mlp.upcycle(fc.weight, fc.bias, proj.weight, proj.bias, self.hparams.upcycle_noise)
+
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """On chess data: Karvonen's board-state coverage and reconstruction of the MLP units, per layer
+        (``models.board_probes``), recorded in the card."""
+        if not hasattr(datamodule, "board_states"):
+            return {}
+        from .board_probes import chess_board_metrics
+
+        datamodule.setup("test")
+        return chess_board_metrics(self, datamodule)
 
     # ---- generation and perplexity -----------------------------------------------------------------------
     @torch.no_grad()
@@ -622,11 +633,12 @@ class LanguageModel(SequenceModel):
             raise InputError(f"positions must be 'last' or 'all', got {positions!r}")
         masks = self.parse_mask(expert_mask)
         out = self.gpt(x, masks=masks, trace=True)
-        B, T = x.shape
+        valid = self.valid_positions(x)  # padding after a short sequence is never explained
         if positions == "last":
-            sequence, position = torch.arange(B, device=x.device), torch.full((B,), T - 1, device=x.device)
+            sequence = torch.arange(x.shape[0], device=x.device)
+            position = valid.long().cumsum(1).argmax(1)  # the last real token
         else:
-            where = torch.ones(B, T, dtype=torch.bool, device=x.device).nonzero()
+            where = valid.nonzero()
             sequence, position = where[:, 0], where[:, 1]
         scale = self.gpt.ln_f.scale(out.trace["resid"][sequence, position]).to(out.logits.dtype)
         return LogitAttribution(outputs=self._masked_logits(out.logits[sequence, position]), bias=self.readout_bias(),
@@ -689,6 +701,7 @@ class LanguageModel(SequenceModel):
         for record in records:
             keep = np.flatnonzero(record.contributions)
             record.units, record.contributions = keep, record.contributions[keep]
+            record.evidence = [e for e in record.evidence if e.contribution != 0]
         return records
 
     def unit_details(self, decomposition: LogitAttribution, row: int, units: list[int]) -> list[dict[str, Any]]:
@@ -781,11 +794,12 @@ class LanguageModel(SequenceModel):
                 B, T = batch.inputs.shape
                 ids = batch.ids if batch.ids is not None else torch.arange(B, device=self.device)
                 trace = self.gpt(batch.inputs, trace=True).trace
-                tokens += B * T
+                valid = self.valid_positions(batch.inputs).reshape(B * T, 1)
+                tokens += int(valid.sum())
                 for layer, record in enumerate(trace["layers"]):
-                    act = self.unit_activity(record).reshape(B * T, U).float()
+                    act = self.unit_activity(record).reshape(B * T, U).float().masked_fill(~valid, -float("inf"))
                     active[layer] += (act > threshold).sum(0)
-                    total[layer] += act.sum(0)
+                    total[layer] += act.masked_fill(~valid, 0.0).sum(0)
                     k = min(K, B * T)
                     values, where = act.topk(k, dim=0)  # (k, U)
                     merged = torch.cat((best[layer], values.T), dim=1)

@@ -233,3 +233,38 @@ def test_padding_after_a_short_sequence_is_ignored_by_metrics_attribution_and_at
     assert int(model.atlas_tokens) == 12
     padded = (model.atlas_index[..., :] == 0) & (model.atlas_position >= 4)
     assert not padded.any()
+
+
+@pytest.mark.slow
+def test_two_process_cpu_ddp_training_of_moex(tmp_path):
+    """MoE-X under Lightning's DDP (two CPU processes over gloo): experts a step does not route to get no
+    gradient, which the ddp preset allows; the run ends released with its atlas."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1", "INTRINSIC_ZOO_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run(
+        [sys.executable, "train.py", "model=moex_small", "data=python_docs", "trainer=ddp", "trainer.devices=2",
+         "trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.max_epochs=1", "trainer.limit_train_batches=3",
+         "trainer.limit_val_batches=2", "trainer.limit_test_batches=2", "data.args.code_chars=20000",
+         "model.args.atlas_batches=2", f"run_dir={tmp_path / 'run'}", "explain.limit=2", "explain.formats=[jsonl]",
+         "trainer.progress_bar=false"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert saved["global_step"] == 3
+    card = json.loads((tmp_path / "run" / "release" / "config.json").read_text())
+    assert card["recipe"]["trainer"]["strategy"].startswith("ddp") and "x 2 process" in card["training"]["device"]
+    assert int(load_release(tmp_path / "run" / "release").atlas_tokens) > 0
+
+
+def test_the_fsdp_preset_is_a_multi_gpu_strategy():
+    import train
+    from configs import load_config
+
+    cfg = train.resolve(load_config(["model=monet_vd_small", "trainer=fsdp", "trainer.num_nodes=2"]))
+    kwargs = train.trainer_kwargs(cfg)
+    assert kwargs["strategy"] == "fsdp" and kwargs["num_nodes"] == 2 and kwargs["precision"] == "bf16-mixed"

@@ -62,7 +62,23 @@ def domain_routing(model, loader, n_domains: int, max_batches: int | None = None
             domains = batch.domains.cpu()
             totals.index_add_(0, domains, per_layer)
             counts.index_add_(0, domains, valid.sum(1).double().cpu())
-    return (totals / counts.clamp_min(1).view(-1, 1, 1)).float()
+    if totals is None or (counts == 0).any():
+        raise ValueError(f"domain routing needs tokens of every domain; got {counts.tolist()} tokens per domain")
+    return (totals / counts.view(-1, 1, 1)).float()
+
+
+def spread_loader(datamodule, split: str, max_batches: int | None):
+    """The split's loader, or one over ``max_batches`` batches of items spread evenly over the split (splits
+    are stored domain by domain, so the first batches alone would see one domain)."""
+    loader = datamodule.eval_dataloader(split)
+    if max_batches is None:
+        return loader
+    from torch.utils.data import DataLoader, Subset
+
+    dataset = datamodule.eval_dataset(split)
+    n = min(len(dataset), max_batches * loader.batch_size)
+    picked = torch.linspace(0, len(dataset) - 1, n).round().long().unique().tolist()
+    return DataLoader(Subset(dataset, picked), batch_size=loader.batch_size, collate_fn=loader.collate_fn)
 
 
 def specialised_units(routing: torch.Tensor, ratio: float = 2.0) -> torch.Tensor:
@@ -107,7 +123,7 @@ def masking_table(model, datamodule, split: str = "test", fit_split: str = "trai
     """For every domain: its specialised units, masked, and the loss change on it and on the others."""
     domains = list(datamodule.spec.preprocessing["domains"])
     datamodule.setup("test")
-    routing = domain_routing(model, datamodule.eval_dataloader(fit_split), len(domains), max_batches)
+    routing = domain_routing(model, spread_loader(datamodule, fit_split, max_batches), len(domains))
     specialised = specialised_units(routing, ratio)
     loader = datamodule.eval_dataloader(split)
     base = domain_losses(model, loader, len(domains))

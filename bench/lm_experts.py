@@ -26,8 +26,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench.common import machine, stamp, sync, time_it  # noqa: E402
+from common import machine, stamp, sync, time_it  # noqa: E402
+
 from datamodules.base import DataSpec  # noqa: E402
 from datamodules.batch import Batch  # noqa: E402
 from datamodules.corpus import byte_vocab  # noqa: E402

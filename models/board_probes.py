@@ -78,7 +78,8 @@ def reconstruction(train_features: torch.Tensor, train_boards: torch.Tensor, tes
 
 
 @torch.no_grad()
-def layer_features(model, datamodule, split: str, max_games: int | None = None) -> tuple[list[torch.Tensor], torch.Tensor]:
+def layer_features(model, datamodule, split: str,
+                   max_games: int | None = None) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Every layer's MLP unit activity (``LanguageModel.unit_activity``) at the '.' positions of a chess split, and
     the boards there: ([ (N, U) per layer ], (N, 64))."""
     from models.base import evaluating

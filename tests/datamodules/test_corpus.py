@@ -72,14 +72,14 @@ def test_bpe_is_trained_on_the_training_split_and_shipped_in_the_spec(tmp_path, 
 
 def test_an_empty_or_missing_folder_and_undecodable_files_are_clear_errors(tmp_path):
     with pytest.raises(DataRootError, match="does not exist"):
-        create_datamodule("text_folder", root=tmp_path / "nothing").spec
+        _ = create_datamodule("text_folder", root=tmp_path / "nothing").spec
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataRootError, match="no .txt files"):
-        create_datamodule("text_folder", root=tmp_path / "empty").spec
+        _ = create_datamodule("text_folder", root=tmp_path / "empty").spec
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     with pytest.raises(DataRootError, match="latin1.txt is not UTF-8"):
-        create_datamodule("text_folder", root=tmp_path / "bad").spec
+        _ = create_datamodule("text_folder", root=tmp_path / "bad").spec
 
 
 def test_bad_arguments():

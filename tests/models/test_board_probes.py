@@ -36,7 +36,7 @@ def test_random_features_score_low():
 
 
 def test_a_noisy_copy_sits_in_between():
-    train, test = boards(), boards(300)
+    test = boards(300)
     g = torch.Generator().manual_seed(2)
     noisy = lambda b: bsp_labels(b).float() + 0.5 * torch.randn(len(b), 768, generator=g)  # noqa: E731
     value = coverage(noisy(test), test)["coverage"]

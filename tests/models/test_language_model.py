@@ -248,7 +248,8 @@ def test_two_process_cpu_ddp_training_of_moex(tmp_path):
     env = {**__import__("os").environ, "OMP_NUM_THREADS": "1", "INTRINSIC_ZOO_CACHE": str(tmp_path / "cache")}
     result = subprocess.run(
         [sys.executable, "train.py", "model=moex_small", "data=python_docs", "trainer=ddp", "trainer.devices=2",
-         "trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.max_epochs=1", "trainer.limit_train_batches=3",
+         "trainer.accelerator=cpu", "trainer.precision=32-true", "trainer.max_epochs=1",
+         "trainer.limit_train_batches=3",
          "trainer.limit_val_batches=2", "trainer.limit_test_batches=2", "data.args.code_chars=20000",
          "model.args.atlas_batches=2", f"run_dir={tmp_path / 'run'}", "explain.limit=2", "explain.formats=[jsonl]",
          "trainer.progress_bar=false"],

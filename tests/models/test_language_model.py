@@ -269,3 +269,26 @@ def test_the_fsdp_preset_is_a_multi_gpu_strategy():
     cfg = train.resolve(load_config(["model=monet_vd_small", "trainer=fsdp", "trainer.num_nodes=2"]))
     kwargs = train.trainer_kwargs(cfg)
     assert kwargs["strategy"] == "fsdp" and kwargs["num_nodes"] == 2 and kwargs["precision"] == "bf16-mixed"
+
+
+@pytest.mark.parametrize("experiment", ["moex_chess_paper", "gpt2_chess_paper", "monet_vd_850m", "monet_hd_850m",
+                                        "monet_vd_1_4b"])
+def test_the_paper_configurations_parse_and_build(experiment):
+    """The GPU recipes build here: on the meta device, with a spec of their context and vocabulary size."""
+    import train
+    from configs import load_config, to_plain
+
+    cfg = train.resolve(load_config([f"experiment={experiment}"]))
+    args = to_plain(cfg.model.args)
+    data = to_plain(cfg.data.args)
+    vocab = [f"t{i}" for i in range(data.get("vocab_size", 33))]
+    spec = DataSpec(name="paper", input_shape=(data["context"],), num_classes=len(vocab), class_names=vocab,
+                    task="next_token", vocab=vocab, causal=True, variable_length=True)
+    with torch.device("meta"):
+        model = create_model(cfg.model.name, spec=spec, **args)
+    active = sum(p.numel() for n, p in model.named_parameters() if ".mlp." not in n and ".router." not in n)
+    assert active > 5_000_000
+    if experiment == "monet_vd_850m":
+        total = sum(p.numel() for p in model.parameters())
+        assert 0.75e9 < total < 1.0e9, total  # ~850M with a 32k vocabulary and untied embeddings
+        assert sum(b.router is not None for b in model.gpt.blocks) == 6

@@ -111,8 +111,8 @@ class MonetHD(nn.Module):
         hidden = self.hidden(x)
         a = hidden["a"]
         g1, g2 = g1.type_as(x), g2.type_as(x)
-        if mask is None:  # sum_j V_j (sum_h g2_hj sum_i g1_hi a_i) + sum_h sum_j g2_hj b_j
-            mixed = torch.einsum("btim,bthi,bthj->btjm", a, g1, g2)
+        if mask is None:  # sum_j V_j (sum_h g2_hj sum_i g1_hi a_i) + sum_h sum_j g2_hj b_j, contracted i first
+            mixed = torch.einsum("bthm,bthj->btjm", torch.einsum("btim,bthi->bthm", a, g1), g2)
             bias = torch.einsum("bthj,jd->btd", g2, self.b)
         else:
             G = composed_scores(g1, g2).masked_fill(mask, 0.0)
@@ -165,8 +165,9 @@ class MonetVD(nn.Module):
         g1, g2 = g1.type_as(x), g2.type_as(x)
         if mask is None:
             left_own = torch.einsum("btim,bthi->btim", a1, g1)  # sum_j g2_hj = 1
-            left_cross = torch.einsum("btjm,bthj,bthi->btim", a2, g2, g1)
-            right_cross = torch.einsum("btim,bthi,bthj->btjm", a1, g1, g2)
+            # the three-way products of Eq. 15, each contracted over its own piece index first (per head)
+            left_cross = torch.einsum("bthm,bthi->btim", torch.einsum("btjm,bthj->bthm", a2, g2), g1)
+            right_cross = torch.einsum("bthm,bthj->btjm", torch.einsum("btim,bthi->bthm", a1, g1), g2)
             right_own = torch.einsum("btjm,bthj->btjm", a2, g2)
             left_bias = torch.einsum("bthi,id->btd", g1, self.b1)
             right_bias = torch.einsum("bthj,jd->btd", g2, self.b2)

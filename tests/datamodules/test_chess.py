@@ -87,3 +87,17 @@ def test_unknown_policy_and_a_missing_engine(monkeypatch):
     assert create_datamodule("chess", policy="auto").policy == "greedy"
     with pytest.raises(DataRootError, match="apt-get install stockfish"):
         generate_games(1, 50, "stockfish", seed=0)
+
+
+def _has_stockfish() -> bool:
+    import shutil
+    from pathlib import Path
+
+    return bool(shutil.which("stockfish")) or Path("/usr/games/stockfish").exists()
+
+
+@pytest.mark.skipif(not _has_stockfish(), reason="Debian's stockfish is not installed (apt-get install stockfish)")
+def test_stockfish_games_are_legal_and_reproducible():
+    games = generate_games(1, 60, "stockfish", seed=3, depth=1)
+    assert parse_game(games[0]) and games == generate_games(1, 60, "stockfish", seed=3, depth=1)
+    assert create_datamodule("chess", policy="auto", n_games=2).spec.preprocessing["policy"] == "stockfish"

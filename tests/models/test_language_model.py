@@ -235,7 +235,7 @@ def test_padding_after_a_short_sequence_is_ignored_by_metrics_attribution_and_at
     assert not padded.any()
 
 
-@pytest.mark.slow
+@pytest.mark.heavy  # two processes for ~1-2 minutes: beyond the family's share of the default suite
 def test_two_process_cpu_ddp_training_of_moex(tmp_path):
     """MoE-X under Lightning's DDP (two CPU processes over gloo): experts a step does not route to get no
     gradient, which the ddp preset allows; the run ends released with its atlas."""

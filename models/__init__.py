@@ -4,6 +4,8 @@ __version__ = "0.2.0"
 
 from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
+    cbm,
+    cem,
     programs,
     protopnet,
 )

@@ -19,6 +19,7 @@ datamodule can (statistics such as the concept-loss weights or the intervention 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -272,10 +273,11 @@ def shapes_label(concepts: np.ndarray) -> np.ndarray:
     return 2 * busy.astype(np.int64) + marked.astype(np.int64)
 
 
+@functools.lru_cache(maxsize=2)
 def render_scenes(count: int, seed: int, image_size: int = 48, grid: int = 4, max_objects: int = 3
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(images (N, 3, S, S) float32 in [0, 1], concepts (N, 15), spatial concepts (N, 15, grid, grid) with NaN
-    for the count concepts, which no cell holds)."""
+    for the count concepts, which no cell holds). Cached: the same arguments give the same (read-only) arrays."""
     rng = np.random.RandomState(seed)
     cell = image_size / grid
     yy, xx = np.mgrid[0:image_size, 0:image_size] + 0.5
@@ -302,6 +304,8 @@ def render_scenes(count: int, seed: int, image_size: int = 48, grid: int = 4, ma
             spatial[n, located, row, col] = 1
         concepts[n, 11 + objects] = 1
         images[n] = np.clip(image, 0, 1)
+    for array in (images, concepts, spatial):
+        array.flags.writeable = False
     return images, concepts, spatial
 
 
@@ -335,9 +339,9 @@ class ShapesDataModule(ZooDataModule):
             return
         images, concepts, spatial = render_scenes(self.num_scenes, self.seed)
         labels = shapes_label(concepts)
-        self._concepts = torch.from_numpy(concepts)
-        items = TensorItems(inputs=torch.from_numpy(images), targets=torch.from_numpy(labels),
-                            concepts=self._concepts, spatial_concepts=torch.from_numpy(spatial))
+        self._concepts = torch.tensor(concepts)
+        items = TensorItems(inputs=torch.tensor(images), targets=torch.from_numpy(labels),
+                            concepts=self._concepts, spatial_concepts=torch.tensor(spatial))
         self._split = fixed_split(self.num_scenes, (0.1, 0.2), 0)
         train, val, test = self._split
         # a horizontal flip would move objects between cells of the located concepts: light noise only

@@ -6,6 +6,7 @@ from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
     cbm,
     cem,
+    concept_transformer,
     programs,
     protopnet,
 )

@@ -40,6 +40,7 @@ class SmallCNN(nn.Module):
 SMALL_BACKBONES = {
     "small_cnn_8": dict(widths=(32, 64, 64), num_pools=1),
     "small_cnn_28": dict(widths=(32, 64, 128, 128), num_pools=2),
+    "small_cnn_48": dict(widths=(16, 32, 64, 64), num_pools=3),  # 48x48 scenes -> a 6x6 map (concept models)
 }
 
 
@@ -150,6 +151,7 @@ class TokenBackbone(nn.Module):
 
     dim: int
     grid: tuple[int, int]
+    has_class_token: bool = True
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
         raise NotImplementedError
@@ -206,7 +208,7 @@ class TimmTokens(TokenBackbone):
         family = "vit" if "vit" in name or "deit" in name else "swin" if "swin" in name else "convnext"
         if family in ("vit", "swin"):
             kwargs["img_size"] = image_size
-        self.family = family
+        self.family, self.has_class_token = family, family == "vit"
         self.body = timm.create_model(name, pretrained=bool(weights_file or pretrained), **kwargs)
         self.dim = self.body.num_features
         self.prefix = getattr(self.body, "num_prefix_tokens", 0) if family == "vit" else 0

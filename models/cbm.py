@@ -256,8 +256,8 @@ _CEM = "Espinosa Zarlenga et al., Concept Embedding Models, NeurIPS 2022 (the CB
 _SYNTHETIC = dict(backbone="mlp", hidden=(128, 128), optimizer="adam", lr=0.01, weight_decay=0.0,
                   concept_weight=1.0, concept_reduction="mean", epochs=500, lr_step="plateau")
 # Embedded images (shapes, digit pairs): the small CNN, Adam.
-_IMAGES = dict(backbone="small_cnn_28", hidden=(), optimizer="adam", lr=1e-3, weight_decay=4e-5,
-               concept_weight=1.0, concept_reduction="mean", epochs=30)
+_IMAGES = dict(backbone="small_cnn_48", hidden=(), optimizer="adam", lr=1e-3, weight_decay=4e-5,
+               concept_weight=1.0, concept_reduction="mean", epochs=20)
 # CUB (Koh et al., CUB/README.md): Inception-v3 (ImageNet weights from a local file), SGD momentum 0.9, batch 64,
 # balanced concept weights, normalised losses.
 _CUB = dict(backbone="inception_v3", hidden=(), backbone_pretrained=True, optimizer="sgd", momentum=0.9,
@@ -316,12 +316,12 @@ def cbm_joint_cnn():
 
 @register_model(ConceptBottleneckModel, default_data="shapes", paper=_KOH)
 def cbm_sequential_cnn():
-    return dict(mode="sequential", concept_activation="logits", label_epochs=30, **_IMAGES)
+    return dict(mode="sequential", concept_activation="logits", label_epochs=20, **_IMAGES)
 
 
 @register_model(ConceptBottleneckModel, default_data="shapes", paper=_KOH)
 def cbm_independent_cnn():
-    return dict(mode="independent", concept_activation="sigmoid", label_epochs=30, **_IMAGES)
+    return dict(mode="independent", concept_activation="sigmoid", label_epochs=20, **_IMAGES)
 
 
 @register_model(ConceptBottleneckModel, default_data="shapes", paper=_KOH)

@@ -148,7 +148,7 @@ class ConceptTransformer(InterpretableModel):
                                                              projection_dropout) for name in self.streams})
         self.build_concepts(streams, dim)
         # CT's sequence pooling: the global query of a backbone without a class token (Swin, ConvNeXt)
-        self.token_attention_pool = nn.Linear(dim, 1)
+        self.token_attention_pool = None if self.backbone.has_class_token else nn.Linear(dim, 1)
 
     # ---- which concept goes where -----------------------------------------------------------------------------
     def concept_streams(self, global_concepts, spatial_concepts) -> tuple[list[int], list[int]]:

@@ -45,7 +45,34 @@ CBM_ATTRIBUTES = (1, 4, 6, 7, 10, 14, 15, 20, 21, 23, 25, 29, 30, 35, 36, 38, 40
                   196, 198, 202, 203, 208, 209, 211, 212, 213, 218, 220, 221, 225, 235, 236, 238, 239, 240, 242, 243,
                   244, 249, 253, 254, 259, 260, 262, 268, 274, 277, 283, 289, 292, 293, 294, 298, 299, 304, 305, 308,
                   309, 310, 311)
-ATTRIBUTE_SETS = {"cbm112": CBM_ATTRIBUTES}
+# Concept Transformer (IBM/concept_transformer data/cub2011parts.py): the 108 attributes present in >= 45% of a
+# class's images in more than 8 classes (0-based here); size, shape and primary colour (ids 218-236, 249-263) are
+# global, the others located on the parts their category names.
+CT_ATTRIBUTES = tuple(i - 1 for i in (
+    2, 5, 7, 8, 11, 15, 16, 21, 22, 24, 25, 26, 30, 31, 36, 37, 39, 41, 45, 46, 51, 52, 54, 55, 57, 58, 60, 64, 70, 71,
+    73, 76, 81, 91, 92, 102, 105, 107, 111, 112, 117, 118, 120, 126, 127, 132, 133, 135, 146, 150, 152, 153, 154, 158,
+    159, 164, 165, 166, 169, 173, 179, 180, 183, 184, 188, 189, 194, 195, 197, 203, 204, 209, 210, 212, 219, 221, 222,
+    226, 228, 236, 237, 239, 241, 244, 245, 249, 250, 254, 255, 260, 261, 263, 269, 275, 278, 284, 290, 293, 294, 295,
+    299, 300, 305, 306, 307, 309, 311, 312))
+ATTRIBUTE_SETS = {"cbm112": CBM_ATTRIBUTES, "ct108": CT_ATTRIBUTES}
+# CT's has2part: a word of the attribute's category -> the 1-based ids of parts.txt it is located on
+PARTS_OF = {"bill": (2,), "wing": (9, 13), "upperparts": (1, 10), "underparts": (3, 4, 15), "breast": (4,),
+            "back": (1,), "tail": (14,), "head": (5,), "throat": (15,), "eye": (7, 11), "forehead": (6,),
+            "nape": (10,), "belly": (3,), "leg": (8, 12), "crown": (5,)}
+GLOBAL_CATEGORIES = ("has_size", "has_shape", "has_primary_color")
+
+
+def attribute_parts(names: Sequence[str]) -> list[list[int]]:
+    """The 0-based parts each attribute is located on (CT's substring match on the category before "::"); [] for
+    the global categories (size, shape, primary colour)."""
+    located = []
+    for name in names:
+        category = name.split("::")[0]
+        if category in GLOBAL_CATEGORIES:
+            located.append([])
+            continue
+        located.append(sorted({p - 1 for word, parts in PARTS_OF.items() if word in category for p in parts}))
+    return located
 
 
 # ---- the annotation files -------------------------------------------------------------------------------
@@ -526,3 +553,97 @@ class Cub200CbmDataModule(Cub200DataModule):
                         class_names=[f"{i:03d}" for i in range(1, 201)], mean=(0.5,) * 3, std=(2.0,) * 3,
                         concept_names=names, concept_types=["binary"] * len(names),
                         preprocessing={"source": "CUB-200-2011 (CBM concepts), described without its files"})
+
+
+class CubPartsDataset(CubDataset):
+    """``CubDataset`` items plus ``spatial_concepts`` (K, h, w) on a patch grid of the (cropped, resized) input:
+    concept k is 1 on the patches holding a visible part it is located on when the image has the attribute; a
+    patch holding any such attribute is 0 for the others; patches holding none, and global concepts, are NaN
+    (CT's ``_get_explanations``)."""
+
+    def __init__(self, *args, parts_of: list[list[int]], part_xy: torch.Tensor, part_visible: torch.Tensor,
+                 grid: tuple[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parts_of, self.part_xy, self.part_visible, self.grid = parts_of, part_xy, part_visible, grid
+
+    def spatial_map(self, i: int) -> torch.Tensor:
+        position = self.positions[i]
+        h, w = self.grid
+        k = len(self.parts_of)
+        spatial = torch.full((k, h, w), math.nan)
+        xy = transform_points(self.part_xy[position], self.box(i), self.size)  # (P, 2) in input pixels
+        present = self.concepts[position]
+        marked = torch.zeros(h, w, dtype=torch.bool)
+        hits = []
+        for concept, parts in enumerate(self.parts_of):
+            if not parts or present[concept] != 1:
+                continue
+            for part in parts:
+                x, y = (float(v) for v in xy[part])
+                if not self.part_visible[position, part] or not (0 <= x < self.size[1] and 0 <= y < self.size[0]):
+                    continue
+                row, col = int(y * h / self.size[0]), int(x * w / self.size[1])
+                hits.append((concept, row, col))
+                marked[row, col] = True
+        located = torch.tensor([bool(parts) for parts in self.parts_of])
+        spatial[located.nonzero().flatten()[:, None], marked] = 0.0
+        for concept, row, col in hits:
+            spatial[concept, row, col] = 1.0
+        return spatial
+
+    def __getitem__(self, i: int):
+        item = super().__getitem__(i)
+        item["spatial_concepts"] = self.spatial_map(i)
+        return item
+
+
+@register_datamodule("cub200_parts")
+class Cub200PartsDataModule(Cub200DataModule):
+    """CUB-200-2011 as the Concept Transformer prepares it (IBM/concept_transformer data/cub2011parts.py): images
+    cropped to their box and resized to 224, CT's 108 attributes per image (``ct108``), the 13 size / shape /
+    primary-colour ones global and the 95 others located on a 14 x 14 patch grid through the part keypoints
+    (``spatial_concepts``). No geometric augmentation by default (the reference moves the keypoints with
+    albumentations; here a flip or crop would move the parts away from their targets)."""
+
+    name = "cub200_parts"
+
+    def __init__(self, root: str | Path = "data", download: bool = False, crop_to_bbox: bool = True,
+                 image_size: int | Sequence[int] = 224, grid: int = 14, return_concepts: bool = True,
+                 attribute_indices: Sequence[int] | str | None = "ct108", val_fraction: float = 0.1,
+                 split_seed: int = 0, augment: bool = False, batch_size: int = 32,
+                 eval_batch_size: int | None = None, num_workers: int = 0):
+        super().__init__(root, download, crop_to_bbox, image_size, return_concepts, attribute_indices, "image",
+                         "protopnet", None, None, val_fraction, split_seed, augment, batch_size, eval_batch_size,
+                         num_workers)
+        self.grid = (int(grid), int(grid))
+        self._parts: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    @classmethod
+    def default_spec(cls) -> DataSpec:
+        """Without the data: classes and the 108 concepts by number, the spatial ones by CT's id ranges."""
+        names = [f"attribute {i + 1}" for i in CT_ATTRIBUTES]
+        spatial = [k for k, i in enumerate(CT_ATTRIBUTES) if not (217 <= i <= 235 or 248 <= i <= 262)]
+        return DataSpec(name=cls.name, input_shape=(3, 224, 224), num_classes=200,
+                        class_names=[f"{i:03d}" for i in range(1, 201)], mean=cls.mean, std=cls.std,
+                        concept_names=names, concept_types=["binary"] * len(names), concept_grid=(14, 14),
+                        preprocessing={"source": "CUB-200-2011 (CT concepts), described without its files",
+                                       "spatial_concepts": spatial})
+
+    def build_spec(self) -> DataSpec:
+        spec = super().build_spec()
+        located = attribute_parts(spec.concept_names)
+        spec.concept_grid = self.grid
+        spec.preprocessing["spatial_concepts"] = [k for k, parts in enumerate(located) if parts]
+        spec.preprocessing["spatial_targets"] = (f"part keypoints on a {self.grid[0]} x {self.grid[1]} patch grid "
+                                                 f"of the input (CT's has2part)")
+        return spec
+
+    def dataset(self, positions: Sequence[int]) -> CubDataset:
+        if self._parts is None:
+            self._parts = read_part_locations(self.folder / "parts" / "part_locs.txt", self.index.image_ids,
+                                              len(self.part_names()))
+        names = [self.attribute_names()[i] for i in self.selected_attributes()]
+        return CubPartsDataset(self.folder / "images", self.index, positions, self.size, self.crop_to_bbox,
+                               self.concept_table(), self.attributes()[1][:, self.selected_attributes()],
+                               parts_of=attribute_parts(names), part_xy=self._parts[0], part_visible=self._parts[1],
+                               grid=self.grid)

@@ -512,3 +512,22 @@ def cct_isa_small_vit():
 @register_model(ConceptCentricTransformer, default_data="shapes", paper=_CCT)
 def cct_qsa_small_vit():
     return dict(memory="qsa", attention_sparsity=0.5, **_SHAPES)
+
+
+# CUB-200-2011 with part-located concepts (cub200_parts: 13 global + 95 spatial on 14 x 14 patches). The papers
+# use ViT-L/16 (experiment=ct_cub / cct_cub); the variants default to ViT-S/16 (12 heads divide its 384 dims), a
+# pretrained backbone given as a local weights file.
+_CUB = dict(backbone_pretrained=True, num_heads=12, expl_lambda=1.0, attention_sparsity=0.5, weight_decay=1e-3,
+            epochs=50, warmup_epochs=10, attention_dropout=0.1, projection_dropout=0.1)
+
+
+@register_model(ConceptTransformer, default_data="cub200_parts", paper=_CT)
+def ct_vit_cub():
+    """CT on CUB (cvit_cub.py): lr 5e-5, batch 32, wd 1e-3, 50 epochs with 10 of warm-up, sparsity 0.5."""
+    return dict(backbone="vit_small_patch16_224", lr=5e-5, **_CUB)
+
+
+@register_model(ConceptCentricTransformer, default_data="cub200_parts", paper=_CCT)
+def cct_vit_cub():
+    """CCT-SA on CUB (the paper's table): lr 1e-5, batch 16, wd 1e-3, 50 epochs (10 warm-up), sparsity 0.5."""
+    return dict(backbone="vit_small_patch16_224", memory="sa", lr=1e-5, **_CUB)

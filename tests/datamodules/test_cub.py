@@ -338,3 +338,52 @@ def test_attribute_sets_and_options_are_checked(cub_root):
         create_datamodule("cub200", root=cub_root, concept_labels="instance")
     spec = create_datamodule("cub200_cbm").default_spec()
     assert spec.num_concepts == 112 and spec.input_shape == (3, 299, 299)
+
+
+# ---- the Concept Transformer's concept side (cub200_parts) --------------------------------------------------
+CUB_GROUPS = ["bill_shape", "wing_color", "upperparts_color", "underparts_color", "breast_pattern", "back_color",
+              "tail_shape", "upper_tail_color", "head_pattern", "breast_color", "throat_color", "eye_color",
+              "bill_length", "forehead_color", "under_tail_color", "nape_color", "belly_color", "wing_shape", "size",
+              "shape", "back_pattern", "tail_pattern", "belly_pattern", "primary_color", "leg_color", "bill_color",
+              "crown_color", "wing_pattern"]  # CUB's 28 categories in attributes.txt order
+CUB_NAMES = [f"has_{g}::value{v}" for g, n in zip(CUB_GROUPS, GROUP_SIZES) for v in range(n)]
+CUB_PARTS = ["back", "beak", "belly", "breast", "crown", "forehead", "left eye", "left leg", "left wing", "nape",
+             "right eye", "right leg", "right wing", "tail", "throat"]
+
+
+def test_cub_parts_locates_concepts_on_the_patch_grid(tmp_path):
+    from datamodules.cub import CT_ATTRIBUTES, attribute_parts
+
+    write_cub(tmp_path, per_class=2, attributes=CUB_NAMES, present=lambda i, a: 1, sure=lambda i, a: 3)
+    folder = tmp_path / "CUB_200_2011"
+    (folder / "parts" / "parts.txt").write_text("".join(f"{i} {p}\n" for i, p in enumerate(CUB_PARTS, 1)))
+    rows = []
+    for image_id in range(1, 7):
+        x, y, _, _ = bbox_of(image_id)
+        for part in range(1, 16):  # the back and the beak visible, inside the box; the rest not visible
+            visible = part in (1, 2)
+            px, py = (x + 10, y + 6) if part == 1 else (x + 30, y + 18) if part == 2 else (0, 0)
+            rows.append(f"{image_id} {part} {px} {py} {int(visible)}")
+    (folder / "parts" / "part_locs.txt").write_text("\n".join(rows) + "\n")
+    dm = create_datamodule("cub200_parts", root=tmp_path, image_size=28, grid=14, val_fraction=0.34)
+    dm.setup()
+    spec = dm.spec
+    names = [CUB_NAMES[i] for i in CT_ATTRIBUTES]
+    assert spec.concept_names == names and spec.concept_grid == (14, 14)
+    located = attribute_parts(names)
+    spatial = spec.preprocessing["spatial_concepts"]
+    assert len(names) == 108 and len(spatial) == 95  # CT: 13 global + 95 spatial
+    assert located[names.index("has_back_color::value1")] == [0]
+    assert located[names.index("has_wing_color::value1")] == [8, 12]
+    item = dm.test_set[0]
+    maps = item["spatial_concepts"]  # (108, 14, 14)
+    back = names.index("has_back_color::value1")
+    beak = names.index("has_bill_shape::value1")
+    x, y, w, h = bbox_of(int(dm.annotations("test")["image_id"][0]))
+    back_cell = (int(6 / h * 14), int(10 / w * 14))  # the back at (x + 10, y + 6) in a box of w x h
+    beak_cell = (int(18 / h * 14), int(30 / w * 14))
+    assert maps[back][back_cell] == 1 and maps[beak][beak_cell] == 1
+    assert maps[beak][back_cell] == 0 and maps[back][beak_cell] == 0  # other located concepts on a marked patch
+    assert torch.isnan(maps[back][0, 13])  # a patch without any located concept
+    assert torch.isnan(maps[[k for k in range(108) if k not in spatial]]).all()  # global concepts: never located
+    assert item["concepts"].shape == (108,) and item["concepts"].eq(1).all()

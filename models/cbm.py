@@ -74,6 +74,7 @@ class ConceptBottleneckModel(InterventionModel):
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.mode = mode  # read by ``phases`` during the base's __init__
         super().__init__(spec)
+        hidden, label_hidden = list(hidden), list(label_hidden)  # as a card stores them (JSON lists)
         self.save_hyperparameters()
         if concept_activation not in ACTIVATIONS:
             raise ValueError(f"concept_activation must be one of {ACTIVATIONS}, got {concept_activation!r}")

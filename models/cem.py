@@ -58,6 +58,7 @@ class ConceptEmbeddingModel(InterventionModel):
         lr_gamma: float = 0.1,
     ):
         super().__init__(spec)
+        hidden, label_hidden = list(hidden), list(label_hidden)  # as a card stores them (JSON lists)
         self.save_hyperparameters()
         if embedding_activation not in ("leakyrelu", "relu", "sigmoid", None):
             raise ValueError(f"embedding_activation must be leakyrelu, relu, sigmoid or None, got "

@@ -256,6 +256,9 @@ def plot_curve(curves: dict[str, dict[str, Any]] | dict[str, Any], path: str | P
         if curve["orders"] > 1:
             ax.fill_between(k, mean - std, mean + std, alpha=0.2)
     first = next(iter(curves.values()))
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("concept groups intervened on")
     ax.set_ylabel("task accuracy (%)")
     ax.set_title(title or f"{first.get('model')} on {first.get('data')}: {first['inputs']} inputs")

@@ -143,3 +143,30 @@ def test_spatial_attention_exports_png_overlays(shapes, tmp_path):
     batch = next(iter(shapes.test_dataloader())).select(slice(0, 2))
     result = export_explanations(model, (batch.inputs, batch.targets), tmp_path / "out", formats=["jsonl", "png"])
     assert result.overlays >= 2 and any((tmp_path / "out" / "overlays").glob("*.png"))
+
+
+def test_timm_token_backbones_and_offline_weights(tmp_path):
+    from datamodules.base import DataSpec
+    from models.backbones import BackboneWeightsError, create_token_backbone
+
+    spec = DataSpec(name="rgb", input_shape=(3, 64, 64), num_classes=3, class_names=list("abc"),
+                    mean=(0.5,) * 3, std=(0.25,) * 3, concept_names=["p", "q"], concept_grid=(2, 2),
+                    preprocessing={"spatial_concepts": [1]})
+    vit = build("ct_small_vit", replace_grid(spec, (4, 4)), backbone="vit_tiny_patch16_224", num_heads=3)
+    assert vit.backbone.grid == (4, 4) and vit.backbone.has_class_token and vit.token_attention_pool is None
+    convnext = build("ct_small_vit", spec, backbone="convnext_atto", num_heads=2)
+    assert convnext.backbone.grid == (2, 2) and not convnext.backbone.has_class_token  # CT's sequence pooling
+    x = torch.rand(2, 3, 64, 64)
+    for model in (vit, convnext):
+        assert_complete(model, x)
+    with pytest.raises(BackboneWeightsError, match="does not exist"):
+        create_token_backbone("vit_tiny_patch16_224", 3, (64, 64), pretrained=True,
+                              weights_file=str(tmp_path / "missing.safetensors"))
+    with pytest.raises(BackboneWeightsError, match="nothing is downloaded"):
+        create_token_backbone("vit_tiny_patch16_224", 3, (64, 64), pretrained=True)
+
+
+def replace_grid(spec, grid):
+    from dataclasses import replace
+
+    return replace(spec, concept_grid=grid)

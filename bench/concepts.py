@@ -47,7 +47,8 @@ class TokenLinear(nn.Module):
         return self.head(query)
 
 
-def step_time(model: nn.Module, batch: Batch, concept_model: bool, device, repeats: int) -> float:
+def step_fn(model: nn.Module, batch: Batch, concept_model: bool):
+    """One training step of ``model`` on ``batch`` as a callable (forward, the full loss, backward, Adam)."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     model.train()
 
@@ -61,7 +62,21 @@ def step_time(model: nn.Module, batch: Batch, concept_model: bool, device, repea
         loss.backward()
         optimizer.step()
 
-    return time_it(step, device, warmup=2, repeats=repeats)
+    return step
+
+
+def paired(baseline, candidate, device, rounds: int) -> tuple[float, float, float]:
+    """(baseline s, candidate s, median ratio): the two timed alternately, round by round, so a change of the
+    machine's load hits both (the 2-core development machine is shared)."""
+    for fn in (baseline, candidate):
+        fn(), fn()
+    base_times, times, ratios = [], [], []
+    for _ in range(rounds):
+        a = time_it(baseline, device, warmup=0, repeats=1)
+        b = time_it(candidate, device, warmup=0, repeats=1)
+        base_times.append(a), times.append(b), ratios.append(b / a)
+    median = sorted(ratios)[len(ratios) // 2]
+    return sorted(base_times)[rounds // 2], sorted(times)[rounds // 2], median
 
 
 def concept_batch(spec: DataSpec, n: int, device) -> Batch:
@@ -88,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=15, help="paired rounds per training comparison")
     parser.add_argument("--curve-inputs", type=int, default=600)
     args = parser.parse_args()
     torch.manual_seed(0)
@@ -106,28 +121,25 @@ def main() -> None:
         cnn_backbone, vit_name, vit_overrides = "small_cnn_48", "small_vit", {}
     batch = concept_batch(spec, args.batch, device)
     offline = {"backbone_pretrained": False}
-    baseline = create_model("linear_small28", spec=spec, backbone=cnn_backbone).to(device)
-    base_time = step_time(baseline, batch, False, device, args.repeats)
-    rows.append(("linear head", cnn_backbone, base_time, 1.0))
+    baseline = step_fn(create_model("linear_small28", spec=spec, backbone=cnn_backbone).to(device), batch, False)
     for label, name, overrides in cnn:
         model = create_model(name, spec=spec, **offline, **overrides).to(device)
-        t = step_time(model, batch, True, device, args.repeats)
-        rows.append((label, cnn_backbone, t, t / base_time))
+        base_time, t, ratio = paired(baseline, step_fn(model, batch, True), device, args.repeats)
+        rows.append((label, cnn_backbone, base_time, t, ratio))
     # concept transformers against the same token backbone with a linear head
     small = dict(patch_size=12, dim=64, depth=2, heads=2, mlp_ratio=2.0) if vit_name == "small_vit" else {}
     backbone = create_token_backbone(vit_name, 3, tuple(spec.input_shape[1:]), **small)
-    token_baseline = TokenLinear(backbone, spec.num_classes).to(device)
-    vit_time = step_time(token_baseline, batch, False, device, args.repeats)
-    rows.append(("linear head", vit_name, vit_time, 1.0))
+    token_baseline = step_fn(TokenLinear(backbone, spec.num_classes).to(device), batch, False)
     for name in ("ct_small_vit", "cct_small_vit"):
         model = create_model(name, spec=spec, **vit_overrides).to(device)
-        t = step_time(model, batch, True, device, args.repeats)
-        rows.append((name.split("_small")[0], vit_name, t, t / vit_time))
+        base_time, t, ratio = paired(token_baseline, step_fn(model, batch, True), device, args.repeats)
+        rows.append((name.split("_small")[0], vit_name, base_time, t, ratio))
     print(f"training step, batch {args.batch}, {spec.input_shape}, {spec.num_concepts} concepts, "
           f"{spec.num_classes} classes:\n")
-    print("| head | backbone | s / step | images / s | time vs linear head |\n|---|---|---|---|---|")
-    for head, backbone_name, t, ratio in rows:
-        print(f"| {head} | {backbone_name} | {t:.4f} | {args.batch / t:.1f} | {ratio:.2f}x |")
+    print("| head | backbone | linear head s / step | concept head s / step | images / s | time vs linear head "
+          "(median of paired rounds) |\n|---|---|---|---|---|---|")
+    for head, backbone_name, base_time, t, ratio in rows:
+        print(f"| {head} | {backbone_name} | {base_time:.4f} | {t:.4f} | {args.batch / t:.1f} | {ratio:.2f}x |")
 
     # intervention curve: every group, 5 random orders, against one inference pass over the same inputs
     n = args.curve_inputs if not args.large else min(args.curve_inputs, 128)

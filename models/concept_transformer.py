@@ -209,6 +209,8 @@ class ConceptTransformer(InterpretableModel):
         """logits = sum over streams, heads, queries and concepts of attention x concept value + bias: the
         contribution of each concept is its summed term (exact)."""
         out = self.streams_forward(x)
+        if self.training:  # dropout: the decomposition does not hold, the outputs are what is trained on
+            return Decomposition(out["logits"], extras=out)
         b = len(x)
         num_units = self.spec.num_concepts + self.hparams.unsupervised_concepts
         contributions = x.new_zeros(b, self.num_classes, num_units)
@@ -217,8 +219,6 @@ class ConceptTransformer(InterpretableModel):
             attention, values = out["attention"][name], out["values"][name]
             part = torch.einsum("bhqn,bhnc->bcn", attention, values.expand(b, -1, -1, -1)) / attention.shape[2]
             contributions[:, :, units] = part
-        if self.training:  # dropout: the decomposition does not hold, the outputs are what is trained on
-            return Decomposition(out["logits"], extras=out)
         return Decomposition(out["logits"], contributions=contributions, bias=bias, extras=out)
 
     # ---- losses (ctc/ctc_model.py) ----------------------------------------------------------------------------

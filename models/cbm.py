@@ -43,6 +43,10 @@ ACTIVATIONS = ("logits", "sigmoid", "bool")
 
 
 class ConceptBottleneckModel(InterventionModel):
+    # sequential / independent phases freeze g or f after DDP has wrapped the model: run them with
+    # strategy="ddp_find_unused_parameters_true"
+    ddp_find_unused_parameters = True
+
     def __init__(
         self,
         spec: dict[str, Any],

@@ -156,7 +156,6 @@ class InterventionModel(InterpretableModel):
     kind = "concept"
     selection_metric = "val/acc_selectable"  # val/acc once the model is whole (its last phase), -1 before
     requires = ("concepts",)
-    concept_units_first = True  # the first K units of a decomposition are the concepts
 
     def __init__(self, spec):
         super().__init__(spec)

@@ -31,12 +31,15 @@ from typing import Any
 import numpy as np
 import torch
 
+from .base import InputError
+
 POLICIES = ("random", "fixed", "uncertainty", "gradient")
 
 
-class InterventionError(ValueError):
+class InterventionError(InputError):
     """An intervention the model cannot carry out: an unknown concept or group, a value of the wrong type or
-    shape, a policy it does not know, or no true values to set."""
+    shape, a policy it does not know, or no true values to set (an ``InputError``: the explain CLI reports it as
+    a one-line error)."""
 
 
 def group_names(spec) -> list[str]:

@@ -157,3 +157,18 @@ def test_k_medoids_and_cas():
     assert cas_from_representations(aligned, concepts, step=20) == pytest.approx(1.0)
     noise = rng.normal(0, 1, (120, 2, 3))
     assert cas_from_representations(noise, concepts, step=20) < 0.5
+
+
+def test_explain_cli_takes_interventions_and_reports_bad_ones(trained_xor, tmp_path, capsys):
+    from explain.__main__ import main as explain_main
+    from models import save_release
+
+    model, _ = trained_xor
+    save_release(model, tmp_path / "release")
+    common = ["--checkpoint", str(tmp_path / "release"), "--data", "xor", "--limit", "4", "--formats", "jsonl"]
+    assert explain_main(common + ["--option", "policy=uncertainty", "--option", "budget=1",
+                                  "--out", str(tmp_path / "out")]) == 0
+    record = json.loads((tmp_path / "out" / "explanations.jsonl").read_text().splitlines()[0])
+    assert len(record["concepts"]["intervened"]) == 1
+    assert explain_main(common + ["--option", "intervene=[x3 > 0.5]", "--out", str(tmp_path / "bad")]) == 2
+    assert "unknown concept or group 'x3 > 0.5'" in capsys.readouterr().err

@@ -81,23 +81,34 @@ def run(entry: dict) -> dict:
             "command": "python train.py " + " ".join(entry["args"]), "wall_seconds": round(time.time() - start)}
 
 
+PAPER = {("cem_mlp", "xor"): 99.17, ("cem_mlp", "trig"): 98.43, ("cem_mlp", "dot"): 97.13,
+         ("cbm_bool_mlp", "xor"): 51.33, ("cbm_bool_mlp", "trig"): 77.77, ("cbm_bool_mlp", "dot"): 48.00,
+         ("cbm_fuzzy_mlp", "xor"): 51.42, ("cbm_fuzzy_mlp", "trig"): 98.37, ("cbm_fuzzy_mlp", "dot"): 48.17,
+         ("cbm_hybrid_mlp", "xor"): 99.23, ("cbm_hybrid_mlp", "trig"): 98.67, ("cbm_hybrid_mlp", "dot"): 96.67,
+         ("cbm_no_concepts_mlp", "xor"): 99.33, ("cbm_no_concepts_mlp", "trig"): 98.47,
+         ("cbm_no_concepts_mlp", "dot"): 97.57}  # CEM paper, App. Table 1 (task accuracy %, mean of 5 seeds)
+
+
+def stat(values) -> str:
+    values = np.array([v for v in values if v is not None], dtype=float) * 100
+    if not len(values):
+        return "-"
+    return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
+
+
 def summary() -> None:
     rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         groups.setdefault((row["model"], row["data"]), []).append(row)
-    print("| model | data | seeds | test acc % | concept acc % | intervention area (random) | acc, all groups set "
-          "| CAS |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | data | seeds | test acc % | paper % | concept acc % | area, random (5 orders) | area, "
+          "uncertainty | acc, every group set | CAS |\n|---|---|---|---|---|---|---|---|---|---|")
     for (model, data), items in sorted(groups.items()):
-        def stat(values):
-            values = np.array([v for v in values if v is not None], dtype=float) * 100
-            if not len(values):
-                return "-"
-            return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
-        print(f"| {model} | {data} | {len(items)} | {stat([r['metrics'].get('test/acc') for r in items])} | "
-              f"{stat([r['metrics'].get('test/concept_acc') for r in items])} | "
+        paper = PAPER.get((model, data))
+        print(f"| `{model}` | {data} | {len(items)} | {stat([r['metrics'].get('test/acc') for r in items])} | "
+              f"{'-' if paper is None else paper} | {stat([r['metrics'].get('test/concept_acc') for r in items])} | "
               f"{stat([r['checks'].get('intervention_area_random') for r in items])} | "
+              f"{stat([r['checks'].get('intervention_area_uncertainty') for r in items])} | "
               f"{stat([r['checks'].get('intervention_acc_all_random') for r in items])} | "
               f"{stat([r['checks'].get('cas') for r in items])} |")
 

@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine, stamp, sync, time_it  # noqa: E402
-from explain.exporters import export_explanations  # noqa: E402
 
 from datamodules import DataSpec  # noqa: E402
 from explain import export_explanations  # noqa: E402

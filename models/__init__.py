@@ -5,10 +5,10 @@ __version__ = "0.2.0"
 from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
     cbc,
-    language_model,
     cbm,
     cem,
     concept_transformer,
+    language_model,
     programs,
     protopnet,
     psenn,

@@ -260,7 +260,7 @@ class ShallowCBC(InterpretableModel):
         return Decomposition(probabilities, scores=detections, contributions=contributions,
                              bias=probabilities.new_zeros(self.num_classes), output="probability",
                              extras={"distances": distances, "concepts": concepts, "winners": winners,
-                                     "positive": pos_w, "negative": neg_w})
+                                     "positive": pos_w, "negative": neg_w, "inputs": x})
 
     # ---- the certificate ---------------------------------------------------------------------------------
     def certificate_refusal(self, norm: str = "l2") -> str | None:
@@ -297,15 +297,19 @@ class ShallowCBC(InterpretableModel):
                                      clamp).to(detections.dtype)
 
     def release_checks(self, directory, datamodule, limit: int = 200) -> dict[str, Any]:
-        """The certificates checked with Auto-PGD (L2; CE and DLR losses) on the first ``limit`` test inputs:
-        certified and empirical robust accuracy per radius, and violations (must be 0)."""
-        if not self.certifiable:
-            return {}
-        from .robustness import verify_certificates
+        """The explanation metrics and OOD AUROC (``models.evaluation``); and the certificates checked with
+        Auto-PGD (L2; CE and DLR losses) on the first ``limit`` test inputs: certified and empirical robust
+        accuracy per radius, and violations (must be 0)."""
+        from .evaluation import release_evaluation
 
-        datamodule.setup("test")
-        return {"attack_verification": verify_certificates(self, datamodule.eval_dataloader("test"),
-                                                           self.certify_eps, limit=limit)}
+        checks = release_evaluation(self, datamodule)
+        if self.certifiable:
+            from .robustness import verify_certificates
+
+            datamodule.setup("test")
+            checks["attack_verification"] = verify_certificates(self, datamodule.eval_dataloader("test"),
+                                                                self.certify_eps, limit=limit)
+        return checks
 
     # ---- training -------------------------------------------------------------------------------------------
     def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
@@ -401,6 +405,18 @@ class ShallowCBC(InterpretableModel):
                 "runner_up_negative_reasoning": float(negative[runner, k]),
             })
         return details
+
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
+        """Where on the input each component is matched: per pixel, ||0 - w_k||^2 - ||x - w_k||^2 restricted to
+        that pixel, x (2 w_k - x) summed over channels, how much closer the pixel brings the input to the
+        component than a black pixel would. The maps add up to ||w_k||^2 - ||x - w_k||^2 exactly (the Euclidean
+        distance's square; for the cosine detection the same map is only indicative). Images only."""
+        if not self.spec.is_image:
+            return {}
+        x = decomposition.extras["inputs"][row].flatten().to(self.components.dtype)
+        shape = self.spec.input_shape
+        maps = (x * (2 * self.components[units] - x)).view(len(units), *shape).sum(1)  # (k, H, W)
+        return dict(zip(units, maps.detach().float().cpu().numpy()))
 
     def global_explanation(self) -> GlobalExplanation:
         """The components as images and the reasoning matrices (per component and concept)."""
@@ -498,6 +514,12 @@ class DeepCBC(InterpretableModel):
 
     def certificate_refusal(self, norm: str = "l2") -> str:
         return "deep CBC detections are a softmax over feature channels, not exp(-distance) in input space"
+
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """The explanation metrics (part consistency / stability where the data has parts) and OOD AUROC."""
+        from .evaluation import release_evaluation
+
+        return release_evaluation(self, datamodule)
 
     def certified_radius(self, x, classes=None, norm: str = "l2", clamp: bool = True):
         raise CertificateError(self.certificate_refusal(norm))
@@ -613,8 +635,9 @@ _AAAI = ("Saralajew et al., A Robust Prototype-Based Network with Interpretable 
          "AAAI 2025")
 # enlaight's MNIST setting: 20 components, 2 reasoning concepts per class, sigma 58 per component (trainable).
 _MNIST = dict(num_components=20, sigma_init=58.0)
-# 8x8 digits (64 pixels): sigma scaled with the typical distance, sqrt(64 / 784) of MNIST's.
-_DIGITS = dict(num_components=20, sigma_init=16.6)
+# 8x8 digits (64 pixels): distances are about sqrt(64 / 784) = 0.29 of MNIST's, so sigma, the robust margin and
+# the certified radii are MNIST's scaled by that factor (16.6; 0.45; 0.15, 0.3, 0.45 for 0.5, 1, 1.58).
+_DIGITS = dict(num_components=20, sigma_init=16.6, robust_margin=0.45, certify_eps=[0.15, 0.3, 0.45])
 
 
 # The deep models of the AAAI paper (CUB / Stanford Cars / Oxford Pets at 224 px); offline machines pass the

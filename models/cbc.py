@@ -102,7 +102,7 @@ def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, nega
     which class c keeps the highest probability. Negative when c does not win now (``clamp``: 0 then). Only the
     pairs (concept of c, any concept) are formed: (B, concepts per class, M)."""
     dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0).expand(len(detections), -1)
-    per_class = int((concept_classes == concept_classes[0]).sum())
+    per_class = len(concept_classes) // (int(concept_classes[-1]) + 1)  # concepts are grouped by class
     own_index = classes.unsqueeze(1) * per_class + torch.arange(per_class, device=classes.device)  # (B, R)
     q = radius_factor(dp.gather(1, own_index).unsqueeze(2), dn.gather(1, own_index).unsqueeze(2),
                       beta.gather(1, own_index).unsqueeze(2), dp.unsqueeze(1), dn.unsqueeze(1), beta.unsqueeze(1))
@@ -110,6 +110,17 @@ def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, nega
     own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)
     worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over rivals j not of c
     radius = sigma_min * torch.log(worst.clamp_min(1e-30))
+    return radius.clamp_min(0) if clamp else radius
+
+
+def rbf_certified_radius(detections: torch.Tensor, positive: torch.Tensor, classes: torch.Tensor,
+                         sigma_min: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+    """(B,) the RBF's closed form sigma_min / 2 * ln(p_c / max_{k != c} p_k), one output per class and r- = 0:
+    what ``certified_radius_from`` gives there (b = 0, q = sqrt(p_i / p_j)), in a few operations."""
+    p = detections @ positive  # (B, C)
+    own = p.gather(1, classes.unsqueeze(1)).squeeze(1)
+    rival = p.scatter(1, classes.unsqueeze(1), -math.inf).max(1).values
+    radius = torch.nan_to_num(sigma_min / 2 * (torch.log(own) - torch.log(rival)), nan=0.0)
     return radius.clamp_min(0) if clamp else radius
 
 
@@ -292,9 +303,12 @@ class ShallowCBC(InterpretableModel):
         if classes is None:
             concepts = detections @ (positive - negative) + negative.sum(0)
             classes = self.class_probabilities(concepts)[0].argmax(1)
+        sigma_min = self.sigmas().min().double()
+        if self.hparams.reasoning == "rbf" and self.hparams.reasoning_per_class == 1:
+            return rbf_certified_radius(detections.double(), positive.double(), classes, sigma_min,
+                                        clamp).to(detections.dtype)
         return certified_radius_from(detections.double(), positive.double(), negative.double(),
-                                     self.concept_classes, classes, self.sigmas().min().double(),
-                                     clamp).to(detections.dtype)
+                                     self.concept_classes, classes, sigma_min, clamp).to(detections.dtype)
 
     def release_checks(self, directory, datamodule, limit: int = 200) -> dict[str, Any]:
         """The explanation metrics and OOD AUROC (``models.evaluation``); and the certificates checked with

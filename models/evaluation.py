@@ -71,6 +71,9 @@ def input_maps(model, decomposition, row: int, units: list[int]) -> torch.Tensor
     """(len(units), H, W) the units' maps on one input, upsampled bicubically to the input size."""
     maps = model.unit_maps(decomposition, row, units)
     stacked = torch.from_numpy(np.stack([np.asarray(maps[u], dtype=np.float32) for u in units]))
+    if stacked[0].numel() == 1:
+        raise EvaluationError(f"{type(model).__name__}'s unit maps have one cell (a 1 x 1 latent grid): they say "
+                              f"nothing about where in the input a unit matches")
     size = tuple(model.spec.input_shape[1:])
     return stacked if tuple(stacked.shape[1:]) == size else upsample_maps(stacked, size)
 
@@ -298,19 +301,20 @@ def explanation_metrics(model, datamodule, split: str = "test", limit: int | Non
     datamodule.setup("test")
     loader = datamodule.eval_dataloader(split)
     result: dict[str, Any] = {"split": split}
-    if not has_unit_maps(model):
-        reason = f"{type(model).__name__} gives no unit maps over the image"
-        return {**result, "deletion_insertion": {"not_applicable": reason},
-                "part_localisation": {"not_applicable": reason}}
-    result["deletion_insertion"] = deletion_insertion(model, _limited(loader, limit))
+    try:
+        result["deletion_insertion"] = deletion_insertion(model, _limited(loader, limit))
+    except EvaluationError as err:
+        result["deletion_insertion"] = {"not_applicable": str(err)}
     annotations = datamodule.annotations(split) if hasattr(datamodule, "annotations") else None
     if annotations is None or "part_locations" not in annotations:
         result["part_localisation"] = {"not_applicable": f"the {model.spec.name!r} data has no part annotations"}
-    else:
-        if limit is not None:
-            annotations = {k: (v[:limit] if k in ("part_locations", "part_visible") else v)
-                           for k, v in annotations.items()}
+        return result
+    if limit is not None:
+        annotations = {k: (v[:limit] if k in ("part_locations", "part_visible") else v) for k, v in annotations.items()}
+    try:
         result["part_localisation"] = part_localisation(model, _limited(loader, limit), annotations)
+    except EvaluationError as err:
+        result["part_localisation"] = {"not_applicable": str(err)}
     return result
 
 

@@ -572,10 +572,17 @@ class DeepCBC(InterpretableModel):
         return (view + 0.02 * torch.randn_like(x)).clamp(0, 1)
 
     def training_forward(self, batch) -> Decomposition:
-        output = self.decompose(batch.inputs)
-        if self.phase == "pretrain" or self.hparams.joint_align_weight > 0:
-            output.extras["maps_view2"] = self.component_maps(self.second_view(batch.inputs))
-        return output
+        x = batch.inputs
+        if not (self.phase == "pretrain" or self.hparams.joint_align_weight > 0):
+            return self.decompose(x)
+        # both views in one pass, as the reference code (BatchNorm normalises them together); the record of the
+        # first view is the output, the second view's maps and probabilities ride along for the losses
+        both = self.decompose(torch.cat([x, self.second_view(x)]))
+        n = len(x)
+        maps, maps_view2 = both.extras["maps"].split(n)
+        return Decomposition(both.outputs[:n], scores=both.scores[:n], contributions=both.contributions[:n],
+                             bias=both.bias, output="probability",
+                             extras={"maps": maps, "maps_view2": maps_view2, "outputs_view2": both.outputs[n:]})
 
     def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
         terms: dict[str, torch.Tensor] = {}
@@ -586,7 +593,10 @@ class DeepCBC(InterpretableModel):
             pooled = [m.flatten(2).max(2).values for m in (output.extras["maps"], output.extras["maps_view2"])]
             terms["tanh"] = sum(-torch.log(torch.tanh(p.sum(0)) + 1e-10).mean() for p in pooled) / 2
             return terms
-        terms["margin"] = margin_loss(output.outputs, batch.targets, self.hparams.margin).mean()
+        outputs, targets = output.outputs, batch.targets
+        if "outputs_view2" in output.extras:  # the margin over both views, as the reference code
+            outputs, targets = torch.cat([outputs, output.extras["outputs_view2"]]), targets.repeat(2)
+        terms["margin"] = margin_loss(outputs, targets, self.hparams.margin).mean()
         return terms
 
     def loss_weights(self) -> dict[str, float]:
@@ -633,7 +643,7 @@ class DeepCBC(InterpretableModel):
 
 def alignment_loss(maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """PIP-Net's alignment: -mean over locations of log sum_k z1_k z2_k (two views' channel distributions)."""
-    return -torch.log((maps * targets).sum(dim=1) + 1e-7).mean()
+    return -torch.log((maps * targets).sum(dim=1) + 1e-12).mean()
 
 
 def margin_loss(probabilities: torch.Tensor, targets: torch.Tensor, margin: float) -> torch.Tensor:

@@ -10,8 +10,8 @@ match):
   its maximum taken (the first one in row-major order when several pixels tie: ProtoPNeXt's reimplementation
   takes the row index twice there, a mistake avoided and tested here), and a box of ``2 * half_size`` pixels
   around it (72 px at 224 px, scaled with the input) says which visible parts the unit points at on that image.
-  A unit of class c is evaluated on the test images of class c (a class-agnostic unit, such as a CBC component,
-  on every test image). Consistency: the share of units for which some part is in the box on at least 80% of
+  A unit of class c is evaluated on the test images of class c; a class-agnostic unit (a CBC component) on the
+  test images where it takes part in the prediction (a non-zero detection). Consistency: the share of units for which some part is in the box on at least 80% of
   the images where that part is visible. Stability: the share of a unit's images on which the parts in its box
   stay exactly the same after noise N(0, 0.2), clipped to +-0.25, is added to the *normalised* image, averaged
   over units. Both in percent.
@@ -23,8 +23,9 @@ match):
   the random region's. A faithful explanation points at the region that matters: its deletion drop and insertion
   gain exceed the random region's.
 * **OOD AUROC** of uncertainty scores (``datamodules.shifts``: noise, rotations, negatives, letters): one minus
-  the highest probability, the predictive entropy, the distance to the nearest unit (or the lowest similarity),
-  and for Prob-PSENN its entropy decomposition and distance percentile.
+  the highest probability, the entropy of the (normalised) class probabilities, the distance to the nearest unit
+  (or minus the highest similarity / detection), and for Prob-PSENN its entropy decomposition and distance
+  percentile.
 
 The command (``python -m models.evaluation``) computes them for a release, a ``.ckpt`` or a shipped
 ``name.tag`` and writes them into the release card's ``checks`` (``--no-card``: only ``--out``).
@@ -142,7 +143,10 @@ def part_localisation(model, batches: Iterable, annotations: dict[str, Any], hal
             clean = model.decompose(model.check_input(x))
             noisy = model.decompose(model.check_input(perturb(model, x, generator)))
             for n, label in enumerate(y):
-                units = [u for u, c in enumerate(classes) if c == label] + agnostic
+                # a class-agnostic unit counts on the images where it takes part in the prediction (a non-zero
+                # score: the deep CBC zeroes detections below 0.1 at inference)
+                units = [u for u, c in enumerate(classes) if c == label] + [u for u in agnostic
+                                                                            if clean.scores[n, u] != 0]
                 where, seen_visible = locations[seen + n].expand(len(units), -1, -1), visible[seen + n]
                 shown = seen_visible.expand(len(units), -1)
                 hits = part_hits(peak_locations(input_maps(model, clean, n, units)), where, shown, half_size, size)
@@ -271,6 +275,7 @@ def uncertainty_scores(model, x: torch.Tensor, batch_size: int = 500) -> dict[st
             outputs = decomposition.outputs.double()
             p = torch.softmax(outputs, 1) if model.output == "logit" else outputs.clamp_min(0)
             parts["max_probability"].append(1 - p.max(1).values)
+            p = p / p.sum(1, keepdim=True).clamp_min(1e-12)  # CBC's class probabilities need not sum to one
             parts["entropy"].append(-(p * p.clamp_min(1e-12).log()).sum(1))
             scores = decomposition.scores.double()
             parts["nearest_unit"].append(scores.min(1).values if distances else -scores.max(1).values)

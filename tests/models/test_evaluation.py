@@ -11,7 +11,7 @@ import torch
 from datamodules import create_datamodule
 from datamodules.base import DataSpec
 from datamodules.parts import CLASSES, COLOURS, PART_NAMES
-from models import create_model
+from models import create_model, list_pretrained
 from models.base import Decomposition, InterpretableModel
 from models.evaluation import (
     EvaluationError,
@@ -190,3 +190,40 @@ def test_the_command_writes_every_metric_into_the_card_and_keeps_its_other_check
     capsys.readouterr()
     assert main(["--checkpoint", str(release), "--data", "mnist5k", "--no-card"]) == 2
     assert "differs in" in capsys.readouterr().err
+
+
+PROTOTYPE_RELEASES = [r for r in list_pretrained() if not r.startswith("tp_")]
+
+
+@pytest.mark.parametrize("release", PROTOTYPE_RELEASES)
+def test_every_shipped_prototype_card_holds_the_explanation_metrics_and_ood_auroc(release):
+    card = json.loads((CHECKPOINT_DIR / release / "config.json").read_text())
+    checks = card.get("checks", {})
+    metrics = checks["explanation_metrics"]
+    assert {"deletion_insertion", "part_localisation"} <= set(metrics)
+    assert "deletion_unit" in metrics["deletion_insertion"] or metrics["deletion_insertion"]["not_applicable"]
+    assert 0 <= min(checks["ood_auroc_mean"].values()) <= max(checks["ood_auroc_mean"].values()) <= 1
+    if card["model_class"].endswith("ShallowCBC"):
+        assert checks["attack_verification"]["violations"] == 0
+
+
+def test_the_shipped_part_glyphs_protopnet_reproduces_the_consistency_in_its_card():
+    model = create_model("protopnet_small", pretrained="part_glyphs").eval()
+    data = create_datamodule("part_glyphs")  # the batch size the release checks used
+    data.setup()
+    recorded = model.card["checks"]["explanation_metrics"]["part_localisation"]
+    again = part_localisation(model, data.eval_dataloader("test"), data.annotations("test"))
+    assert again == recorded
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize("release", PROTOTYPE_RELEASES)
+def test_every_card_s_evaluation_reproduces(release):
+    from models.evaluation import release_evaluation
+
+    name, tag = release.split(".", 1)
+    model = create_model(name, pretrained=tag).eval()
+    recorded = model.card["checks"]
+    again = release_evaluation(model, create_datamodule(model.card["data"]["name"]))
+    for key, value in again.items():
+        assert recorded[key] == value, key

@@ -192,7 +192,10 @@ def test_the_command_writes_every_metric_into_the_card_and_keeps_its_other_check
     assert "differs in" in capsys.readouterr().err
 
 
-PROTOTYPE_RELEASES = [r for r in list_pretrained() if not r.startswith("tp_")]
+PROTOTYPE_FAMILIES = ("cbc.", "protopnet.", "psenn.")
+PROTOTYPE_RELEASES = [r for r in list_pretrained()
+                      if json.loads((CHECKPOINT_DIR / r / "config.json").read_text())["model_class"]
+                      .startswith(PROTOTYPE_FAMILIES)]
 
 
 @pytest.mark.parametrize("release", PROTOTYPE_RELEASES)

@@ -232,7 +232,7 @@ class ChessDataModule(ZooDataModule):
         self.spec = DataSpec(
             name="chess", input_shape=(context,), num_classes=len(vocab), class_names=vocab, task="next_token",
             vocab=vocab, special_tokens={"pad": PAD}, causal=True, variable_length=True,
-            tokenizer={"type": "word", "pattern": ".", "lowercase": False},
+            tokenizer={"type": "word", "pattern": ".", "lowercase": False, "join": ""},
             preprocessing={"format": ";1.e4 e5 2.Nf3 ... (Karvonen), cut to context + 1 characters",
                            "split": "by game, 80/10/10 in generation order", **source})
         self._games: list[str] | None = None

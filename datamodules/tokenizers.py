@@ -6,6 +6,7 @@ read new text with nothing but its release folder.
 * ``vocab``: the input is already tokens, separated by whitespace (``<s> 3 1 4 </s>``); every token must be in
   the vocabulary (or becomes ``unk`` when the spec has one);
 * ``word``: lower-cased (``lowercase``) and split by the regex ``pattern``; unknown words become ``unk``;
+  ``join`` is what ``decode`` puts between tokens (default one space; ``""`` for characters);
 * ``bytes``: UTF-8 bytes, token ``i`` of the vocabulary is byte ``i`` (special tokens after the 256 bytes);
 * ``bpe``: a byte-level BPE trained with the ``tokenizers`` library; its JSON is ``spec.tokenizer_data``
   (in a release: the file ``spec.tokenizer["file"]`` beside the weights).
@@ -79,9 +80,7 @@ class Tokenizer:
             return bytes(int(i) for i in ids if i < 256).decode("utf-8", errors="replace")
         if self.kind == "bpe":
             return self.bpe.decode(list(ids))
-        if self.kind == "word" and self.spec.tokenizer.get("pattern") == ".":  # characters: no separator
-            return "".join(tokens)
-        return " ".join(tokens)
+        return self.spec.tokenizer.get("join", " ").join(tokens)
 
 
 def tokenizer_for(spec: DataSpec) -> Tokenizer:

@@ -71,6 +71,7 @@ def test_characters_outside_the_pgn_vocabulary_are_refused():
     spec = create_datamodule("chess").spec
     tokenizer = tokenizer_for(spec)
     assert tokenizer.encode(";1.e4") == [spec.vocab.index(c) for c in ";1.e4"]
+    assert tokenizer.decode(tokenizer.encode(";1.e4 e5")) == ";1.e4 e5"  # characters join with nothing
     with pytest.raises(TokenizerError, match="'!'"):
         tokenizer.encode(";1.e4!")
 

@@ -2,7 +2,19 @@
 
 Every datamodule publishes a ``DataSpec`` and yields ``Batch`` objects (``datamodules.batch``)."""
 
-from . import cifar, cub, image_folder, images, mnist, sequences, text  # noqa: F401  (importing fills the registry)
+from . import (  # noqa: F401  (importing fills the registry)
+    chess,
+    cifar,
+    concepts,
+    corpus,
+    cub,
+    image_folder,
+    images,
+    mnist,
+    parts,
+    sequences,
+    text,
+)
 from .base import (
     DataRootError,
     DataSpec,

@@ -8,6 +8,7 @@ from pathlib import Path
 from torch.utils.data import Dataset
 
 from .base import DataError, DataRootError, DataSpec, SpecError, register_datamodule
+from .concepts import ConceptDataError, read_concept_table
 from .images import (
     IMAGE_EXTENSIONS,
     IMAGENET_MEAN,
@@ -33,7 +34,10 @@ class ImageFolderDataModule(RootedDataModule):
     each class (defaults 70/10/20). Images are converted to ``channels`` (1 or 3) and resized to
     ``image_size``. Augmentation: a random 70-100% crop, plus a horizontal flip if ``hflip``. ``mean`` and
     ``std`` default to ImageNet's statistics (their channel average for grayscale). Class names come from the
-    folder names, so the spec needs the root.
+    folder names, so the spec needs the root. ``concepts_file``: a CSV of concept labels (``id,<concept>,...``,
+    ids the image paths relative to ``root``, values 0/1 or empty where unknown; ``read_concept_table``) that
+    fills ``spec.concept_names`` and every item's ``concepts``; a row missing for an image, an unknown id or a
+    value other than 0/1 is an error.
     """
 
     def __init__(self, root: str | Path, image_size: int | Sequence[int] = 224, channels: int = 3,
@@ -41,7 +45,8 @@ class ImageFolderDataModule(RootedDataModule):
                  std: Sequence[float] | None = None, hflip: bool = True, val_fraction: float = 0.1,
                  test_fraction: float = 0.2, split_seed: int = 0, augment: bool = True,
                  download: bool = False, check_images: bool = True, skip_unreadable: bool = False,
-                 batch_size: int = 64, eval_batch_size: int | None = None, num_workers: int = 0):
+                 concepts_file: str | None = None, batch_size: int = 64, eval_batch_size: int | None = None,
+                 num_workers: int = 0):
         super().__init__(root, download, val_fraction, split_seed, augment, batch_size, eval_batch_size,
                          num_workers)
         image_mode(channels)
@@ -60,6 +65,7 @@ class ImageFolderDataModule(RootedDataModule):
         if len(self.mean) != channels or len(self.std) != channels:
             raise ValueError(f"mean and std need {channels} value(s) each, got {self.mean} and {self.std}")
         self.test_fraction = test_fraction
+        self.concepts_file = None if concepts_file is None else Path(concepts_file)
         self._validation: Dataset | None = None  # a val/ folder, or the one tree's validation part
 
     @property
@@ -104,9 +110,18 @@ class ImageFolderDataModule(RootedDataModule):
         self.class_names = [p.name for p in class_dirs(self.class_root)]
         layout = ("train/test folders" + (" + val folder" if (self.root / "val").is_dir() else "")
                   if self.has_split_folders else "one folder, split by class")
+        concept_names = None
+        if self.concepts_file is not None:
+            if not self.concepts_file.is_file():
+                raise DataRootError(f"image_folder: concepts_file {self.concepts_file} does not exist")
+            with open(self.concepts_file, encoding="utf-8") as f:
+                concept_names = [name.strip() for name in f.readline().rstrip("\n").split(",")[1:]]
+            if not concept_names:
+                raise ConceptDataError(f"{self.concepts_file}: expected a header 'id,<concept 1>,<concept 2>,...'")
         return DataSpec(
             name=self.name, input_shape=self.input_shape, num_classes=len(self.class_names),
-            class_names=self.class_names, mean=self.mean, std=self.std,
+            class_names=self.class_names, mean=self.mean, std=self.std, concept_names=concept_names,
+            concept_types=None if concept_names is None else ["binary"] * len(concept_names),
             preprocessing={"source": f"image folder {self.root.name!r}", "layout": layout, "scale": "x / 255",
                            "channels": image_mode(self.channels), "resize": list(self.size),
                            "interpolation": "bilinear (PIL, antialiased)", "val_fraction": self.val_fraction,
@@ -138,6 +153,21 @@ class ImageFolderDataModule(RootedDataModule):
         return ImageFileDataset(paths, labels, self.channels, self.size)
 
     def load_official(self):
+        train, labels, test = self._load_files()
+        if self.concepts_file is not None:
+            datasets = [train, test] + ([self._validation] if self._validation is not None else [])
+            ids = [p.relative_to(self.root).as_posix() for d in datasets for p in d.paths]
+            _, table = read_concept_table(self.concepts_file, ids, self.spec.concept_names)
+            start, with_concepts = 0, []
+            for dataset in datasets:
+                with_concepts.append(WithConcepts(dataset, table[start:start + len(dataset)]))
+                start += len(dataset)
+            train, test = with_concepts[:2]
+            if self._validation is not None:
+                self._validation = with_concepts[2]
+        return train, labels, test
+
+    def _load_files(self):
         train = self.scan(self.class_root)
         present = set(train.labels.tolist())
         empty = [n for i, n in enumerate(self.spec.class_names) if i not in present]
@@ -158,6 +188,19 @@ class ImageFolderDataModule(RootedDataModule):
 
     def train_augmentation(self):
         return photo_augmentation(self.size, self.hflip)
+
+
+class WithConcepts(Dataset):
+    """An image dataset whose items also carry their row of a concept table."""
+
+    def __init__(self, dataset: ImageFileDataset, concepts):
+        self.dataset, self.concepts, self.paths = dataset, concepts, dataset.paths
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i: int):
+        return {**self.dataset[i], "concepts": self.concepts[i]}
 
 
 def subset_files(dataset: ImageFileDataset, indices: Sequence[int]) -> ImageFileDataset:

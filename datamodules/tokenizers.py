@@ -79,6 +79,8 @@ class Tokenizer:
             return bytes(int(i) for i in ids if i < 256).decode("utf-8", errors="replace")
         if self.kind == "bpe":
             return self.bpe.decode(list(ids))
+        if self.kind == "word" and self.spec.tokenizer.get("pattern") == ".":  # characters: no separator
+            return "".join(tokens)
         return " ".join(tokens)
 
 

@@ -8,7 +8,8 @@ split) and writes into ``out_dir``:
 * ``explanations.jsonl``: one ``Explanation.to_dict()`` per prediction;
 * ``overlays/*.png`` + ``overlays.json``: heat maps of the strongest units over the image (``explain.images``);
 * ``index.html``: one self-contained page (``explain.html``);
-* ``global_explanation.json`` (+ ``units/*.png``): what the model learned, with the images of its units.
+* ``global_explanation.json`` (+ ``units/*.png``): what the model learned, with the images of its units; for
+  sequence models whose units list their top-activating contexts, a text page per unit (``units/*.html``).
 
 The export is written into a temporary folder beside ``out_dir`` and moved into place at the end, so a failure
 or a kill leaves the previous export (or nothing) and never a half-written one; a later export removes what an
@@ -31,7 +32,7 @@ from datamodules.batch import Batch, as_batch
 from models.explanation import Explanation, json_safe
 from models.release import atomic_path
 
-from . import images
+from . import images, unit_pages
 from .html import HtmlWriter
 
 FORMATS = ("jsonl", "png", "html", "global")
@@ -175,6 +176,8 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
             write_json(tmp / "global_explanation.json", explanation)
             result.files["global"] = out_dir / "global_explanation.json"
             unit_index = images.write_unit_images(explanation, sources, source_set, tmp / "units")
+            if source_set is not None and model.spec.is_sequence and unit_pages.has_text_contexts(explanation):
+                unit_index += unit_pages.write_unit_pages(explanation, model.spec, source_set, tmp / "units")
             if unit_index:
                 write_json(tmp / "units" / "index.json", unit_index)
                 result.files["units"] = out_dir / "units"

@@ -5,6 +5,10 @@ __version__ = "0.2.0"
 from . import (  # noqa: E402,F401  (families fill the registry on import)
     baseline,
     cbc,
+    cbm,
+    cem,
+    concept_transformer,
+    language_model,
     programs,
     protopnet,
     psenn,

@@ -40,6 +40,7 @@ class SmallCNN(nn.Module):
 SMALL_BACKBONES = {
     "small_cnn_8": dict(widths=(32, 64, 64), num_pools=1),
     "small_cnn_28": dict(widths=(32, 64, 128, 128), num_pools=2),
+    "small_cnn_48": dict(widths=(16, 32, 64, 64), num_pools=3),  # 48x48 scenes -> a 6x6 map (concept models)
 }
 
 
@@ -141,3 +142,96 @@ def receptive_field_boxes(backbone: nn.Module, input_shape: tuple[int, ...]) -> 
                 boxes[i, j] = torch.tensor([rows.min(), rows.max() + 1, cols.min(), cols.max() + 1])
     return boxes
 
+
+
+# ---- token backbones (concept transformers) ---------------------------------------------------------------
+class TokenBackbone(nn.Module):
+    """Images -> (a global token (B, 1, D) or None, patch tokens (B, N, D)) on a ``grid`` (h, w) of N = h w
+    cells; ``dim`` = D."""
+
+    dim: int
+    grid: tuple[int, int]
+    has_class_token: bool = True
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+        raise NotImplementedError
+
+
+class SmallViT(TokenBackbone):
+    """A small ViT for the embedded datasets: a patch embedding, a class token and learned positions, ``depth``
+    pre-norm encoder blocks (GELU MLP), a final LayerNorm. Outputs the class token and the patch tokens."""
+
+    def __init__(self, in_chans: int, image_size: tuple[int, int], patch_size: int, dim: int = 64, depth: int = 2,
+                 heads: int = 2, mlp_ratio: float = 2.0, dropout: float = 0.0):
+        super().__init__()
+        if image_size[0] % patch_size or image_size[1] % patch_size:
+            raise ValueError(f"the image size {image_size} is not a multiple of the patch size {patch_size}")
+        self.dim, self.grid = dim, (image_size[0] // patch_size, image_size[1] // patch_size)
+        self.patch_embed = nn.Conv2d(in_chans, dim, patch_size, stride=patch_size)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, 1 + self.grid[0] * self.grid[1], dim))
+        layer = nn.TransformerEncoderLayer(dim, heads, int(dim * mlp_ratio), dropout, activation="gelu",
+                                           batch_first=True, norm_first=True)
+        self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(dim)
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        tokens = self.patch_embed(x).flatten(2).transpose(1, 2)  # (B, N, D)
+        tokens = torch.cat([self.cls_token.expand(len(x), -1, -1), tokens], 1) + self.pos_embed
+        tokens = self.norm(self.blocks(tokens))
+        return tokens[:, :1], tokens[:, 1:]
+
+
+class TimmTokens(TokenBackbone):
+    """A timm ViT, Swin or ConvNeXt as a token backbone, the tokens taken after the final norm
+    (``forward_features``): a ViT gives its class token and patch tokens; Swin and ConvNeXt give their last
+    stage's cells (no class token). Pretrained weights only from ``weights_file`` or the local timm cache."""
+
+    def __init__(self, name: str, in_chans: int, image_size: tuple[int, int], pretrained: bool,
+                 weights_file: str | None):
+        super().__init__()
+        import timm
+
+        kwargs: dict = {"num_classes": 0, "in_chans": in_chans}
+        if weights_file or pretrained:
+            path = Path(weights_file) if weights_file else local_pretrained_file(name)
+            if path is None:
+                raise BackboneWeightsError(
+                    f"the pretrained weights of {name!r} are not on this machine (nothing is downloaded at run "
+                    f"time): pass backbone_weights=<path to a {name} .safetensors/.pth file>, or train from "
+                    f"scratch with backbone_pretrained=false")
+            if not path.is_file():
+                raise BackboneWeightsError(f"backbone weights file {path} does not exist")
+            kwargs["pretrained_cfg_overlay"] = dict(file=str(path))
+        family = "vit" if "vit" in name or "deit" in name else "swin" if "swin" in name else "convnext"
+        if family in ("vit", "swin"):
+            kwargs["img_size"] = image_size
+        self.family, self.has_class_token = family, family == "vit"
+        self.body = timm.create_model(name, pretrained=bool(weights_file or pretrained), **kwargs)
+        self.dim = self.body.num_features
+        self.prefix = getattr(self.body, "num_prefix_tokens", 0) if family == "vit" else 0
+        if family == "vit":
+            self.grid = tuple(self.body.patch_embed.grid_size)
+        else:  # the last stage's stride (32 for Swin and ConvNeXt)
+            reduction = self.body.feature_info[-1]["reduction"]
+            self.grid = (image_size[0] // reduction, image_size[1] // reduction)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor]:
+        features = self.body.forward_features(x)
+        if self.family == "vit":
+            return features[:, :1], features[:, self.prefix:]
+        if self.family == "swin":  # (B, H, W, C)
+            return None, features.flatten(1, 2)
+        return None, features.flatten(2).transpose(1, 2)  # ConvNeXt (B, C, H, W)
+
+
+def create_token_backbone(name: str, in_chans: int, image_size: tuple[int, int], pretrained: bool = False,
+                          weights_file: str | None = None, **small: int) -> TokenBackbone:
+    """``small_vit`` (``small`` sets patch_size, dim, depth, heads, mlp_ratio) or a timm ViT / Swin / ConvNeXt."""
+    if name == "small_vit":
+        if pretrained or weights_file:
+            raise ValueError("small_vit has no pretrained weights; it is trained from scratch")
+        return SmallViT(in_chans, image_size, **small)
+    return TimmTokens(name, in_chans, image_size, pretrained, weights_file)

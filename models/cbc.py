@@ -102,7 +102,7 @@ def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, nega
     which class c keeps the highest probability. Negative when c does not win now (``clamp``: 0 then). Only the
     pairs (concept of c, any concept) are formed: (B, concepts per class, M)."""
     dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0).expand(len(detections), -1)
-    per_class = int((concept_classes == concept_classes[0]).sum())
+    per_class = len(concept_classes) // (int(concept_classes[-1]) + 1)  # concepts are grouped by class
     own_index = classes.unsqueeze(1) * per_class + torch.arange(per_class, device=classes.device)  # (B, R)
     q = radius_factor(dp.gather(1, own_index).unsqueeze(2), dn.gather(1, own_index).unsqueeze(2),
                       beta.gather(1, own_index).unsqueeze(2), dp.unsqueeze(1), dn.unsqueeze(1), beta.unsqueeze(1))
@@ -110,6 +110,17 @@ def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, nega
     own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)
     worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over rivals j not of c
     radius = sigma_min * torch.log(worst.clamp_min(1e-30))
+    return radius.clamp_min(0) if clamp else radius
+
+
+def rbf_certified_radius(detections: torch.Tensor, positive: torch.Tensor, classes: torch.Tensor,
+                         sigma_min: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+    """(B,) the RBF's closed form sigma_min / 2 * ln(p_c / max_{k != c} p_k), one output per class and r- = 0:
+    what ``certified_radius_from`` gives there (b = 0, q = sqrt(p_i / p_j)), in a few operations."""
+    p = detections @ positive  # (B, C)
+    own = p.gather(1, classes.unsqueeze(1)).squeeze(1)
+    rival = p.scatter(1, classes.unsqueeze(1), -math.inf).max(1).values
+    radius = torch.nan_to_num(sigma_min / 2 * (torch.log(own) - torch.log(rival)), nan=0.0)
     return radius.clamp_min(0) if clamp else radius
 
 
@@ -260,7 +271,7 @@ class ShallowCBC(InterpretableModel):
         return Decomposition(probabilities, scores=detections, contributions=contributions,
                              bias=probabilities.new_zeros(self.num_classes), output="probability",
                              extras={"distances": distances, "concepts": concepts, "winners": winners,
-                                     "positive": pos_w, "negative": neg_w})
+                                     "positive": pos_w, "negative": neg_w, "inputs": x})
 
     # ---- the certificate ---------------------------------------------------------------------------------
     def certificate_refusal(self, norm: str = "l2") -> str | None:
@@ -292,20 +303,27 @@ class ShallowCBC(InterpretableModel):
         if classes is None:
             concepts = detections @ (positive - negative) + negative.sum(0)
             classes = self.class_probabilities(concepts)[0].argmax(1)
+        sigma_min = self.sigmas().min().double()
+        if self.hparams.reasoning == "rbf" and self.hparams.reasoning_per_class == 1:
+            return rbf_certified_radius(detections.double(), positive.double(), classes, sigma_min,
+                                        clamp).to(detections.dtype)
         return certified_radius_from(detections.double(), positive.double(), negative.double(),
-                                     self.concept_classes, classes, self.sigmas().min().double(),
-                                     clamp).to(detections.dtype)
+                                     self.concept_classes, classes, sigma_min, clamp).to(detections.dtype)
 
     def release_checks(self, directory, datamodule, limit: int = 200) -> dict[str, Any]:
-        """The certificates checked with Auto-PGD (L2; CE and DLR losses) on the first ``limit`` test inputs:
-        certified and empirical robust accuracy per radius, and violations (must be 0)."""
-        if not self.certifiable:
-            return {}
-        from .robustness import verify_certificates
+        """The explanation metrics and OOD AUROC (``models.evaluation``); and the certificates checked with
+        Auto-PGD (L2; CE and DLR losses) on the first ``limit`` test inputs: certified and empirical robust
+        accuracy per radius, and violations (must be 0)."""
+        from .evaluation import release_evaluation
 
-        datamodule.setup("test")
-        return {"attack_verification": verify_certificates(self, datamodule.eval_dataloader("test"),
-                                                           self.certify_eps, limit=limit)}
+        checks = release_evaluation(self, datamodule)
+        if self.certifiable:
+            from .robustness import verify_certificates
+
+            datamodule.setup("test")
+            checks["attack_verification"] = verify_certificates(self, datamodule.eval_dataloader("test"),
+                                                                self.certify_eps, limit=limit)
+        return checks
 
     # ---- training -------------------------------------------------------------------------------------------
     def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
@@ -401,6 +419,18 @@ class ShallowCBC(InterpretableModel):
                 "runner_up_negative_reasoning": float(negative[runner, k]),
             })
         return details
+
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
+        """Where on the input each component is matched: per pixel, ||0 - w_k||^2 - ||x - w_k||^2 restricted to
+        that pixel, x (2 w_k - x) summed over channels, how much closer the pixel brings the input to the
+        component than a black pixel would. The maps add up to ||w_k||^2 - ||x - w_k||^2 exactly (the Euclidean
+        distance's square; for the cosine detection the same map is only indicative). Images only."""
+        if not self.spec.is_image:
+            return {}
+        x = decomposition.extras["inputs"][row].flatten().to(self.components.dtype)
+        shape = self.spec.input_shape
+        maps = (x * (2 * self.components[units] - x)).view(len(units), *shape).sum(1)  # (k, H, W)
+        return dict(zip(units, maps.detach().float().cpu().numpy()))
 
     def global_explanation(self) -> GlobalExplanation:
         """The components as images and the reasoning matrices (per component and concept)."""
@@ -499,6 +529,12 @@ class DeepCBC(InterpretableModel):
     def certificate_refusal(self, norm: str = "l2") -> str:
         return "deep CBC detections are a softmax over feature channels, not exp(-distance) in input space"
 
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """The explanation metrics (part consistency / stability where the data has parts) and OOD AUROC."""
+        from .evaluation import release_evaluation
+
+        return release_evaluation(self, datamodule)
+
     def certified_radius(self, x, classes=None, norm: str = "l2", clamp: bool = True):
         raise CertificateError(self.certificate_refusal(norm))
 
@@ -536,10 +572,17 @@ class DeepCBC(InterpretableModel):
         return (view + 0.02 * torch.randn_like(x)).clamp(0, 1)
 
     def training_forward(self, batch) -> Decomposition:
-        output = self.decompose(batch.inputs)
-        if self.phase == "pretrain" or self.hparams.joint_align_weight > 0:
-            output.extras["maps_view2"] = self.component_maps(self.second_view(batch.inputs))
-        return output
+        x = batch.inputs
+        if not (self.phase == "pretrain" or self.hparams.joint_align_weight > 0):
+            return self.decompose(x)
+        # both views in one pass, as the reference code (BatchNorm normalises them together); the record of the
+        # first view is the output, the second view's maps and probabilities ride along for the losses
+        both = self.decompose(torch.cat([x, self.second_view(x)]))
+        n = len(x)
+        maps, maps_view2 = both.extras["maps"].split(n)
+        return Decomposition(both.outputs[:n], scores=both.scores[:n], contributions=both.contributions[:n],
+                             bias=both.bias, output="probability",
+                             extras={"maps": maps, "maps_view2": maps_view2, "outputs_view2": both.outputs[n:]})
 
     def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
         terms: dict[str, torch.Tensor] = {}
@@ -550,7 +593,10 @@ class DeepCBC(InterpretableModel):
             pooled = [m.flatten(2).max(2).values for m in (output.extras["maps"], output.extras["maps_view2"])]
             terms["tanh"] = sum(-torch.log(torch.tanh(p.sum(0)) + 1e-10).mean() for p in pooled) / 2
             return terms
-        terms["margin"] = margin_loss(output.outputs, batch.targets, self.hparams.margin).mean()
+        outputs, targets = output.outputs, batch.targets
+        if "outputs_view2" in output.extras:  # the margin over both views, as the reference code
+            outputs, targets = torch.cat([outputs, output.extras["outputs_view2"]]), targets.repeat(2)
+        terms["margin"] = margin_loss(outputs, targets, self.hparams.margin).mean()
         return terms
 
     def loss_weights(self) -> dict[str, float]:
@@ -597,7 +643,7 @@ class DeepCBC(InterpretableModel):
 
 def alignment_loss(maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """PIP-Net's alignment: -mean over locations of log sum_k z1_k z2_k (two views' channel distributions)."""
-    return -torch.log((maps * targets).sum(dim=1) + 1e-7).mean()
+    return -torch.log((maps * targets).sum(dim=1) + 1e-12).mean()
 
 
 def margin_loss(probabilities: torch.Tensor, targets: torch.Tensor, margin: float) -> torch.Tensor:
@@ -613,8 +659,9 @@ _AAAI = ("Saralajew et al., A Robust Prototype-Based Network with Interpretable 
          "AAAI 2025")
 # enlaight's MNIST setting: 20 components, 2 reasoning concepts per class, sigma 58 per component (trainable).
 _MNIST = dict(num_components=20, sigma_init=58.0)
-# 8x8 digits (64 pixels): sigma scaled with the typical distance, sqrt(64 / 784) of MNIST's.
-_DIGITS = dict(num_components=20, sigma_init=16.6)
+# 8x8 digits (64 pixels): distances are about sqrt(64 / 784) = 0.29 of MNIST's, so sigma, the robust margin and
+# the certified radii are MNIST's scaled by that factor (16.6; 0.45; 0.15, 0.3, 0.45 for 0.5, 1, 1.58).
+_DIGITS = dict(num_components=20, sigma_init=16.6, robust_margin=0.45, certify_eps=[0.15, 0.3, 0.45])
 
 
 # The deep models of the AAAI paper (CUB / Stanford Cars / Oxford Pets at 224 px); offline machines pass the

@@ -408,6 +408,13 @@ class ProtoPNet(InterpretableModel):
             self._receptive_fields = receptive_field_boxes(self.features, tuple(self.spec.input_shape))
         return self._receptive_fields
 
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """Part consistency and stability (EvalProtoPNet, where the data has part annotations), deletion /
+        insertion of the most similar prototype's region, and OOD AUROC (``models.evaluation``)."""
+        from .evaluation import release_evaluation
+
+        return release_evaluation(self, datamodule)
+
     # ---- pruning (the paper's pruning step) ----------------------------------------------------------
     @torch.no_grad()
     @in_eval_mode

@@ -107,6 +107,7 @@ class PrototypeAutoencoder(InterpretableModel):
     """Li et al. 2018; see the module docstring."""
 
     kind = "prototype"
+    scores_are_distances = True  # a unit's score is its squared distance: the nearest prototype is the lowest
 
     def __init__(self, spec: dict[str, Any], num_prototypes: int = 15,
                  channels: tuple[int, ...] | list[int] = (32, 32, 32, 10), lr: float = 2e-3,
@@ -156,12 +157,34 @@ class PrototypeAutoencoder(InterpretableModel):
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
+    def release_checks(self, directory, datamodule) -> dict[str, Any]:
+        """The explanation metrics and OOD AUROC of the card (``models.evaluation``)."""
+        from .evaluation import release_evaluation
+
+        return release_evaluation(self, datamodule)
+
     # ---- explanations --------------------------------------------------------------------------------------
     def unit_names(self) -> list[str]:
         return [f"prototype {j}" for j in range(self.num_prototypes)]
 
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
         return [{"squared_distance": float(decomposition.scores[row, j])} for j in units]
+
+    def reference_prototypes(self) -> torch.Tensor:
+        """(P, Z) the latent vectors the unit maps compare with."""
+        return self.prototypes
+
+    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
+        """Where on the latent grid (2 x 2 cells on 28 x 28 inputs) the input matches each prototype: per cell,
+        ||z0 - p||^2 - ||z - p||^2 with z the input's code and z0 a black image's, how much closer that cell
+        brings the input to the prototype than an empty input is. The cells add up to D(black) - D(x) exactly."""
+        shape = self.autoencoder.latent_shape  # (channels, h, w)
+        z = decomposition.extras["codes"][row].view(shape)
+        with torch.no_grad():
+            blank = self.autoencoder.encode(z.new_zeros(1, *self.spec.input_shape)).view(shape)
+        prototypes = self.reference_prototypes()[units].view(len(units), *shape)
+        maps = (blank - prototypes).pow(2).sum(1) - (z - prototypes).pow(2).sum(1)
+        return dict(zip(units, maps.detach().float().cpu().numpy()))
 
     @torch.no_grad()
     def decoded_prototypes(self) -> torch.Tensor:
@@ -268,6 +291,9 @@ class ProbPSENN(PrototypeAutoencoder):
         index = torch.arange(P, device=noise.device).unsqueeze(0)
         loc, tril = self.prototype_loc[index, choice], tril[index, choice]  # (S, P, Z), (S, P, Z, Z)
         return loc + (tril @ noise.unsqueeze(-1)).squeeze(-1)
+
+    def reference_prototypes(self) -> torch.Tensor:
+        return self.prototype_modes()
 
     def prototype_modes(self) -> torch.Tensor:
         """(P, Z) every prototype's mode: its mean; for a mixture, the mean of the component with the highest
@@ -484,26 +510,12 @@ class ProbPSENN(PrototypeAutoencoder):
                 parts["percentile"].append(self.distance_percentile(d.extras["codes"], d.outputs.argmax(1)))
         return {name: torch.cat(values) for name, values in parts.items()}
 
-    def ood_auroc(self, in_distribution: torch.Tensor, seed: int = 0) -> dict[str, dict[str, float]]:
-        """AUROC of each uncertainty score at telling ``in_distribution`` inputs (held-out test images) from
-        shifted ones made from them (``datamodules.shifts``): {shift: {score: auroc}}."""
-        from datamodules.shifts import auroc, shifted_sets
-
-        reference = self.uncertainty_scores(in_distribution)
-        results = {}
-        for shift, images in shifted_sets(in_distribution.cpu(), seed).items():
-            scores = self.uncertainty_scores(images.to(in_distribution.device))
-            results[shift] = {name: round(auroc(reference[name].cpu(), scores[name].cpu()), 4) for name in scores}
-        return results
-
     def release_checks(self, directory, datamodule) -> dict[str, Any]:
-        """OOD AUROC of every uncertainty score on the test split against the generated shifts."""
-        datamodule.setup("test")
-        x = torch.cat([batch.inputs for batch in datamodule.eval_dataloader("test")]).to(self.device)
-        results = self.ood_auroc(x)
-        mean = {score: round(float(np.mean([r[score] for r in results.values()])), 4)
-                for score in next(iter(results.values()))}
-        return {"ood_auroc": results, "ood_auroc_mean": mean}
+        """The explanation metrics and the OOD AUROC of every uncertainty score (the entropy decomposition, the
+        distance percentile, ...) on the test split against the generated shifts (``models.evaluation``)."""
+        from .evaluation import release_evaluation
+
+        return release_evaluation(self, datamodule)
 
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
         distances = decomposition.extras["distances"][:, row]  # (S, P)

@@ -339,7 +339,7 @@ def test_no_release_of_a_model_no_validation_could_select(tmp_path, capsys):
         train.main(["model=protopnet_small8", "trainer=cpu", "trainer.max_epochs=2", f"run_dir={tmp_path}"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "no checkpoint could be selected and nothing was released" in err and "first push is at epoch 2" in err
+    assert "no checkpoint could be selected and nothing was released" in err and "first push is at epoch 7" in err
     assert not (tmp_path / "release").exists() and not (tmp_path / "explanations").exists()
     assert json.loads((tmp_path / "failed.json").read_text())["error"].startswith("ConfigError")
 

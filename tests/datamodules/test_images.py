@@ -11,6 +11,7 @@ from PIL import Image
 
 from datamodules import DataRootError, DataSpec, create_datamodule
 from datamodules.cifar import CIFAR10_NAMES, CIFAR100_COARSE_NAMES, CIFAR100_NAMES
+from datamodules.concepts import ConceptDataError
 from datamodules.images import load_images_for_spec, stratified_split
 from datamodules.mnist import read_idx
 
@@ -301,6 +302,25 @@ def test_image_folder_with_a_corrupt_file_stops_before_training_or_skips_it(tmp_
     write_folder(one, classes=("cat",), per_class=3)
     with pytest.raises(SpecError, match="at least two classes"):
         _ = create_datamodule("image_folder", root=one).spec
+
+
+def test_image_folder_concepts_file(tmp_path):
+    write_folder(tmp_path, per_class=4)
+    images = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.suffix in (".png", ".jpg"))
+    rows = [f"{path},{int('cat' in path)},{'' if 'owl' in path else int('dog' in path)}" for path in images]
+    table = tmp_path / "concepts.csv"
+    table.write_text("id,furry_cat,barks\n" + "\n".join(rows) + "\n")
+    dm = create_datamodule("image_folder", root=tmp_path, image_size=8, concepts_file=str(table))
+    assert dm.spec.concept_names == ["furry_cat", "barks"]
+    dm.setup()
+    for dataset in (dm.train_eval_set, dm.val_set, dm.test_set):
+        for item in dataset:
+            name = dm.spec.class_names[int(item["targets"])]
+            assert item["concepts"][0] == float(name == "cat")
+            assert torch.isnan(item["concepts"][1]) if name == "owl" else item["concepts"][1] == float(name == "dog")
+    table.write_text("id,furry_cat,barks\n" + "\n".join(rows[1:]) + "\n")
+    with pytest.raises(ConceptDataError, match="no row for 1 of 12 items"):
+        create_datamodule("image_folder", root=tmp_path, image_size=8, concepts_file=str(table)).setup()
 
 
 def test_stratified_split_takes_the_fraction_of_every_class():

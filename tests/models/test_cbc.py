@@ -9,7 +9,7 @@ from helpers import assert_complete
 
 from datamodules.base import DataSpec
 from models import InputError, create_model
-from models.cbc import ShallowCBC, margin_loss, pairwise_radius_factor
+from models.cbc import ShallowCBC, certified_radius_from, margin_loss, pairwise_radius_factor, rbf_certified_radius
 from models.robustness import CertificateError
 
 SPEC = DataSpec(name="toy", input_shape=(1, 4, 4), num_classes=3, class_names=list("abc"))
@@ -63,6 +63,16 @@ def test_rbf_radius_is_the_papers_closed_form():
     top2 = p.topk(2, dim=1).values
     expected = 0.9 / 2 * torch.log(top2[:, 0] / top2[:, 1])
     torch.testing.assert_close(model.certified_radius(x), expected.float(), atol=1e-6, rtol=1e-5)
+    # the RBF's fast closed form is the general pairwise bound (b = 0) for every class, winning or not
+    classes = torch.randint(0, 3, (16,))
+    with torch.no_grad():
+        d = model.detections(x)[0].double()
+        positive, negative = (t.double() for t in model.reasoning_probabilities())
+    general = certified_radius_from(d, positive, negative, model.concept_classes, classes, torch.tensor(0.9).double(),
+                                    clamp=False)
+    fast = rbf_certified_radius(d, positive, classes, torch.tensor(0.9).double(), clamp=False)
+    torch.testing.assert_close(fast, general, atol=1e-12, rtol=1e-10)
+    assert (fast < 0).any() and (fast > 0).any()
 
 
 @pytest.mark.parametrize("reasoning", ["stable", "cbc"])

@@ -1,0 +1,172 @@
+"""Concept Transformer and Concept-Centric Transformer: the cross-attention is CT's, logits are linear in the
+attention (complete records), the explanation and sparsity losses, spatial maps on the patch grid, the concept
+memory variants, and the patch-grid errors."""
+
+import lightning as L
+import pytest
+import torch
+import torch.nn.functional as F
+from helpers import assert_complete
+
+from datamodules import create_datamodule
+from datamodules.base import DataSpec
+from explain import export_explanations
+from models import InputError, create_model
+from models.concept_transformer import CrossAttention, entropy, explanation_cost
+
+
+@pytest.fixture(scope="module")
+def shapes():
+    dm = create_datamodule("shapes", num_scenes=200, batch_size=16)
+    dm.setup()
+    return dm
+
+
+def build(name, spec, **overrides):
+    torch.manual_seed(0)
+    return create_model(name, spec=spec, **overrides).eval()
+
+
+def reference_cross_attention(module, x, y):
+    """CT's CrossAttention.forward (ctc/ctc.py) written out: reshape, softmax over concepts, attn @ v, proj."""
+    b, nx, c = x.shape
+    h = module.num_heads
+    q = module.q(x).reshape(b, nx, 1, h, c // h).permute(2, 0, 3, 1, 4)[0]
+    kv = module.kv(y).reshape(y.shape[0], y.shape[1], 2, h, c // h).permute(2, 0, 3, 1, 4)
+    attention = (q @ kv[0].transpose(-2, -1) * module.scale).softmax(-1)
+    out = module.proj((attention @ kv[1]).transpose(1, 2).reshape(b, nx, c))
+    return out, attention
+
+
+def test_cross_attention_is_cts_and_linear_in_the_attention():
+    torch.manual_seed(0)
+    module = CrossAttention(16, 5, 4, 0.0, 0.0).eval()
+    x, concepts = torch.randn(3, 7, 16), torch.randn(1, 6, 16)
+    logits, attention, values = module(x, concepts)
+    out, expected_attention = reference_cross_attention(module, x, concepts.expand(3, -1, -1))
+    torch.testing.assert_close(attention, expected_attention)
+    torch.testing.assert_close(logits, out.mean(1), atol=1e-5, rtol=1e-5)  # the spatial stream's mean over tokens
+    rebuilt = torch.einsum("bhqn,hnc->bc", attention, values[0]) / 7 + module.proj.bias
+    torch.testing.assert_close(rebuilt, logits, atol=1e-5, rtol=1e-5)
+
+
+def test_explanation_and_sparsity_costs():
+    attention = torch.tensor([[0.5, 0.5, 0.0], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8], [0.3, 0.3, 0.4]])
+    targets = torch.tensor([[1.0, 1.0, 0.0], [float("nan"), 0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    kept = torch.tensor([[0.5, 0.5, 0.0], [0.0, 0.0, 1.0]])  # rows 0 and 3: row 1 unknown, row 2 names nothing
+    expected = 3 * F.mse_loss(attention[[0, 3]], kept)
+    torch.testing.assert_close(explanation_cost(attention, targets), expected)
+    assert float(explanation_cost(attention, torch.full((4, 3), float("nan")))) == 0.0
+    torch.testing.assert_close(entropy(attention), (-attention * torch.log(attention + 1e-8)).mean())
+
+
+@pytest.mark.parametrize("name", ["ct_small_vit", "cct_small_vit", "cct_isa_small_vit", "cct_qsa_small_vit"])
+def test_records_are_complete_with_spatial_maps(shapes, name):
+    model = build(name, shapes.spec)
+    batch = next(iter(shapes.test_dataloader())).select(slice(0, 5))
+    records = assert_complete(model, batch)
+    assert model.streams == ["global", "spatial"] and model.spatial_index == list(range(12))
+    for n, record in enumerate(records):
+        section = record.concepts
+        assert len(section.predicted) == 15 and section.true == batch.concepts[n].tolist()
+        spatial_units = [e.index for e in record.evidence if e.index < 12]
+        assert set(record.unit_maps) == set(spatial_units)
+        assert all(m.shape == (4, 4) for m in record.unit_maps.values())
+        assert sum(section.predicted[12:]) == pytest.approx(1.0, abs=1e-5)  # softmax over the global concepts
+    claim = records[0].extras["concept_values"]
+    assert claim.startswith("fixed") if name == "ct_small_vit" else claim.startswith("input-dependent")
+    with torch.no_grad():  # evaluation is deterministic (CCT-SA starts its slots at mu)
+        torch.testing.assert_close(model(batch.inputs), model(batch.inputs))
+
+
+def test_ct_contributions_are_attention_times_fixed_concept_values(shapes):
+    model = build("ct_small_vit", shapes.spec)
+    batch = next(iter(shapes.test_dataloader())).select(slice(0, 3))
+    with torch.no_grad():
+        decomposition = model.decompose(batch.inputs)
+    per_head = torch.tensor(model.global_explanation().matrices["global_concept_to_class_per_head"])  # (H, 3, C)
+    attention = decomposition.extras["attention"]["global"][:, :, 0]  # (B, H, 3)
+    expected = torch.einsum("bhn,hnc->bcn", attention, per_head)
+    torch.testing.assert_close(decomposition.contributions[:, :, 12:], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_cct_memory_is_stochastic_in_training_and_built_from_the_tokens(shapes):
+    model = build("cct_small_vit", shapes.spec)
+    x = next(iter(shapes.test_dataloader())).inputs[:2]
+    model.train()
+    a, b = model.streams_forward(x)["logits"], model.streams_forward(x)["logits"]
+    assert not torch.allclose(a, b)
+    isa = build("cct_isa_small_vit", shapes.spec)
+    with torch.no_grad():
+        cls_token, tokens = isa.backbone(isa.normalize(x))
+        concepts = isa.concept_vectors(isa.global_query(cls_token, tokens), tokens)
+        assert concepts["global"].shape == (2, 3, 64) and concepts["spatial"].shape == (2, 12, 64)
+        other = isa.concept_vectors(isa.global_query(cls_token, tokens), tokens.flip(0))
+    assert not torch.allclose(concepts["spatial"], other["spatial"])  # slot attention over this input's patches
+
+
+def test_training_runs_and_reads_spatial_targets(shapes):
+    model = build("ct_small_vit", shapes.spec, epochs=2, warmup_epochs=1)
+    batch = next(iter(shapes.train_dataloader()))
+    model.train()
+    terms = model.loss_terms(batch, model.training_forward(batch))
+    assert set(terms) == {"cross_entropy", "explanation", "sparsity"} and terms["explanation"] > 0
+    trainer = L.Trainer(accelerator="cpu", max_epochs=2, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(model, datamodule=shapes)
+    assert trainer.current_epoch == 2
+
+
+def test_spatial_targets_need_a_patch_grid(shapes, tmp_path):
+    with pytest.raises(ValueError, match=r"\(4, 4\) grid but the small_vit tokens form a \(6, 6\) grid"):
+        build("ct_small_vit", shapes.spec, patch_size=8)
+    no_grid = DataSpec(name="plain", input_shape=(3, 48, 48), num_classes=2, class_names=["a", "b"],
+                       concept_names=["x", "y"])
+    with pytest.raises(ValueError, match="has no concept grid"):
+        build("ct_small_vit", no_grid, spatial_concepts=[0])
+    assert build("ct_small_vit", no_grid).streams == ["global"]
+    vectors = create_datamodule("xor").spec
+    with pytest.raises(ValueError, match="reads image tokens"):
+        build("ct_small_vit", vectors)
+    model = build("ct_small_vit", shapes.spec)
+    batch = next(iter(shapes.train_dataloader()))
+    batch.spatial_concepts = None
+    with pytest.raises(InputError, match="spatial_concepts"):
+        model.check_training_batch(batch)
+    batch.spatial_concepts = torch.zeros(len(batch), 15, 2, 2)
+    with pytest.raises(InputError, match=r"\(2, 2\) grid"):
+        model.check_training_batch(batch)
+
+
+def test_spatial_attention_exports_png_overlays(shapes, tmp_path):
+    model = build("ct_small_vit", shapes.spec)
+    batch = next(iter(shapes.test_dataloader())).select(slice(0, 2))
+    result = export_explanations(model, (batch.inputs, batch.targets), tmp_path / "out", formats=["jsonl", "png"])
+    assert result.overlays >= 2 and any((tmp_path / "out" / "overlays").glob("*.png"))
+
+
+def test_timm_token_backbones_and_offline_weights(tmp_path):
+    from datamodules.base import DataSpec
+    from models.backbones import BackboneWeightsError, create_token_backbone
+
+    spec = DataSpec(name="rgb", input_shape=(3, 64, 64), num_classes=3, class_names=list("abc"),
+                    mean=(0.5,) * 3, std=(0.25,) * 3, concept_names=["p", "q"], concept_grid=(2, 2),
+                    preprocessing={"spatial_concepts": [1]})
+    vit = build("ct_small_vit", replace_grid(spec, (4, 4)), backbone="vit_tiny_patch16_224", num_heads=3)
+    assert vit.backbone.grid == (4, 4) and vit.backbone.has_class_token and vit.token_attention_pool is None
+    convnext = build("ct_small_vit", spec, backbone="convnext_atto", num_heads=2)
+    assert convnext.backbone.grid == (2, 2) and not convnext.backbone.has_class_token  # CT's sequence pooling
+    x = torch.rand(2, 3, 64, 64)
+    for model in (vit, convnext):
+        assert_complete(model, x)
+    with pytest.raises(BackboneWeightsError, match="does not exist"):
+        create_token_backbone("vit_tiny_patch16_224", 3, (64, 64), pretrained=True,
+                              weights_file=str(tmp_path / "missing.safetensors"))
+    with pytest.raises(BackboneWeightsError, match="nothing is downloaded"):
+        create_token_backbone("vit_tiny_patch16_224", 3, (64, 64), pretrained=True)
+
+
+def replace_grid(spec, grid):
+    from dataclasses import replace
+
+    return replace(spec, concept_grid=grid)

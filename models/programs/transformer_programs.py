@@ -53,14 +53,15 @@ from .decompile import decompile, program_agreement, save_program, save_program_
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
 
 
-def gumbel(shape: tuple[int, ...], device: torch.device) -> torch.Tensor:
+def gumbel(shape: tuple[int, ...], device: torch.device, generator: torch.Generator | None = None) -> torch.Tensor:
     """Standard Gumbel noise, the very numbers ``F.gumbel_softmax`` draws for a float32 tensor of this shape.
     Its ``exponential_`` takes one 53-bit uniform ``u`` per element from the generator and returns
     ``-log1p(-u)`` rounded to float32; on the CPU that is a scalar loop, and drawing ``u`` with ``torch.rand``
-    and taking the logarithm vectorised gives the same floats twice as fast (tests check it bit for bit)."""
+    and taking the logarithm vectorised gives the same floats twice as fast (tests check it bit for bit).
+    ``generator``: draw from it instead of the global one (each member of a ``ProgramGrid`` has its own)."""
     if device.type != "cpu":
-        return -torch.empty(shape, device=device).exponential_().log()
-    exponential = torch.rand(shape, dtype=torch.float64).neg_().log1p_().neg_().float()
+        return -torch.empty(shape, device=device).exponential_(generator=generator).log()
+    exponential = torch.rand(shape, dtype=torch.float64, generator=generator).neg_().log1p_().neg_().float()
     return exponential.log_().neg_()
 
 
@@ -271,12 +272,16 @@ class TransformerProgram(SequenceModel):
         return [v.name for v in self.cat_variables] + [v.name for v in self.num_variables]
 
     # ---- the program --------------------------------------------------------------------------------
-    def trace(self, x: torch.Tensor, tau: float | None = None) -> Trace:
-        """Run the program on token ids (B, T); ``tau`` None is the discrete program.
+    def trace(self, x: torch.Tensor, tau: float | torch.Tensor | None = None,
+              noise: dict[str, Any] | None = None) -> Trace:
+        """Run the program on token ids (B, T); ``tau`` None is the discrete program. ``noise``: the Gumbel
+        noise of every relaxed choice (``draw_noise``), drawn here from the global generator if not given.
 
         The residual stream is held variable-major: ``cat`` (V_cat, B, T, k) and ``num`` (V_num, B, T), so
         that every read of a layer is one matrix product and each layer appends its outputs as one block."""
         B, T = x.shape
+        if tau is not None and noise is None:
+            noise = self.draw_noise(B, T, x.device)
         k = self.d_var
         valid = self.valid_positions(x)  # (B, T)
         allowed = valid.unsqueeze(1).expand(B, T, T)  # allowed[b, i, j]: query i may look at key j
@@ -286,17 +291,17 @@ class TransformerProgram(SequenceModel):
         dtype = torch.float64 if tau is None else torch.float32
         bias = self.position_bias[:T, :T].to(dtype)
         if self.embedding is not None:
-            noise = gumbel(self.embedding.shape, x.device) if tau is not None else None
-            table = one_hot_choice(self.embedding, tau, noise)  # (V, n_embed_vars, k)
+            table = one_hot_choice(self.embedding, tau, None if tau is None else noise["embedding"])  # (V, n, k)
             tokens = table[x].to(dtype).permute(2, 0, 1, 3)
-        else:
-            tokens = F.one_hot(x, k).to(dtype).unsqueeze(0)
+        else:  # one-hot, written as a comparison so that torch.func.vmap can batch it (ProgramGrid)
+            tokens = (x.unsqueeze(-1) == torch.arange(k, device=x.device)).to(dtype).unsqueeze(0)
         positions = F.one_hot(torch.arange(T, device=x.device), k).to(dtype).expand(1, B, T, k)
         cat = torch.cat([tokens, positions])
         num = torch.ones(1, B, T, dtype=dtype, device=x.device)
         patterns: dict[str, torch.Tensor] = {}
+        layers_noise = noise["layers"] if tau is not None else None
         for layer in range(len(self.cat_attn)):
-            noise = self.layer_noise(layer, len(cat), len(num), B, T, x.device) if tau is not None else {}
+            noise = layers_noise[layer] if tau is not None else {}
             attn, counting = self.cat_attn[layer], self.num_attn[layer]
             n_cat, n_num = len(attn.predicate), len(counting.predicate)
             # Every head reads the categorical stream at once: the queries and the keys of all heads, then the
@@ -347,8 +352,20 @@ class TransformerProgram(SequenceModel):
         reads = read(stream, torch.cat(gates)).split([len(g) for g in gates])
         return [mlp(inputs, tau, noise.get(f"{name}{i}.out")) for i, (mlp, inputs) in enumerate(zip(mlps, reads))]
 
-    def layer_noise(self, layer: int, n_cat: int, n_num: int, B: int, T: int,
-                    device: torch.device) -> dict[str, torch.Tensor]:
+    def draw_noise(self, B: int, T: int, device: torch.device,
+                   generator: torch.Generator | None = None) -> dict[str, Any]:
+        """The Gumbel noise of one training step on a (B, T) batch: ``embedding`` (learned embeddings only) and
+        ``layers``, one dict per layer (``layer_noise``), drawn in the order the forward pass once drew them."""
+        noise: dict[str, Any] = {}
+        if self.embedding is not None:
+            noise["embedding"] = gumbel(self.embedding.shape, device, generator)
+        noise["layers"] = [self.layer_noise(layer, self.cat_attn[layer].query.logits.shape[-1],
+                                            self.num_attn[layer].value.logits.shape[-1], B, T, device, generator)
+                           for layer in range(len(self.cat_attn))]
+        return noise
+
+    def layer_noise(self, layer: int, n_cat: int, n_num: int, B: int, T: int, device: torch.device,
+                    generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
         """The Gumbel noise of every relaxed choice of one layer, drawn in a fixed order: module by module, as
         each module drew its own before the layer's reads were fused, so a seed draws the same numbers."""
         k = self.d_var
@@ -362,7 +379,7 @@ class TransformerProgram(SequenceModel):
             for i, mlp in enumerate(mlps):
                 shapes[f"{name}{i}.read"] = (len(mlp.read.logits), n_vars)
                 shapes[f"{name}{i}.out"] = (B, T, k)
-        return {name: gumbel(shape, device) for name, shape in shapes.items()}
+        return {name: gumbel(shape, device, generator) for name, shape in shapes.items()}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Token ids (B, T) -> logits (B, T, C) (token tasks) or (B, C) (pooled classification)."""
@@ -379,6 +396,14 @@ class TransformerProgram(SequenceModel):
 
     def configure_callbacks(self):
         return [TemperatureAnnealing(self.hparams.tau_start, self.hparams.tau_end), FlushSubnormals()]
+
+    @classmethod
+    def grid(cls, make_member, seeds: list[int], member_args: list[dict[str, Any]]):
+        """Members ``member_args x seeds`` trained as one batched model (``models.programs.grid``;
+        ``python train.py experiment=tp_sort grid.seeds=4``)."""
+        from .grid import build_grid
+
+        return build_grid(make_member, seeds, member_args)
 
     # ---- explanations -------------------------------------------------------------------------------
     def decompose(self, x: torch.Tensor) -> Decomposition:
@@ -474,11 +499,16 @@ class TemperatureAnnealing(L.Callback):
             return start
         return start * ratio ** (step / max(steps_per_epoch, 1))
 
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+    @staticmethod
+    def position(trainer, batch_idx: int) -> tuple[int, int, int, int]:
+        """(epoch, step, steps per epoch, epochs): where the schedule stands at this batch."""
         n_epochs = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else 1
         steps = trainer.num_training_batches
         steps = steps if isinstance(steps, int) or (isinstance(steps, float) and math.isfinite(steps)) else 1
-        pl_module.temperature = self.temperature(trainer.current_epoch, batch_idx, int(steps), n_epochs)
+        return trainer.current_epoch, batch_idx, int(steps), n_epochs
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        pl_module.temperature = self.temperature(*self.position(trainer, batch_idx))
 
 
 class FlushSubnormals(L.Callback):

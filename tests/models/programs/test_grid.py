@@ -120,3 +120,36 @@ def test_grid_settings_that_cannot_run_are_refused(argv, message, tmp_path, caps
     with pytest.raises(SystemExit) as exit_info:
         train.main([*base, *argv, f"run_dir={tmp_path}"])
     assert exit_info.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_each_member_follows_its_own_temperature_schedule():
+    from types import SimpleNamespace
+
+    from models.programs.grid import MemberTemperatures
+    from models.programs.transformer_programs import TemperatureAnnealing
+
+    schedules = [(3.0, 0.01), (3.0, 0.1), (1.0, 0.01)]
+    callback, module = MemberTemperatures(schedules), SimpleNamespace(temperatures=None)
+    trainer = SimpleNamespace(max_epochs=10, num_training_batches=4, current_epoch=6)
+    callback.on_train_batch_start(trainer, module, None, 2)
+    assert module.temperatures == [TemperatureAnnealing(*s).temperature(6, 2, 4, 10) for s in schedules]
+    assert len(set(module.temperatures)) == 3
+
+
+@pytest.mark.heavy  # three training subprocesses: about a minute
+def test_a_grid_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_path):
+    """kill -9 in the second epoch, then the same command: the run restarts that epoch from the checkpoint of
+    the first one (each member's generator is saved with it) and ends where the run never killed ends."""
+    from test_train import run_subprocess
+
+    argv = [*SMALL, "grid.seeds=2", "release.enabled=false", "trainer.limit_train_batches=3", "trainer.max_epochs=2"]
+    assert run_subprocess([*argv, f"run_dir={tmp_path / 'whole'}"]).returncode == 0
+    assert run_subprocess([*argv, f"run_dir={tmp_path / 'killed'}"], kill_at_step=5).returncode == -9
+    assert torch.load(tmp_path / "killed" / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 3
+    resumed = run_subprocess([*argv, f"run_dir={tmp_path / 'killed'}"])
+    assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stderr[-2000:]
+    whole, killed = (torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=True)
+                     for run in ("whole", "killed"))
+    assert whole["global_step"] == killed["global_step"] == 6
+    assert all(torch.equal(whole["state_dict"][k], killed["state_dict"][k]) for k in whole["state_dict"])
+    assert all(torch.equal(a, b) for a, b in zip(whole["grid"]["generators"], killed["grid"]["generators"]))

@@ -121,6 +121,9 @@ def grid_members(cfg: DictConfig) -> tuple[list[int], list[dict[str, Any]]] | No
         if configs:
             raise ConfigError("grid.configs with one configuration and one seed: set model.args instead")
         return None
+    if "ddp" in str(cfg.trainer.strategy) or cfg.trainer.num_nodes != 1:
+        raise ConfigError(f"a grid trains its members in one process: drop trainer.strategy={cfg.trainer.strategy}"
+                          f" / trainer.num_nodes (the members are the batch dimension)")
     base = to_plain(cfg.model.args)
     return seeds, [{**base, **c} for c in configs] or [base]
 

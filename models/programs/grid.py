@@ -13,7 +13,9 @@ from ``torch.manual_seed(s)``, and its own generator, left where that initialisa
 its epochs' batch orders (as ``ResumableRandomSampler`` does) and its Gumbel noise (``draw_noise``) in the order
 the single run draws them. Members see different batches, stacked on a leading dimension. The loss is the sum of
 the members' losses, so each member gets its own gradient; Adam is elementwise, so one Adam over the stacked
-parameters is each member's own Adam.
+parameters is each member's own Adam. The batched forward pass is the single run's bit for bit; the batched
+products of the backward pass sum in another order, so a member agrees with its single run to float rounding
+(tests/models/programs/test_grid.py), not bit for bit.
 
 Validation runs each member's discrete program (float64, as a single run validates); ``val/acc`` is the best
 member's, ``val/acc_member<m>`` each one's. The checkpoint with the best ``val/acc`` holds the member that is
@@ -123,6 +125,11 @@ class ProgramGrid(L.LightningModule):
         return {name: getattr(self, own) for name, own in self.buffer_names.items()}
 
     # ---- training ------------------------------------------------------------------------------------------
+    def on_fit_start(self):
+        if self.trainer.world_size > 1:
+            raise RuntimeError(f"a grid trains its members in one process, not {self.trainer.world_size}: pass "
+                               f"trainer.devices=1 (the members are the batch dimension)")
+
     def configure_optimizers(self):
         return torch.optim.Adam(self.stacked.parameters(), lr=self.template.hparams.lr, foreach=True)
 
@@ -135,7 +142,9 @@ class ProgramGrid(L.LightningModule):
         x = batch.inputs.view(M, -1, batch.inputs.shape[-1])  # (M, B, T): member m's batch is the m-th block
         targets = batch.targets.view(M, -1, *batch.targets.shape[1:])
         B, T = x.shape[1:]
-        noise = [program.draw_noise(B, T, x.device, g) for g in self.generators]  # each member's own draws
+        # Each member's own draws, from its CPU generator (on a GPU they are moved there, so a member is then not
+        # its single GPU run, which draws from the CUDA generator).
+        noise = [program.draw_noise(B, T, torch.device("cpu"), g) for g in self.generators]
         noise = tree_map(lambda *leaves: torch.stack(leaves).to(x.device), *noise)
         taus = torch.tensor(self.temperatures, dtype=torch.float32, device=x.device)
         buffers = self.buffers_for_call()

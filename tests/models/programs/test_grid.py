@@ -113,6 +113,7 @@ def test_the_grid_releases_the_member_best_on_validation(runs):
     (["grid.seeds=[1,1]"], "distinct"),
     (["grid.configs=[{n_layers: 1},{n_layers: 2}]"], "members of one grid differ only"),
     (["grid.configs=[{tau_end: 0.1},{d_mlp: 32}]"], "members of one grid differ only"),
+    (["grid.seeds=2", "trainer.strategy=ddp"], "in one process"),
     (["model=linear_small8", "grid.seeds=2"], "cannot be trained as a grid"),
 ])
 def test_grid_settings_that_cannot_run_are_refused(argv, message, tmp_path, capsys):

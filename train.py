@@ -98,7 +98,34 @@ def resolve(cfg: DictConfig) -> DictConfig:
                               f"release.overwrite=true to replace it, or release.tag=<new tag>")
     if cfg.threads is not None and cfg.threads < 1:
         raise ConfigError(f"threads must be >= 1, got {cfg.threads}")
+    grid_members(cfg)  # checks grid.seeds and grid.configs
     return cfg
+
+
+def grid_members(cfg: DictConfig) -> tuple[list[int], list[dict[str, Any]]] | None:
+    """The seeds and the ``model.args`` of every configuration of a grid run (``grid.seeds``, ``grid.configs``),
+    or None for a single run."""
+    seeds, configs = to_plain(cfg.grid.seeds), to_plain(cfg.grid.configs)
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        if seeds < 1:
+            raise ConfigError(f"grid.seeds must be a number >= 1 or a list of seeds, got {seeds}")
+        seeds = list(range(cfg.seed, cfg.seed + seeds))
+    elif not (isinstance(seeds, list) and seeds and all(isinstance(s, int) and not isinstance(s, bool)
+                                                        for s in seeds) and len(set(seeds)) == len(seeds)):
+        raise ConfigError(f"grid.seeds must be a number >= 1 or a list of distinct integer seeds, got {seeds}")
+    if not isinstance(configs, list) or not all(isinstance(c, dict) for c in configs):
+        raise ConfigError(f"grid.configs must be a list of model.args overrides (mappings), got {configs}")
+    if len(seeds) == 1 and len(configs) <= 1:
+        if seeds[0] != cfg.seed:
+            raise ConfigError(f"grid.seeds={seeds} is one seed: pass seed={seeds[0]} for a single run")
+        if configs:
+            raise ConfigError("grid.configs with one configuration and one seed: set model.args instead")
+        return None
+    if "ddp" in str(cfg.trainer.strategy) or cfg.trainer.num_nodes != 1:
+        raise ConfigError(f"a grid trains its members in one process: drop trainer.strategy={cfg.trainer.strategy}"
+                          f" / trainer.num_nodes (the members are the batch dimension)")
+    base = to_plain(cfg.model.args)
+    return seeds, [{**base, **c} for c in configs] or [base]
 
 
 def publish_target(cfg: DictConfig) -> Path:
@@ -128,8 +155,18 @@ def build(cfg: DictConfig):
     except (ValueError, TypeError) as err:  # an argument the datamodule refuses (batch_size=0, ...)
         raise ConfigError(f"data {cfg.data.name!r}: {err}") from None
     spec = datamodule.spec
+    grid = grid_members(cfg)
     try:
         model = create_model(cfg.model.name, spec=spec, **model_args)
+        if grid is not None:  # the members of a grid, built as their single runs build them, as one model
+            model_class = model_entry(cfg.model.name).model_class
+            if not hasattr(model_class, "grid"):
+                raise ConfigError(f"model {cfg.model.name!r} cannot be trained as a grid (grid.seeds, "
+                                  f"grid.configs): its class has no grid training")
+            seeds, configs = grid
+            for args in configs:
+                validate_args(model_class, args, f"grid.configs of {cfg.model.name!r}")
+            model = model_class.grid(lambda **args: create_model(cfg.model.name, spec=spec, **args), seeds, configs)
     except (ValueError, TypeError) as err:  # an argument the model refuses, or data it cannot take
         raise ConfigError(f"model {cfg.model.name!r} on data {cfg.data.name!r}: {err}") from None
     return datamodule, model
@@ -147,7 +184,7 @@ def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
     saved_path = run_dir / "config.yaml"
     if saved_path.is_file():
         saved = OmegaConf.load(saved_path)
-        for key in ("model", "data", "seed"):
+        for key in ("model", "data", "seed", "grid"):
             before, now = _what_is_trained(to_plain(saved.get(key))), _what_is_trained(to_plain(cfg.get(key)))
             if before != now:
                 raise ConfigError(f"{run_dir} holds a run with a different {key!r} config ({before}, now "
@@ -257,7 +294,7 @@ def make_callbacks(cfg: DictConfig, model, checkpoint_dir: Path) -> tuple[ModelC
     from datamodules.resume import ExactResume
 
     callbacks: list[Callback] = [best, LearningRateMonitor(logging_interval="epoch"), ExactResume()]
-    if cfg.checkpoint.every_n_train_steps > 0:
+    if cfg.checkpoint.every_n_train_steps > 0 and getattr(model, "mid_epoch_resume", True):
         # A second checkpoint writer: only last.ckpt, refreshed every N optimiser steps (mid-epoch resume).
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, save_top_k=0, save_last=True,
                                          every_n_train_steps=cfg.checkpoint.every_n_train_steps,
@@ -301,6 +338,8 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
         torch.set_num_threads(cfg.threads)
     L.seed_everything(cfg.seed, workers=True)
     datamodule, model = build(cfg)
+    if grid_members(cfg) is not None:
+        L.seed_everything(cfg.seed, workers=True)  # building the members seeded each one
     if cfg.trainer.max_epochs is None:  # a model with a fixed phase schedule says how long it is
         cfg.trainer.max_epochs = getattr(model, "total_epochs", None) or DEFAULT_MAX_EPOCHS
     if cfg.trainer.max_epochs < 1:
@@ -342,7 +381,9 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
     if resume_from is not None:
         _echo(f"[bold]resuming[/] from {resume_from}")
     start = time.time()
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from)
+    # A grid trains its members on their own batch orders (the datamodule's data, the grid's sampler).
+    fit_data = model.fit_datamodule(datamodule) if hasattr(model, "fit_datamodule") else datamodule
+    trainer.fit(model, datamodule=fit_data, ckpt_path=resume_from)
     fit_seconds = round(time.time() - start)
     if trainer.interrupted:
         raise ConfigError(f"training was interrupted at step {trainer.global_step}: nothing was released; run the "
@@ -358,16 +399,22 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
         torch.distributed.destroy_process_group()  # the other ranks are done; evaluate on this one only
 
     evaluator = _evaluation_trainer(cfg, trainer, loggers)
+    seed, training = cfg.seed, {}
+    if hasattr(model, "select"):  # a grid: the member best on validation is what is tested and released
+        model, selection = model.select(best_path)
+        seed, training = selection["seed"], {"grid": selection["grid"]}
+        best_path = None  # the member holds its weights
     metrics = _metrics(evaluator.validate(model, datamodule=datamodule, ckpt_path=best_path, verbose=False))
     metrics.update(_metrics(evaluator.test(model, datamodule=datamodule, ckpt_path=best_path, verbose=False)))
+    best_path = best_path or best.best_model_path
     summary: dict[str, Any] = {"run_dir": run_dir, "config": run_dir / "config.yaml", "best": Path(best_path),
                                "last": checkpoint_dir / "last.ckpt", "metrics": metrics,
                                "global_step": trainer.global_step, "logs": run_dir / "logs", "rank": 0}
     model.eval()
-    card = dict(metrics=metrics, recipe=to_plain(cfg), seed=cfg.seed, tag=cfg.release.tag,
+    card = dict(metrics=metrics, recipe=to_plain(cfg), seed=seed, tag=cfg.release.tag,
                 paper_metrics=to_plain(cfg.release.paper_metrics),
                 training={"device": _device_name(trainer), "threads": torch.get_num_threads(),
-                          "fit_seconds": fit_seconds, "best_epoch": _epoch_of(best_path)})
+                          "fit_seconds": fit_seconds, "best_epoch": _epoch_of(best_path), **training})
     targets = [("release", run_dir / "release")] if cfg.release.enabled or cfg.release.publish else []
     if cfg.release.publish:
         targets.append(("published", publish_target(cfg)))

@@ -88,6 +88,17 @@ class ExplainConfig:
 
 
 @dataclass
+class GridConfig:
+    """Train several members of a grid in one process as one batched model, and release the one best on
+    validation (models whose class offers ``grid``: Transformer Programs). ``seeds``: 1 (a single run), a number
+    N (seeds ``seed`` .. ``seed``+N-1) or a list of seeds; ``configs``: a list of ``model.args`` overrides, each
+    trained with every seed (they must keep every parameter's shape: e.g. ``tau_end``)."""
+
+    seeds: Any = 1
+    configs: list[Any] = field(default_factory=list)
+
+
+@dataclass
 class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -95,6 +106,7 @@ class TrainConfig:
     checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
     explain: ExplainConfig = field(default_factory=ExplainConfig)
+    grid: GridConfig = field(default_factory=GridConfig)
     experiment: str | None = None
     seed: int = 0
     run_dir: str | None = None  # default: runs/<experiment> or runs/<model>-<data>

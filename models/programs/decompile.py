@@ -104,9 +104,9 @@ def mlp_table(model: TransformerProgram, v: Variable, domains: dict[str, list[in
     values = torch.tensor(keys, dtype=torch.long)  # (N, len(unique))
     columns = [values[:, unique.index(n)] for n in names]
     if v.source == "mlp":
-        inputs = torch.cat([torch.nn.functional.one_hot(c, model.d_var) for c in columns], -1)
+        inputs = torch.stack([torch.nn.functional.one_hot(c, model.d_var) for c in columns])  # (2, N, k)
     else:
-        inputs = torch.stack(columns, -1)
+        inputs = torch.stack(columns).unsqueeze(-1)  # (2, N, 1)
     out = mlp.apply_table(inputs.double(), None).argmax(-1)
     return {key: int(o) for key, o in zip(keys, out.tolist())}
 

@@ -53,13 +53,29 @@ from .decompile import decompile, program_agreement, save_program, save_program_
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
 
 
-def one_hot_choice(logits: torch.Tensor, tau: float | None, dim: int = -1) -> torch.Tensor:
-    """The relaxed choice: a Gumbel-softmax sample at temperature ``tau``; the argmax one-hot when ``tau`` is
-    None (the discrete program). The argmax breaks ties towards the lowest index, like ``torch.argmax``."""
+def gumbel(shape: tuple[int, ...], device: torch.device, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Standard Gumbel noise, the very numbers ``F.gumbel_softmax`` draws for a float32 tensor of this shape.
+    Its ``exponential_`` takes one 53-bit uniform ``u`` per element from the generator and returns
+    ``-log1p(-u)`` rounded to float32; on the CPU that is a scalar loop, and drawing ``u`` with ``torch.rand``
+    and taking the logarithm vectorised gives the same floats twice as fast (tests check it bit for bit).
+    ``generator``: draw from it instead of the global one (each member of a ``ProgramGrid`` has its own)."""
+    if device.type != "cpu":
+        return -torch.empty(shape, device=device).exponential_(generator=generator).log()
+    exponential = torch.rand(shape, dtype=torch.float64, generator=generator).neg_().log1p_().neg_().float()
+    return exponential.log_().neg_()
+
+
+def one_hot_choice(logits: torch.Tensor, tau: float | None, noise: torch.Tensor | None = None,
+                   dim: int = -1) -> torch.Tensor:
+    """The relaxed choice: a Gumbel-softmax sample at temperature ``tau`` (``noise``: its Gumbel noise, drawn
+    here if not given); the argmax one-hot when ``tau`` is None (the discrete program). The argmax breaks ties
+    towards the lowest index, like ``torch.argmax``."""
     if tau is None:
         index = logits.argmax(dim, keepdim=True)
         return torch.zeros_like(logits).scatter_(dim, index, 1.0)
-    return F.gumbel_softmax(logits, tau=tau, hard=False, dim=dim)
+    if noise is None:
+        noise = gumbel(logits.shape, logits.device)
+    return ((logits + noise) / tau).softmax(dim)
 
 
 class Gate(nn.Module):
@@ -69,11 +85,17 @@ class Gate(nn.Module):
         super().__init__()
         self.logits = nn.Parameter(torch.randn(n_reads, n_vars) / math.sqrt(n_vars))
 
-    def forward(self, tau: float | None) -> torch.Tensor:
-        return one_hot_choice(self.logits, tau)  # (n_reads, n_vars)
+    def forward(self, tau: float | None, noise: torch.Tensor | None = None) -> torch.Tensor:
+        return one_hot_choice(self.logits, tau, noise)  # (n_reads, n_vars)
 
     def choices(self) -> list[int]:
         return self.logits.argmax(-1).tolist()
+
+
+def read(stream: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
+    """What ``R`` readers read from a stream of ``V`` variables: gates (R, V), stream (V, B, T[, k]) ->
+    (R, B, T[, k]), one matrix product for every reader."""
+    return (gates.to(stream.dtype) @ stream.flatten(1)).view(len(gates), *stream.shape[1:])
 
 
 def closest_match_bias(n_ctx: int) -> torch.Tensor:
@@ -87,6 +109,14 @@ def closest_match_bias(n_ctx: int) -> torch.Tensor:
     return bias.masked_fill(i == j, -2.0).float()
 
 
+def matches(queries: torch.Tensor, keys: torch.Tensor, predicates: torch.Tensor) -> torch.Tensor:
+    """S[h, b, i, j]: does key j satisfy query i's predicate under head h (soft in training).
+    queries, keys (H, B, T, k); predicates (H, k_query, k_key), row q: the key value that query value q asks for."""
+    H, B, T, k = queries.shape
+    wanted = torch.bmm(queries.reshape(H, B * T, k), predicates.to(queries.dtype))  # (H, B*T, k_key)
+    return torch.bmm(wanted.view(H * B, T, k), keys.reshape(H * B, T, k).transpose(1, 2)).view(H, B, T, T)
+
+
 class CategoricalAttention(nn.Module):
     """``n_heads`` heads, each reading a query, a key and a value categorical variable (§3.2)."""
 
@@ -96,26 +126,15 @@ class CategoricalAttention(nn.Module):
         self.predicate = nn.Parameter(torch.randn(n_heads, d_var, d_var) / math.sqrt(d_var))  # rows: queries
         self.scale = math.sqrt(d_var)
 
-    def matches(self, x_cat: torch.Tensor, tau: float | None) -> torch.Tensor:
-        """S[b, h, i, j]: does key j satisfy query i's predicate (soft in training). x_cat: (B, T, k, V)."""
-        q = torch.einsum("btkv,hv->bthk", x_cat, self.query(tau).to(x_cat.dtype))
-        k = torch.einsum("btkv,hv->bthk", x_cat, self.key(tau).to(x_cat.dtype))
-        predicate = one_hot_choice(self.predicate, tau).to(x_cat.dtype)  # (H, k_query, k_key)
-        wanted = torch.einsum("bihq,hqc->bihc", q, predicate)  # the key value each query asks for
-        return torch.einsum("bihc,bjhc->bhij", wanted, k)
-
-    def forward(self, x_cat: torch.Tensor, allowed: torch.Tensor, bias: torch.Tensor, tau: float | None):
-        matches = self.matches(x_cat, tau).masked_fill(~allowed.unsqueeze(1), 0.0)  # (B, H, T, T)
-        # No matching key: attend to the BOS at position 0.
-        fallback = F.relu(1.0 - matches.amax(-1))  # (B, H, T)
-        bos = torch.zeros_like(matches[..., :1]).expand_as(matches).clone()
-        bos[..., 0] = 1.0
-        matches = matches + fallback.unsqueeze(-1) * bos
-        scores = ((matches + LOG_EPS).log() + bias) / self.scale
-        scores = scores.masked_fill(~allowed.unsqueeze(1), float("-inf"))
-        pattern = one_hot_choice(scores, tau)  # (B, H, T_query, T_key)
-        values = torch.einsum("btkv,hv->bthk", x_cat, self.value(tau).to(x_cat.dtype))
-        return torch.einsum("bhij,bjhk->bihk", pattern, values), pattern
+    def select(self, matched: torch.Tensor, blocked: torch.Tensor, bias: torch.Tensor, tau: float | None,
+               noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Hard attention (relaxed in training): each query selects the closest matching key, or the BOS at
+        position 0 when no key matches. matched (H, B, T_query, T_key), 0 where ``blocked``."""
+        fallback = F.relu(1.0 - matched.amax(-1, keepdim=True))  # 1 where no key matches
+        bos = torch.zeros(matched.shape[-1], dtype=matched.dtype, device=matched.device)
+        bos[0] = 1.0
+        scores = ((matched + fallback * bos + LOG_EPS).log() + bias) / self.scale
+        return one_hot_choice(scores.masked_fill(blocked, float("-inf")), tau, noise)
 
 
 class NumericalAttention(nn.Module):
@@ -126,13 +145,6 @@ class NumericalAttention(nn.Module):
         self.query, self.key = Gate(n_heads, n_cat_vars), Gate(n_heads, n_cat_vars)
         self.value = Gate(n_heads, n_num_vars)
         self.predicate = nn.Parameter(torch.randn(n_heads, d_var, d_var) / math.sqrt(d_var))
-
-    matches = CategoricalAttention.matches
-
-    def forward(self, x_cat: torch.Tensor, x_num: torch.Tensor, allowed: torch.Tensor, tau: float | None):
-        pattern = self.matches(x_cat, tau).masked_fill(~allowed.unsqueeze(1), 0.0)  # (B, H, T, T)
-        values = torch.einsum("btv,hv->bth", x_num, self.value(tau).to(x_num.dtype))
-        return torch.einsum("bhij,bjh->bih", pattern, values), pattern
 
 
 class LookupMLP(nn.Module):
@@ -145,22 +157,23 @@ class LookupMLP(nn.Module):
         self.hidden = nn.Linear(n_inputs * d_in, d_mlp)
         self.out = nn.Linear(d_mlp, d_out)
 
-    def apply_table(self, inputs: torch.Tensor, tau: float | None) -> torch.Tensor:
-        """inputs (..., n_inputs * d_in) -> one-hot output (..., d_out). The discrete program runs in float64,
-        and the decompiler enumerates its table through this same function."""
+    def apply_table(self, inputs: torch.Tensor, tau: float | None, noise: torch.Tensor | None = None):
+        """The values read, (n_inputs, N, d_in) -> one-hot output (N, d_out). The discrete program runs in
+        float64, and the decompiler enumerates its table through this same function."""
+        inputs = torch.cat(list(inputs), -1)  # (N, n_inputs * d_in)
         if tau is None:
             inputs = inputs.double()
             hidden = F.linear(inputs, self.hidden.weight.double(), self.hidden.bias.double())
             logits = F.linear(hidden.relu(), self.out.weight.double(), self.out.bias.double())
         else:
             logits = self.out(self.hidden(inputs).relu())
-        return one_hot_choice(logits.log_softmax(-1), tau)
+        return one_hot_choice(logits.log_softmax(-1), tau, noise)
 
-    def forward(self, x: torch.Tensor, tau: float | None) -> torch.Tensor:
-        if x.dim() == 3:  # numerical variables (B, T, V) -> (B, T, 1, V)
-            x = x.unsqueeze(-2)
-        inputs = torch.einsum("btdv,rv->btrd", x, self.read(tau).to(x.dtype)).flatten(2)
-        return self.apply_table(inputs, tau)
+    def forward(self, reads: torch.Tensor, tau: float | None, noise: torch.Tensor | None = None):
+        """The values read, (n_inputs, B, T, d_in) or (n_inputs, B, T) for numbers -> output (B, T, d_out)."""
+        n_inputs, B, T = reads.shape[:3]
+        inputs = reads.reshape(n_inputs, B * T, -1)
+        return self.apply_table(inputs, tau, None if noise is None else noise.view(B * T, -1)).view(B, T, -1)
 
 
 @dataclass
@@ -259,46 +272,114 @@ class TransformerProgram(SequenceModel):
         return [v.name for v in self.cat_variables] + [v.name for v in self.num_variables]
 
     # ---- the program --------------------------------------------------------------------------------
-    def trace(self, x: torch.Tensor, tau: float | None = None) -> Trace:
-        """Run the program on token ids (B, T); ``tau`` None is the discrete program."""
+    def trace(self, x: torch.Tensor, tau: float | torch.Tensor | None = None,
+              noise: dict[str, Any] | None = None) -> Trace:
+        """Run the program on token ids (B, T); ``tau`` None is the discrete program. ``noise``: the Gumbel
+        noise of every relaxed choice (``draw_noise``), drawn here from the global generator if not given.
+
+        The residual stream is held variable-major: ``cat`` (V_cat, B, T, k) and ``num`` (V_num, B, T), so
+        that every read of a layer is one matrix product and each layer appends its outputs as one block."""
         B, T = x.shape
+        if tau is not None and noise is None:
+            noise = self.draw_noise(B, T, x.device)
         k = self.d_var
         valid = self.valid_positions(x)  # (B, T)
         allowed = valid.unsqueeze(1).expand(B, T, T)  # allowed[b, i, j]: query i may look at key j
         if self.causal:
             allowed = allowed & self.causal_mask[:T, :T]
-        bias = self.position_bias[:T, :T].to(torch.float64 if tau is None else torch.float32)
+        blocked = ~allowed
         dtype = torch.float64 if tau is None else torch.float32
+        bias = self.position_bias[:T, :T].to(dtype)
         if self.embedding is not None:
-            table = one_hot_choice(self.embedding, tau)  # (V, n_embed_vars, k)
-            cat = list(table[x].to(dtype).unbind(2))
-        else:
-            cat = [F.one_hot(x, k).to(dtype)]
-        cat.append(F.one_hot(torch.arange(T, device=x.device), k).to(dtype).expand(B, T, k))
-        num = [torch.ones(B, T, dtype=dtype, device=x.device)]
+            table = one_hot_choice(self.embedding, tau, None if tau is None else noise["embedding"])  # (V, n, k)
+            tokens = table[x].to(dtype).permute(2, 0, 1, 3)
+        else:  # one-hot, written as a comparison so that torch.func.vmap can batch it (ProgramGrid)
+            tokens = (x.unsqueeze(-1) == torch.arange(k, device=x.device)).to(dtype).unsqueeze(0)
+        positions = F.one_hot(torch.arange(T, device=x.device), k).to(dtype).expand(1, B, T, k)
+        cat = torch.cat([tokens, positions])
+        num = torch.ones(1, B, T, dtype=dtype, device=x.device)
         patterns: dict[str, torch.Tensor] = {}
-        # The modules read the categorical variables as (B, T, k, V): a read is then one matmul over V.
+        layers_noise = noise["layers"] if tau is not None else None
         for layer in range(len(self.cat_attn)):
-            x_cat, x_num = torch.stack(cat, 3), torch.stack(num, 2)
-            out, pattern = self.cat_attn[layer](x_cat, allowed, bias, tau)
-            cat += list(out.to(dtype).unbind(2))
-            patterns.update({f"attn_{layer}_{h}": p for h, p in enumerate(pattern.unbind(1))})
-            out, pattern = self.num_attn[layer](x_cat, x_num, allowed, tau)
-            num += list(out.to(dtype).unbind(2))
-            patterns.update({f"num_attn_{layer}_{h}": p for h, p in enumerate(pattern.unbind(1))})
-            x_cat, x_num = torch.stack(cat, 3), torch.stack(num, 2)
-            cat += [mlp(x_cat, tau).to(dtype) for mlp in self.cat_mlps[layer]]
-            cat += [mlp(x_num, tau).to(dtype) for mlp in self.num_mlps[layer]]
-        x_cat, x_num = torch.stack(cat, 2), torch.stack(num, 2)
+            noise = layers_noise[layer] if tau is not None else {}
+            attn, counting = self.cat_attn[layer], self.num_attn[layer]
+            n_cat, n_num = len(attn.predicate), len(counting.predicate)
+            # Every head reads the categorical stream at once: the queries and the keys of all heads, then the
+            # values of the categorical heads.
+            gates = torch.cat([attn.query(tau, noise.get("attn.query")), counting.query(tau, noise.get("num.query")),
+                               attn.key(tau, noise.get("attn.key")), counting.key(tau, noise.get("num.key")),
+                               attn.value(tau, noise.get("attn.value"))])
+            queries, keys, values = read(cat, gates).split([n_cat + n_num, n_cat + n_num, n_cat])
+            predicates = torch.cat([one_hot_choice(attn.predicate, tau, noise.get("attn.predicate")),
+                                    one_hot_choice(counting.predicate, tau, noise.get("num.predicate"))])
+            matched = matches(queries, keys, predicates).masked_fill(blocked, 0.0)  # (H, B, T, T)
+            pattern_noise = noise.get("attn.pattern")
+            pattern = attn.select(matched[:n_cat], blocked, bias, tau,
+                                  None if pattern_noise is None else pattern_noise.transpose(0, 1))
+            counted = matched[n_cat:]  # a numerical head sums its value over every matching key
+            copied = torch.bmm(pattern.flatten(0, 1), values.flatten(0, 1)).view(n_cat, B, T, k)
+            summed = (counted @ read(num, counting.value(tau, noise.get("num.value"))).unsqueeze(-1)).squeeze(-1)
+            patterns.update({f"attn_{layer}_{h}": p for h, p in enumerate(pattern)})
+            patterns.update({f"num_attn_{layer}_{h}": p for h, p in enumerate(counted)})
+            cat, num = torch.cat([cat, copied.to(dtype)]), torch.cat([num, summed.to(dtype)])
+            outputs = [*self.mlp_outputs(self.cat_mlps[layer], "cat_mlp", cat, tau, noise),
+                       *self.mlp_outputs(self.num_mlps[layer], "num_mlp", num, tau, noise)]
+            if outputs:
+                cat = torch.cat([cat, torch.stack(outputs).to(dtype)])
+        x_cat, x_num = cat.permute(1, 2, 0, 3), num.permute(1, 2, 0)  # (B, T, V_cat, k), (B, T, V_num)
         features_cat, features_num = x_cat, x_num
         if self.pooled:  # mean over the non-pad positions (sequence classification)
             weights = valid.to(dtype) / valid.sum(1, keepdim=True).clamp_min(1).to(dtype)
             features_cat = torch.einsum("btvk,bt->bvk", x_cat, weights)
             features_num = torch.einsum("btv,bt->bv", x_num, weights)
-        logits = (torch.einsum("...vk,cvk->...c", features_cat, self.readout_cat.to(dtype))
-                  + torch.einsum("...v,cv->...c", features_num, self.readout_num.to(dtype)))
-        logits = logits.masked_fill(self.class_mask, MASKED_LOGIT)
+        logits = self.read_out(features_cat, features_num).masked_fill(self.class_mask, MASKED_LOGIT)
         return Trace(logits, x_cat, x_num, patterns, valid)
+
+    def read_out(self, features_cat: torch.Tensor, features_num: torch.Tensor) -> torch.Tensor:
+        """Logits (..., C): every categorical variable's one-hot value (..., V_cat, k) and every number
+        (..., V_num) times its read-out weights, summed."""
+        dtype = features_cat.dtype
+        weights_cat = self.readout_cat.to(dtype).flatten(1)  # (C, V_cat * k)
+        return (features_cat.flatten(-2) @ weights_cat.T) + features_num @ self.readout_num.to(dtype).T
+
+    @staticmethod
+    def mlp_outputs(mlps: nn.ModuleList, name: str, stream: torch.Tensor, tau: float | None,
+                    noise: dict[str, torch.Tensor]) -> list[torch.Tensor]:
+        """Each MLP's output (B, T, k); all of them read the stream in one product."""
+        if not len(mlps):
+            return []
+        gates = [mlp.read(tau, noise.get(f"{name}{i}.read")) for i, mlp in enumerate(mlps)]
+        reads = read(stream, torch.cat(gates)).split([len(g) for g in gates])
+        return [mlp(inputs, tau, noise.get(f"{name}{i}.out")) for i, (mlp, inputs) in enumerate(zip(mlps, reads))]
+
+    def draw_noise(self, B: int, T: int, device: torch.device,
+                   generator: torch.Generator | None = None) -> dict[str, Any]:
+        """The Gumbel noise of one training step on a (B, T) batch: ``embedding`` (learned embeddings only) and
+        ``layers``, one dict per layer (``layer_noise``), drawn in the order the forward pass once drew them."""
+        noise: dict[str, Any] = {}
+        if self.embedding is not None:
+            noise["embedding"] = gumbel(self.embedding.shape, device, generator)
+        noise["layers"] = [self.layer_noise(layer, self.cat_attn[layer].query.logits.shape[-1],
+                                            self.num_attn[layer].value.logits.shape[-1], B, T, device, generator)
+                           for layer in range(len(self.cat_attn))]
+        return noise
+
+    def layer_noise(self, layer: int, n_cat: int, n_num: int, B: int, T: int, device: torch.device,
+                    generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """The Gumbel noise of every relaxed choice of one layer, drawn in a fixed order: module by module, as
+        each module drew its own before the layer's reads were fused, so a seed draws the same numbers."""
+        k = self.d_var
+        n_heads, n_counting = len(self.cat_attn[layer].predicate), len(self.num_attn[layer].predicate)
+        shapes = {"attn.query": (n_heads, n_cat), "attn.key": (n_heads, n_cat), "attn.predicate": (n_heads, k, k),
+                  "attn.pattern": (B, n_heads, T, T), "attn.value": (n_heads, n_cat),
+                  "num.query": (n_counting, n_cat), "num.key": (n_counting, n_cat),
+                  "num.predicate": (n_counting, k, k), "num.value": (n_counting, n_num)}
+        for name, mlps, n_vars in (("cat_mlp", self.cat_mlps[layer], n_cat + n_heads),
+                                   ("num_mlp", self.num_mlps[layer], n_num + n_counting)):
+            for i, mlp in enumerate(mlps):
+                shapes[f"{name}{i}.read"] = (len(mlp.read.logits), n_vars)
+                shapes[f"{name}{i}.out"] = (B, T, k)
+        return {name: gumbel(shape, device, generator) for name, shape in shapes.items()}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Token ids (B, T) -> logits (B, T, C) (token tasks) or (B, C) (pooled classification)."""
@@ -311,10 +392,18 @@ class TransformerProgram(SequenceModel):
         return self.trace(x, self.temperature).logits
 
     def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr, foreach=True)  # = the loop, faster
 
     def configure_callbacks(self):
-        return [TemperatureAnnealing(self.hparams.tau_start, self.hparams.tau_end)]
+        return [TemperatureAnnealing(self.hparams.tau_start, self.hparams.tau_end), FlushSubnormals()]
+
+    @classmethod
+    def grid(cls, make_member, seeds: list[int], member_args: list[dict[str, Any]]):
+        """Members ``member_args x seeds`` trained as one batched model (``models.programs.grid``;
+        ``python train.py experiment=tp_sort grid.seeds=4``)."""
+        from .grid import build_grid
+
+        return build_grid(make_member, seeds, member_args)
 
     # ---- explanations -------------------------------------------------------------------------------
     def decompose(self, x: torch.Tensor) -> Decomposition:
@@ -410,11 +499,29 @@ class TemperatureAnnealing(L.Callback):
             return start
         return start * ratio ** (step / max(steps_per_epoch, 1))
 
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+    @staticmethod
+    def position(trainer, batch_idx: int) -> tuple[int, int, int, int]:
+        """(epoch, step, steps per epoch, epochs): where the schedule stands at this batch."""
         n_epochs = trainer.max_epochs if trainer.max_epochs and trainer.max_epochs > 0 else 1
         steps = trainer.num_training_batches
         steps = steps if isinstance(steps, int) or (isinstance(steps, float) and math.isfinite(steps)) else 1
-        pl_module.temperature = self.temperature(trainer.current_epoch, batch_idx, int(steps), n_epochs)
+        return trainer.current_epoch, batch_idx, int(steps), n_epochs
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        pl_module.temperature = self.temperature(*self.position(trainer, batch_idx))
+
+
+class FlushSubnormals(L.Callback):
+    """Subnormal floats (below 1.2e-38) flushed to zero on the CPU while fitting (``torch.set_flush_denormal``).
+    Late in the annealing a few percent of the relaxed attention weights are that small, and CPU arithmetic on them
+    is many times slower: training slowed 3-4x around temperature 0.05 without this (bench/tp_speed.py). Zero
+    instead of a number below 1.2e-38 moves no sum that has a normal-sized term."""
+
+    def on_fit_start(self, trainer, pl_module):
+        torch.set_flush_denormal(True)
+
+    def on_fit_end(self, trainer, pl_module):
+        torch.set_flush_denormal(False)
 
 
 # ---- named variants (Table 1 of the paper: categorical + numerical heads and MLPs) ---------------------

@@ -6,6 +6,7 @@ per model and dataset (the tables of docs/concepts.md).
     python bench/concept_runs.py --plan targets   # CEM and Bool-CBM on XOR / Trig / Dot, seeds 0-4
     python bench/concept_runs.py --plan baselines # Fuzzy-, Hybrid-CBM and "no concepts", seed 0
     python bench/concept_runs.py --summary
+    python bench/concept_runs.py --plan ship --only cem_shapes --only ct_shapes   # chosen entries, in that order
 
 Runs are sequential, one CPU thread each (train.py ``threads=1``); a run already in the JSONL is skipped, so the
 command resumes where it stopped. Every run is ``python train.py ...`` with the arguments recorded in its row.
@@ -116,11 +117,16 @@ def summary() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plan", action="append", default=[])
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only the plan's entries whose key starts with this (repeatable, in this order)")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     for name in args.plan:
         finished = done()
-        for entry in plan(name):
+        entries = plan(name)
+        if args.only:
+            entries = [e for prefix in args.only for e in entries if e["key"].startswith(prefix)]
+        for entry in entries:
             if entry["key"] in finished:
                 continue
             row = run(entry)

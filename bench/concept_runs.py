@@ -97,6 +97,13 @@ def stat(values) -> str:
     return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
 
 
+def concept_stat(items: list[dict]) -> str:
+    """Binary concept accuracy; for CT / CCT (no concept probabilities) the attention concept accuracy, marked."""
+    if any("test/attention_concept_acc" in r["metrics"] for r in items):
+        return stat([r["metrics"].get("test/attention_concept_acc") for r in items]) + " (attention)"
+    return stat([r["metrics"].get("test/concept_acc") for r in items])
+
+
 def summary() -> None:
     rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -107,7 +114,7 @@ def summary() -> None:
     for (model, data), items in sorted(groups.items()):
         paper = PAPER.get((model, data))
         print(f"| `{model}` | {data} | {len(items)} | {stat([r['metrics'].get('test/acc') for r in items])} | "
-              f"{'-' if paper is None else paper} | {stat([r['metrics'].get('test/concept_acc') for r in items])} | "
+              f"{'-' if paper is None else paper} | {concept_stat(items)} | "
               f"{stat([r['checks'].get('intervention_area_random') for r in items])} | "
               f"{stat([r['checks'].get('intervention_area_uncertainty') for r in items])} | "
               f"{stat([r['checks'].get('intervention_acc_all_random') for r in items])} | "

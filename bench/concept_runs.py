@@ -6,6 +6,7 @@ per model and dataset (the tables of docs/concepts.md).
     python bench/concept_runs.py --plan targets   # CEM and Bool-CBM on XOR / Trig / Dot, seeds 0-4
     python bench/concept_runs.py --plan baselines # Fuzzy-, Hybrid-CBM and "no concepts", seed 0
     python bench/concept_runs.py --summary
+    python bench/concept_runs.py --plan ship --only cem_shapes --only ct_shapes   # chosen entries, in that order
 
 Runs are sequential, one CPU thread each (train.py ``threads=1``); a run already in the JSONL is skipped, so the
 command resumes where it stopped. Every run is ``python train.py ...`` with the arguments recorded in its row.
@@ -96,6 +97,13 @@ def stat(values) -> str:
     return f"{values.mean():.2f} ± {values.std(ddof=1):.2f}" if len(values) > 1 else f"{values[0]:.2f}"
 
 
+def concept_stat(items: list[dict]) -> str:
+    """Binary concept accuracy; for CT / CCT (no concept probabilities) the attention concept accuracy, marked."""
+    if any("test/attention_concept_acc" in r["metrics"] for r in items):
+        return stat([r["metrics"].get("test/attention_concept_acc") for r in items]) + " (attention)"
+    return stat([r["metrics"].get("test/concept_acc") for r in items])
+
+
 def summary() -> None:
     rows = [json.loads(line) for line in RESULTS.read_text().splitlines() if line.strip()]
     groups: dict[tuple[str, str], list[dict]] = {}
@@ -106,7 +114,7 @@ def summary() -> None:
     for (model, data), items in sorted(groups.items()):
         paper = PAPER.get((model, data))
         print(f"| `{model}` | {data} | {len(items)} | {stat([r['metrics'].get('test/acc') for r in items])} | "
-              f"{'-' if paper is None else paper} | {stat([r['metrics'].get('test/concept_acc') for r in items])} | "
+              f"{'-' if paper is None else paper} | {concept_stat(items)} | "
               f"{stat([r['checks'].get('intervention_area_random') for r in items])} | "
               f"{stat([r['checks'].get('intervention_area_uncertainty') for r in items])} | "
               f"{stat([r['checks'].get('intervention_acc_all_random') for r in items])} | "
@@ -116,11 +124,16 @@ def summary() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plan", action="append", default=[])
+    parser.add_argument("--only", action="append", default=[],
+                        help="run only the plan's entries whose key starts with this (repeatable, in this order)")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     for name in args.plan:
         finished = done()
-        for entry in plan(name):
+        entries = plan(name)
+        if args.only:
+            entries = [e for prefix in args.only for e in entries if e["key"].startswith(prefix)]
+        for entry in entries:
             if entry["key"] in finished:
                 continue
             row = run(entry)

@@ -55,6 +55,7 @@ class ConceptBottleneckModel(InterventionModel):
         hidden: list[int] | tuple[int, ...] = (128, 128),
         backbone_pretrained: bool = False,
         backbone_weights: str | None = None,
+        pooling: str = "avg",
         concept_activation: str = "logits",
         extra_dims: int = 0,
         extra_dims_per_concept: int = 0,
@@ -96,7 +97,7 @@ class ConceptBottleneckModel(InterventionModel):
         if mode == "standard":
             self.requires = ()
         self.concept_encoder = concept_encoder(self.spec, backbone, hidden, k + self.num_extra, backbone_pretrained,
-                                               backbone_weights)
+                                               backbone_weights, pooling)
         self.label_predictor = mlp([k + self.num_extra, *label_hidden, self.num_classes])
         self.complete = not label_hidden  # a linear f: contributions add up to the logit exactly
 
@@ -260,8 +261,9 @@ _CEM = "Espinosa Zarlenga et al., Concept Embedding Models, NeurIPS 2022 (the CB
 # -> 128 -> k (LeakyReLU), a linear f, Adam lr 0.01, batch 256, alpha = 1 on a mean BCE, no weight decay.
 _SYNTHETIC = dict(backbone="mlp", hidden=(128, 128), optimizer="adam", lr=0.01, weight_decay=0.0,
                   concept_weight=1.0, concept_reduction="mean", epochs=500, lr_step="plateau")
-# Embedded images (shapes, digit pairs): the small CNN, Adam.
-_IMAGES = dict(backbone="small_cnn_48", hidden=(), optimizer="adam", lr=1e-3, weight_decay=4e-5,
+# Embedded images (shapes, digit pairs): the small CNN, its 6x6 map flattened (the position concepts need where
+# an object is; average pooling left them at the majority rate), Adam.
+_IMAGES = dict(backbone="small_cnn_48", pooling="flatten", hidden=(), optimizer="adam", lr=1e-3, weight_decay=4e-5,
                concept_weight=1.0, concept_reduction="mean", epochs=20)
 # CUB (Koh et al., CUB/README.md): Inception-v3 (ImageNet weights from a local file), SGD momentum 0.9, batch 64,
 # balanced concept weights, normalised losses.

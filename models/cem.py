@@ -41,6 +41,7 @@ class ConceptEmbeddingModel(InterventionModel):
         latent_dim: int = 128,
         backbone_pretrained: bool = False,
         backbone_weights: str | None = None,
+        pooling: str = "avg",
         embedding_size: int = 16,
         shared_prob_gen: bool = True,
         embedding_activation: str = "leakyrelu",
@@ -68,7 +69,7 @@ class ConceptEmbeddingModel(InterventionModel):
                              f"{randint_per!r}")
         k, m = self.num_concepts, embedding_size
         self.encoder = concept_encoder(self.spec, backbone, hidden, latent_dim, backbone_pretrained,
-                                       backbone_weights)
+                                       backbone_weights, pooling)
         # the k context generators W_i (2m x D) as one tensor, initialised as torch.nn.Linear
         bound = 1 / math.sqrt(latent_dim)
         self.context_weight = nn.Parameter(torch.empty(k, 2 * m, latent_dim).uniform_(-bound, bound))
@@ -192,8 +193,8 @@ def cem_mlp():
 
 @register_model(ConceptEmbeddingModel, default_data="shapes", paper=_PAPER)
 def cem_cnn():
-    """Embedded images: the small CNN, m = 16."""
-    return dict(backbone="small_cnn_48", hidden=(), latent_dim=128, embedding_size=16, concept_weight=1.0,
+    """Embedded images: the small CNN (its map flattened, as the image CBMs), m = 16."""
+    return dict(backbone="small_cnn_48", pooling="flatten", hidden=(), latent_dim=128, embedding_size=16, concept_weight=1.0,
                 randint=0.25, optimizer="adam", lr=1e-3, weight_decay=4e-5, epochs=20)
 
 

@@ -14,6 +14,7 @@ explanation and a curve take the same path through the same two methods.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -100,25 +101,49 @@ def mlp(sizes: Sequence[int], activation: type[nn.Module] = nn.LeakyReLU) -> nn.
     return nn.Sequential(*layers)
 
 
-class PooledFeatures(nn.Module):
-    """An image backbone's feature map, global-average pooled: (B, C, H, W) -> (B, D)."""
+POOLINGS = ("avg", "flatten")
 
-    def __init__(self, backbone: nn.Module):
+
+class PooledFeatures(nn.Module):
+    """An image backbone's feature map as a vector: (B, C, H, W) -> (B, D). ``"avg"``: global average pooling
+    (D = C; Koh's Inception, CEM's ResNet-34); ``"flatten"``: every cell kept (D = C H' W'), so concepts about
+    where something is (the shapes scenes' positions) can be read; average pooling loses them."""
+
+    def __init__(self, backbone: nn.Module, pooling: str = "avg", input_shape: Sequence[int] | None = None):
         super().__init__()
-        self.backbone, self.out_features = backbone, backbone.out_channels
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.backbone, self.pooling, self.out_features = backbone, pooling, backbone.out_channels
+        if pooling == "flatten":
+            if input_shape is None:
+                raise ValueError("pooling='flatten' needs the input shape")
+            self.out_features = backbone.out_channels * self.map_cells(backbone, input_shape)
+
+    @staticmethod
+    def map_cells(backbone: nn.Module, input_shape: Sequence[int]) -> int:
+        """H' W' of the backbone's map for one input (a dry run on the meta device: no memory, no BN update)."""
+        with torch.device("meta"):
+            probe = copy.deepcopy(backbone).to("meta")
+            shape = probe(torch.zeros(1, *input_shape)).shape
+        return int(shape[2] * shape[3])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.backbone(x).mean(dim=(2, 3))
+        features = self.backbone(x)
+        return features.flatten(1) if self.pooling == "flatten" else features.mean(dim=(2, 3))
 
 
 def concept_encoder(spec, backbone: str, hidden: Sequence[int], out_features: int, pretrained: bool = False,
-                    weights: str | None = None) -> nn.Module:
+                    weights: str | None = None, pooling: str = "avg") -> nn.Module:
     """x (normalised) -> (B, out_features). Vectors: an MLP ``in -> hidden... -> out`` with LeakyReLU (the CEM
-    synthetic extractor); images: a backbone (``models.backbones``), global average pooling, ``hidden`` layers,
-    then one linear layer to ``out_features`` (Koh et al. resize the backbone's last layer)."""
+    synthetic extractor); images: a backbone (``models.backbones``), global average pooling (or the flattened
+    map, ``pooling="flatten"``), ``hidden`` layers, then one linear layer to ``out_features`` (Koh et al. resize
+    the backbone's last layer)."""
     if spec.is_image:
-        features = PooledFeatures(create_backbone(backbone, spec.input_shape[0], pretrained, weights))
+        features = PooledFeatures(create_backbone(backbone, spec.input_shape[0], pretrained, weights), pooling,
+                                  spec.input_shape)
         return nn.Sequential(features, mlp([features.out_features, *hidden, out_features]))
+    if pooling != "avg":
+        raise ValueError(f"pooling={pooling!r} is for image backbones; vector inputs have no feature map")
     if spec.task != "vector_classification":
         raise ValueError(f"concept models take images or feature vectors, not {spec.task} data")
     if backbone != "mlp":

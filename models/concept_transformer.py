@@ -37,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torchmetrics import Metric, MetricCollection
 
 from .backbones import create_token_backbone
 from .base import Decomposition, InputError, InterpretableModel
@@ -89,6 +90,35 @@ def explanation_cost(attention: torch.Tensor, targets: torch.Tensor) -> torch.Te
         return attention.sum() * 0.0
     normalised = targets[rows] / norm[rows]
     return targets.shape[-1] * F.mse_loss(attention[rows], normalised.to(attention.dtype))
+
+
+class AttentionConceptAccuracy(Metric):
+    """How well a CT / CCT attends to the annotated concepts: for every query whose target names n > 0 concepts
+    (the global query; each patch that holds a located concept), the share of the n most attended concepts
+    (attention averaged over heads) that are among those n, pooled over the queries. With one true concept per
+    query (the global count) it is the argmax accuracy. It is not the CBM's binary concept accuracy: a CT has no
+    per-concept probabilities, only a distribution over the concepts."""
+
+    full_state_update = False
+
+    def __init__(self):
+        super().__init__()
+        self.add_state("correct", torch.tensor(0.0), dist_reduce_fx="sum")
+        self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
+
+    def update(self, attention: torch.Tensor, targets: torch.Tensor) -> None:
+        """attention and targets (R, n): rows are queries; rows with an unknown (NaN) or empty target skipped."""
+        attention, targets = attention.reshape(-1, attention.shape[-1]), targets.reshape(-1, targets.shape[-1])
+        true = targets.nan_to_num(0.0) > 0.5
+        count = true.sum(-1)
+        rows = ~targets.isnan().any(-1) & (count > 0)
+        rank = attention[rows].argsort(-1, descending=True).argsort(-1)  # 0 = the most attended concept
+        chosen = rank < count[rows].unsqueeze(-1)
+        self.correct += (chosen & true[rows]).sum()
+        self.total += count[rows].sum()
+
+    def compute(self) -> torch.Tensor:
+        return self.correct / self.total.clamp_min(1)
 
 
 class ConceptTransformer(InterpretableModel):
@@ -263,6 +293,23 @@ class ConceptTransformer(InterpretableModel):
 
     def evaluation_forward(self, batch) -> Decomposition:
         return self.decompose(self.check_input(batch.inputs))
+
+    def metrics(self) -> MetricCollection:
+        collection = super().metrics()
+        collection.add_metrics({"attention_concept_acc": AttentionConceptAccuracy()})
+        return collection
+
+    def update_metrics(self, metrics: MetricCollection, output: Decomposition, batch) -> None:
+        """The task accuracy, and how well the attention picks the annotated concepts (both streams, one number;
+        ``AttentionConceptAccuracy``)."""
+        metrics["acc"].update(*self.scored(output.outputs.detach().float(), batch.targets))
+        attention, metric = output.extras["attention"], metrics["attention_concept_acc"]
+        if "global" in attention and batch.concepts is not None:
+            metric.update(attention["global"].detach().mean(1)[:, 0].float(),
+                          batch.concepts[:, self.global_index].float())
+        if "spatial" in attention and batch.spatial_concepts is not None:
+            targets = batch.spatial_concepts[:, self.spatial_index].flatten(2).transpose(1, 2).float()
+            metric.update(attention["spatial"].detach().mean(1).float(), targets)
 
     @property
     def total_epochs(self) -> int:

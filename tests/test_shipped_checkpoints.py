@@ -74,3 +74,41 @@ def test_a_version_1_card_still_loads(tmp_path):
 
 
 ROOT_FIXTURES = CHECKPOINT_DIR.parent / "tests" / "fixtures"
+
+
+def _card(release):
+    return json.loads((CHECKPOINT_DIR / release / "config.json").read_text())
+
+
+CONCEPT_RELEASES = [r for r in list_pretrained()
+                    if _card(r)["model_class"].startswith(("cbm.", "cem.", "concept_transformer."))]
+
+
+@pytest.mark.parametrize("release", CONCEPT_RELEASES)
+def test_every_shipped_concept_card_holds_concept_accuracy_and_its_intervention_curve(release):
+    """Concept accuracy on the test split in every concept card (for CT / CCT: how well the attention picks the
+    annotated concepts); for every model that can be intervened on
+    (CBM except the standard model, CEM), the curve file beside the weights, whose k = 0 point is the card's test
+    accuracy and whose areas are the card's."""
+    card = _card(release)
+    metrics, checks = card["metrics"], card.get("checks", {})
+    transformer = card["model_class"].startswith("concept_transformer.")  # attention over concepts, no probabilities
+    assert 0 <= metrics["test/attention_concept_acc" if transformer else "test/concept_acc"] <= 1
+    assert 0 <= metrics["test/acc"] <= 1
+    assert card["training"]["threads"] == card["recipe"]["threads"] == 1
+    intervenable = card["model_class"].startswith("cem.") or (card["model_class"].startswith("cbm.")
+                                                               and card["model_args"]["mode"] != "standard")
+    if not intervenable:  # CT / CCT define no concept intervention; a standard model has no concepts to set
+        assert "intervention_curve" not in checks
+        return
+    directory = CHECKPOINT_DIR / release
+    assert (directory / checks["intervention_plot"]).is_file()
+    curves = json.loads((directory / checks["intervention_curve"]).read_text())
+    n_test = curves["random"]["inputs"]
+    for policy in ("random", "uncertainty"):
+        curve = curves[policy]
+        assert curve["accuracy_mean"][0] == pytest.approx(metrics["test/acc"], abs=0.5 / n_test)
+        assert checks[f"intervention_area_{policy}"] == pytest.approx(curve["area"], abs=1e-6)
+        assert checks[f"intervention_acc_all_{policy}"] == pytest.approx(curve["accuracy_mean"][-1], abs=1e-6)
+        assert len(curve["accuracy_mean"]) == len(card["data"]["concept_groups"]) + 1
+    assert curves["random"]["orders"] == 5 and 0 <= checks["cas"] <= 1

@@ -218,3 +218,26 @@ def test_a_short_run_learns_and_the_release_round_trips(trig, tmp_path):
     checks = model.release_checks(tmp_path / "release", trig)
     assert (tmp_path / "release" / "intervention_curve.png").is_file() and 0 <= checks["cas"] <= 1
     assert isinstance(loaded, ConceptBottleneckModel)
+
+
+def test_the_image_concept_encoder_keeps_every_cell_of_the_map_when_flattened():
+    """``pooling="flatten"`` (the shapes recipes): D = C H' W', found without touching the BatchNorm statistics,
+    and where an object is changes the features (average pooling of a shifted map does not)."""
+    spec = create_datamodule("shapes").spec
+    flat = build("cbm_joint_cnn", spec)
+    pooled = build("cbm_joint_cnn", spec, pooling="avg")
+    features = flat.concept_encoder[0]
+    assert features.pooling == "flatten" and features.out_features == 64 * 6 * 6
+    assert pooled.concept_encoder[0].out_features == 64
+    running = [m.running_mean.clone() for m in features.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert all(r.abs().sum() == 0 for r in running)  # the dry run at construction left them at their init
+    maps = torch.zeros(2, 64, 6, 6)
+    maps[0, :, 0, 0] = maps[1, :, 5, 5] = 1.0  # the same object in two corners
+    features.backbone = torch.nn.Identity()
+    assert features(maps).shape == (2, 2304) and not torch.equal(features(maps)[0], features(maps)[1])
+    features.pooling = "avg"
+    assert torch.equal(features(maps)[0], features(maps)[1])
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        build("cbm_joint_cnn", spec, pooling="max")
+    with pytest.raises(ValueError, match="vector inputs have no feature map"):
+        build("cbm_joint_mlp", create_datamodule("xor").spec, pooling="flatten")

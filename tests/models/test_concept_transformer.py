@@ -12,7 +12,7 @@ from datamodules import create_datamodule
 from datamodules.base import DataSpec
 from explain import export_explanations
 from models import InputError, create_model
-from models.concept_transformer import CrossAttention, entropy, explanation_cost
+from models.concept_transformer import AttentionConceptAccuracy, CrossAttention, entropy, explanation_cost
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +170,26 @@ def replace_grid(spec, grid):
     from dataclasses import replace
 
     return replace(spec, concept_grid=grid)
+
+
+def test_attention_concept_accuracy_is_the_share_of_true_concepts_among_the_most_attended():
+    metric = AttentionConceptAccuracy()
+    attention = torch.tensor([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.4, 0.4, 0.2], [0.6, 0.3, 0.1]])
+    targets = torch.tensor([[1.0, 0.0, 1.0],  # top 2 = {0, 1}: one of the two true ones
+                            [0.0, 0.0, 1.0],  # top 1 = {2}: right
+                            [0.0, 0.0, 0.0],  # names no concept: skipped
+                            [float("nan"), 1.0, 0.0]])  # unknown: skipped
+    metric.update(attention, targets)
+    assert metric.compute() == pytest.approx(2 / 3)
+
+
+def test_ct_and_cct_log_how_well_their_attention_picks_the_annotated_concepts(shapes):
+    batch = next(iter(shapes.test_dataloader()))
+    for name in ("ct_small_vit", "cct_small_vit"):
+        model = build(name, shapes.spec).eval()
+        metrics = model.metrics()
+        with torch.no_grad():
+            model.update_metrics(metrics, model.evaluation_forward(batch), batch)
+        values = metrics.compute()
+        assert set(values) == {"acc", "attention_concept_acc"} and 0 <= values["attention_concept_acc"] <= 1
+        assert metrics["attention_concept_acc"].total > len(batch.targets)  # the global query and the patches

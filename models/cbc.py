@@ -103,14 +103,20 @@ def certified_radius_from(detections: torch.Tensor | None, positive: torch.Tenso
     pairs (concept of c, any concept) are formed: (B, concepts per class, M). ``parts``: (d @ r+, d @ r-) as the
     forward pass computed them (then ``detections`` is not used)."""
     dp, dn = (detections @ positive, detections @ negative) if parts is None else parts
-    beta = negative.sum(0).expand(len(dp), -1)
+    beta = negative.sum(0)  # (M,)
     per_class = len(concept_classes) // (int(concept_classes[-1]) + 1)  # concepts are grouped by class
     own_index = classes.unsqueeze(1) * per_class + torch.arange(per_class, device=classes.device)  # (B, R)
-    q = radius_factor(dp.gather(1, own_index).unsqueeze(2), dn.gather(1, own_index).unsqueeze(2),
-                      beta.gather(1, own_index).unsqueeze(2), dp.unsqueeze(1), dn.unsqueeze(1), beta.unsqueeze(1))
-    best_own = q.max(dim=1).values  # (B, M): max over the class's concepts i
+    pos_i, neg_i, beta_i = (t.unsqueeze(2) for t in (dp.gather(1, own_index), dn.gather(1, own_index),
+                                                     beta[own_index]))
+    helps, hurts, b = pos_i + dn.unsqueeze(1), neg_i + dp.unsqueeze(1), beta_i - beta  # (B, R, M)
+    eps = 1e-12
+    if bool((hurts > eps).all()):  # the usual case: radius_factor's formula without its N = 0 branches
+        q = (b + torch.addcmul(b * b, hurts, helps, value=4).clamp_min(eps).sqrt()) / (2 * hurts)
+    else:
+        q = radius_factor(pos_i, neg_i, beta_i, dp.unsqueeze(1), dn.unsqueeze(1), beta.view(1, 1, -1), eps)
+    best_own = q.amax(dim=1)  # (B, M): max over the class's concepts i
     own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)
-    worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over rivals j not of c
+    worst = best_own.masked_fill(own, math.inf).amin(dim=1)  # min over rivals j not of c
     radius = sigma_min * torch.log(worst.clamp_min(1e-30))
     return radius.clamp_min(0) if clamp else radius
 

@@ -95,29 +95,39 @@ def pairwise_radius_factor(detections: torch.Tensor, positive: torch.Tensor, neg
                          beta.view(1, 1, -1), eps)
 
 
-def certified_radius_from(detections: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+def certified_radius_from(detections: torch.Tensor | None, positive: torch.Tensor, negative: torch.Tensor,
                           concept_classes: torch.Tensor, classes: torch.Tensor, sigma_min: torch.Tensor,
-                          clamp: bool = True) -> torch.Tensor:
+                          clamp: bool = True, parts: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """(B,) sigma_min * ln(min_{j not of c} max_{i of c} q_ij) for class ``classes[b]``: the L2 radius within
     which class c keeps the highest probability. Negative when c does not win now (``clamp``: 0 then). Only the
-    pairs (concept of c, any concept) are formed: (B, concepts per class, M)."""
-    dp, dn, beta = detections @ positive, detections @ negative, negative.sum(0).expand(len(detections), -1)
+    pairs (concept of c, any concept) are formed: (B, concepts per class, M). ``parts``: (d @ r+, d @ r-) as the
+    forward pass computed them (then ``detections`` is not used)."""
+    dp, dn = (detections @ positive, detections @ negative) if parts is None else parts
+    beta = negative.sum(0)  # (M,)
     per_class = len(concept_classes) // (int(concept_classes[-1]) + 1)  # concepts are grouped by class
     own_index = classes.unsqueeze(1) * per_class + torch.arange(per_class, device=classes.device)  # (B, R)
-    q = radius_factor(dp.gather(1, own_index).unsqueeze(2), dn.gather(1, own_index).unsqueeze(2),
-                      beta.gather(1, own_index).unsqueeze(2), dp.unsqueeze(1), dn.unsqueeze(1), beta.unsqueeze(1))
-    best_own = q.max(dim=1).values  # (B, M): max over the class's concepts i
+    pos_i, neg_i, beta_i = (t.unsqueeze(2) for t in (dp.gather(1, own_index), dn.gather(1, own_index),
+                                                     beta[own_index]))
+    helps, hurts, b = pos_i + dn.unsqueeze(1), neg_i + dp.unsqueeze(1), beta_i - beta  # (B, R, M)
+    eps = 1e-12
+    if bool((hurts > eps).all()):  # the usual case: radius_factor's formula without its N = 0 branches
+        q = (b + torch.addcmul(b * b, hurts, helps, value=4).clamp_min(eps).sqrt()) / (2 * hurts)
+    else:
+        q = radius_factor(pos_i, neg_i, beta_i, dp.unsqueeze(1), dn.unsqueeze(1), beta.view(1, 1, -1), eps)
+    best_own = q.amax(dim=1)  # (B, M): max over the class's concepts i
     own = concept_classes.unsqueeze(0) == classes.unsqueeze(1)
-    worst = best_own.masked_fill(own, math.inf).min(dim=1).values  # min over rivals j not of c
+    worst = best_own.masked_fill(own, math.inf).amin(dim=1)  # min over rivals j not of c
     radius = sigma_min * torch.log(worst.clamp_min(1e-30))
     return radius.clamp_min(0) if clamp else radius
 
 
-def rbf_certified_radius(detections: torch.Tensor, positive: torch.Tensor, classes: torch.Tensor,
-                         sigma_min: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+def rbf_certified_radius(detections: torch.Tensor | None, positive: torch.Tensor, classes: torch.Tensor,
+                         sigma_min: torch.Tensor, clamp: bool = True,
+                         probabilities: torch.Tensor | None = None) -> torch.Tensor:
     """(B,) the RBF's closed form sigma_min / 2 * ln(p_c / max_{k != c} p_k), one output per class and r- = 0:
-    what ``certified_radius_from`` gives there (b = 0, q = sqrt(p_i / p_j)), in a few operations."""
-    p = detections @ positive  # (B, C)
+    what ``certified_radius_from`` gives there (b = 0, q = sqrt(p_i / p_j)), in a few operations.
+    ``probabilities``: p = d @ r+ as the forward pass computed it (then ``detections`` is not used)."""
+    p = detections @ positive if probabilities is None else probabilities  # (B, C)
     own = p.gather(1, classes.unsqueeze(1)).squeeze(1)
     rival = p.scatter(1, classes.unsqueeze(1), -math.inf).max(1).values
     radius = torch.nan_to_num(sigma_min / 2 * (torch.log(own) - torch.log(rival)), nan=0.0)
@@ -259,19 +269,27 @@ class ShallowCBC(InterpretableModel):
         best, which = per_class.max(dim=2)
         return best, which + torch.arange(self.num_classes, device=which.device).unsqueeze(0) * rpc
 
-    def decompose(self, x: torch.Tensor) -> Decomposition:
+    def decompose(self, x: torch.Tensor, certify: bool = False) -> Decomposition:
         """p_c = sum_k contribution_k: each component's positive agreement d_k r+ plus its negative agreement
-        (1 - d_k) r- in the class's winning concept. Exact; no bias."""
+        (1 - d_k) r- in the class's winning concept. Exact; no bias. ``certify``: also the certified L2 radius of
+        every prediction (``extras["certified_radius"]``), from the parts d @ r+ and d @ r- this pass computes
+        anyway (closed form, no second pass; refused with ``CertificateError`` where no certificate holds)."""
+        if certify and self.certificate_refusal():
+            raise CertificateError(self.certificate_refusal())
         detections, distances = self.detections(x)
         positive, negative = self.reasoning_probabilities()
-        concepts = detections @ (positive - negative) + negative.sum(0)  # (B, M)
+        dp, dn = detections @ positive, detections @ negative  # (B, M): the certificate's P and N parts
+        concepts = dp - dn + negative.sum(0)  # (B, M)
         probabilities, winners = self.class_probabilities(concepts)
         pos_w, neg_w = positive.t()[winners], negative.t()[winners]  # (B, C, K)
         contributions = detections.unsqueeze(1) * pos_w + (1 - detections).unsqueeze(1) * neg_w
+        extras = {"distances": distances, "concepts": concepts, "winners": winners, "positive": pos_w,
+                  "negative": neg_w, "inputs": x, "parts": (dp, dn)}
+        if certify:
+            extras["certified_radius"] = self._radius(detections, probabilities.argmax(1), True, parts=(dp, dn),
+                                                      reasoning=(positive, negative))
         return Decomposition(probabilities, scores=detections, contributions=contributions,
-                             bias=probabilities.new_zeros(self.num_classes), output="probability",
-                             extras={"distances": distances, "concepts": concepts, "winners": winners,
-                                     "positive": pos_w, "negative": neg_w, "inputs": x})
+                             bias=probabilities.new_zeros(self.num_classes), output="probability", extras=extras)
 
     # ---- the certificate ---------------------------------------------------------------------------------
     def certificate_refusal(self, norm: str = "l2") -> str | None:
@@ -298,17 +316,23 @@ class ShallowCBC(InterpretableModel):
         detections, _ = self.detections(x)
         return self._radius(detections, classes, clamp)
 
-    def _radius(self, detections: torch.Tensor, classes: torch.Tensor | None, clamp: bool) -> torch.Tensor:
-        positive, negative = self.reasoning_probabilities()
+    def _radius(self, detections: torch.Tensor, classes: torch.Tensor | None, clamp: bool,
+                parts: tuple[torch.Tensor, torch.Tensor] | None = None,
+                reasoning: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """The radius from the detections, or from the parts (d @ r+, d @ r-) and reasoning (r+, r-) a forward
+        pass already computed: only (B, M)-sized work is left then, in float64."""
+        positive, negative = self.reasoning_probabilities() if reasoning is None else reasoning
+        if parts is None:
+            parts = (detections @ positive, detections @ negative)
         if classes is None:
-            concepts = detections @ (positive - negative) + negative.sum(0)
-            classes = self.class_probabilities(concepts)[0].argmax(1)
+            classes = self.class_probabilities(parts[0] - parts[1] + negative.sum(0))[0].argmax(1)
         sigma_min = self.sigmas().min().double()
+        dtype = parts[0].dtype
         if self.hparams.reasoning == "rbf" and self.hparams.reasoning_per_class == 1:
-            return rbf_certified_radius(detections.double(), positive.double(), classes, sigma_min,
-                                        clamp).to(detections.dtype)
-        return certified_radius_from(detections.double(), positive.double(), negative.double(),
-                                     self.concept_classes, classes, sigma_min, clamp).to(detections.dtype)
+            return rbf_certified_radius(None, positive, classes, sigma_min, clamp,
+                                        probabilities=parts[0].double()).to(dtype)
+        return certified_radius_from(None, positive, negative.double(), self.concept_classes, classes, sigma_min,
+                                     clamp, parts=(parts[0].double(), parts[1].double())).to(dtype)
 
     def release_checks(self, directory, datamodule, limit: int = 200) -> dict[str, Any]:
         """The explanation metrics and OOD AUROC (``models.evaluation``); and the certificates checked with
@@ -333,7 +357,7 @@ class ShallowCBC(InterpretableModel):
             return {"margin": margin_loss(p, targets, self.hparams.margin).mean()}
         if form == "cross_entropy":
             return {"cross_entropy": F.cross_entropy(p, targets)}
-        radius = self._radius(output.scores, targets, clamp=False)
+        radius = self._radius(output.scores, targets, clamp=False, parts=output.extras.get("parts"))
         return {"robust": F.relu(self.hparams.robust_margin - radius).mean()}
 
     def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
@@ -352,7 +376,9 @@ class ShallowCBC(InterpretableModel):
             return
         with torch.no_grad():
             correct = output.outputs.argmax(1) == batch.targets
-            radius = self._radius(output.scores.detach(), batch.targets, clamp=True)
+            parts = output.extras.get("parts")
+            radius = self._radius(output.scores.detach(), batch.targets, clamp=True,
+                                  parts=None if parts is None else tuple(t.detach() for t in parts))
         for eps in self.certify_eps:
             metrics[eps_name(eps)].update((correct & (radius >= eps)).float())
 
@@ -391,7 +417,11 @@ class ShallowCBC(InterpretableModel):
             reason = self.certificate_refusal()
             for_rows = [{"extras": {"certificate": f"none: {reason}"}} for _ in range(len(classes))]
             return for_rows
-        radius = self._radius(decomposition.scores.detach(), probabilities.argmax(1), clamp=True)
+        radius = decomposition.extras.get("certified_radius")
+        if radius is None:
+            parts = decomposition.extras.get("parts")
+            radius = self._radius(decomposition.scores.detach(), probabilities.argmax(1), clamp=True,
+                                  parts=None if parts is None else tuple(t.detach() for t in parts))
         assumption = ("non-squared Euclidean distance in the raw input space, detections exp(-d / sigma), "
                       f"sigma_min = {float(self.sigmas().min()):.6g} (Saralajew et al. 2025, Thm. 1)")
         return [{"certificate": CertificateSection(radius=float(r), norm="l2", assumption=assumption)}
@@ -467,12 +497,17 @@ class DeepCBC(InterpretableModel):
                 views agree; weight ramped from 0 to 1 over the phase) and tanh loss (every component detected
                 somewhere in the batch; weight 5);
       finetune  the reasoning head alone (Adam 5e-3), margin loss m = 0.025;
-      joint     everything (Adam 3.75e-4), margin loss (+ ``joint_align_weight`` x alignment, the "aligned"
-                variant uses 1.25).
+      joint     everything (Adam 3.75e-4), margin loss (+ ``joint_align_weight`` x alignment; the reference's
+                "aligned" configs set ``align_pf_weight: 1.25``, but its loop, ``train_cbcnet.py``, hard-codes
+                the alignment weight to 0 for the CBC head outside pretraining, so that value never acts there).
+    Every phase trains on both views at once (the margin is averaged over both), as the reference's loop feeds
+    ``cat([xs1, xs2])`` in all phases.
     The second view is made inside the model by photometric jitter (brightness, contrast, noise) of the same
     image, so the views stay spatially aligned, as PIP-Net's shared crop / flip with separate colour
     augmentation. Deviations: the reference uses a ConvNeXt-tiny with modified strides (26x26 maps,
-    ``convnext_tiny_26``); timm's stock feature map is used here (7x7 at 224 px). No certificate: the
+    ``convnext_tiny_26``); timm's stock feature map is used here (7x7 at 224 px). The reference trains its
+    RBF head ("RBFNet") through PIP-Net's loop instead (5 x alignment + 2 x tanh + 2 x NLL of
+    log1p(p^multiplier)); here ``reasoning="rbf"`` uses the CBC schedule and margin loss. No certificate: the
     detections are not exp(-distance) of a metric in input space (``certified_radius`` refuses)."""
 
     kind = "component"
@@ -573,10 +608,9 @@ class DeepCBC(InterpretableModel):
 
     def training_forward(self, batch) -> Decomposition:
         x = batch.inputs
-        if not (self.phase == "pretrain" or self.hparams.joint_align_weight > 0):
-            return self.decompose(x)
-        # both views in one pass, as the reference code (BatchNorm normalises them together); the record of the
-        # first view is the output, the second view's maps and probabilities ride along for the losses
+        # both views in one pass in every phase, as the reference code's train loop (BatchNorm normalises them
+        # together, the margin is averaged over both); the record of the first view is the output, the second
+        # view's maps and probabilities ride along for the losses
         both = self.decompose(torch.cat([x, self.second_view(x)]))
         n = len(x)
         maps, maps_view2 = both.extras["maps"].split(n)
@@ -586,7 +620,7 @@ class DeepCBC(InterpretableModel):
 
     def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
         terms: dict[str, torch.Tensor] = {}
-        if "maps_view2" in output.extras:
+        if "maps_view2" in output.extras and (self.phase == "pretrain" or self.hparams.joint_align_weight > 0):
             first, second = output.extras["maps"], output.extras["maps_view2"]
             terms["align"] = (alignment_loss(first, second.detach()) + alignment_loss(second, first.detach())) / 2
         if self.phase == "pretrain":

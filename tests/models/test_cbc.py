@@ -124,6 +124,28 @@ def test_radius_is_zero_for_a_class_that_does_not_win():
     assert (model.certified_radius(x, classes=loser, clamp=False) < 0).all()
 
 
+@pytest.mark.parametrize("reasoning", ["stable", "rbf", "cbc"])
+def test_certified_pass_reuses_the_forward_parts_and_gives_the_same_radius(reasoning):
+    model = toy(reasoning, reasoning_per_class=2 if reasoning != "rbf" else 1)
+    x = torch.rand(9, 1, 4, 4)
+    with torch.no_grad():
+        plain = model.decompose(x)
+        certified = model.decompose(x, certify=True)
+    torch.testing.assert_close(certified.outputs, plain.outputs)
+    torch.testing.assert_close(certified.extras["certified_radius"], model.certified_radius(x), atol=1e-6, rtol=1e-5)
+    assert (certified.extras["certified_radius"] > 0).any()
+    dp, dn = plain.extras["parts"]
+    positive, negative = model.reasoning_probabilities()
+    torch.testing.assert_close(dp, plain.scores @ positive)
+    torch.testing.assert_close(dn, plain.scores @ negative)
+    # the record's certificate is the same number
+    records = model.explain((x, torch.zeros(9, dtype=torch.long)), certify=True)
+    assert [r.certificate.radius for r in records] == pytest.approx(certified.extras["certified_radius"].tolist(),
+                                                                    abs=1e-6)
+    with pytest.raises(CertificateError, match="cosine"):
+        toy("cbc", distance="cosine").decompose(x, certify=True)
+
+
 def test_certificates_are_refused_where_they_do_not_hold():
     with pytest.raises(CertificateError, match="L2 bound"):
         toy("stable").certified_radius(torch.rand(2, 1, 4, 4), norm="linf")
@@ -222,6 +244,25 @@ def test_deep_cbc_zeroes_small_detections_at_inference_only_and_trains_in_phases
     assert all(p.requires_grad for p in model.features.parameters()) and not model.reasoning_logits.requires_grad
     with pytest.raises(CertificateError, match="softmax over feature channels"):
         model.certified_radius(x)
+
+
+@pytest.mark.parametrize("phase", ["pretrain", "finetune", "joint"])
+def test_deep_cbc_trains_on_both_views_in_every_phase_as_the_reference(phase):
+    from datamodules.batch import as_batch
+
+    model = create_model("deep_cbc_small").train()
+    model.phase = phase
+    batch = as_batch((torch.rand(3, 1, 28, 28), torch.tensor([0, 1, 2])))
+    output = model.training_forward(batch)
+    assert output.outputs.shape == (3, 10) and output.extras["outputs_view2"].shape == (3, 10)
+    terms = model.loss_terms(batch, output)
+    if phase == "pretrain":
+        assert set(terms) == {"align", "tanh"}
+    else:  # the margin over both views; no alignment term at joint_align_weight 0 (the reference's CBC loop)
+        assert set(terms) == {"margin"}
+        both = torch.cat([output.outputs, output.extras["outputs_view2"]])
+        expected = margin_loss(both, batch.targets.repeat(2), model.hparams.margin).mean()
+        torch.testing.assert_close(terms["margin"], expected)
 
 
 def test_pipnet_alignment_loss():

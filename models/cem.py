@@ -194,8 +194,8 @@ def cem_mlp():
 @register_model(ConceptEmbeddingModel, default_data="shapes", paper=_PAPER)
 def cem_cnn():
     """Embedded images: the small CNN (its map flattened, as the image CBMs), m = 16."""
-    return dict(backbone="small_cnn_48", pooling="flatten", hidden=(), latent_dim=128, embedding_size=16, concept_weight=1.0,
-                randint=0.25, optimizer="adam", lr=1e-3, weight_decay=4e-5, epochs=20)
+    return dict(backbone="small_cnn_48", pooling="flatten", hidden=(), latent_dim=128, embedding_size=16,
+                concept_weight=1.0, randint=0.25, optimizer="adam", lr=1e-3, weight_decay=4e-5, epochs=20)
 
 
 @register_model(ConceptEmbeddingModel, default_data="cub200_cbm", paper=_PAPER)

@@ -91,7 +91,6 @@ def main() -> None:
     parser.add_argument("--taus", type=float, nargs="+", default=[3.0, 0.05])
     args = parser.parse_args()
     import torch
-
     from common import machine, stamp
 
     torch.set_num_threads(1)

@@ -185,6 +185,8 @@ def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
     if saved_path.is_file():
         saved = OmegaConf.load(saved_path)
         for key in ("model", "data", "seed", "grid"):
+            if key == "grid" and "grid" not in saved:  # a run begun before grids existed: a single run
+                saved.grid = {"seeds": 1, "configs": []}
             before, now = _what_is_trained(to_plain(saved.get(key))), _what_is_trained(to_plain(cfg.get(key)))
             if before != now:
                 raise ConfigError(f"{run_dir} holds a run with a different {key!r} config ({before}, now "

@@ -154,3 +154,21 @@ def test_a_grid_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_pat
     assert whole["global_step"] == killed["global_step"] == 6
     assert all(torch.equal(whole["state_dict"][k], killed["state_dict"][k]) for k in whole["state_dict"])
     assert all(torch.equal(a, b) for a, b in zip(whole["grid"]["generators"], killed["grid"]["generators"]))
+
+
+def test_a_run_folder_from_before_grids_is_a_single_run(tmp_path):
+    """A config.yaml written before the grid settings existed resumes as the single run it was."""
+    from omegaconf import OmegaConf
+
+    from configs import load_config
+
+    cfg = train.resolve(load_config([*SMALL, f"run_dir={tmp_path}"]))
+    saved = OmegaConf.to_container(cfg)
+    saved.pop("grid")
+    (tmp_path / "config.yaml").write_text(OmegaConf.to_yaml(saved))
+    (tmp_path / "checkpoints").mkdir()
+    torch.save({"state_dict": {}}, tmp_path / "checkpoints" / "last.ckpt")
+    assert train._check_resume(cfg, tmp_path) == tmp_path / "checkpoints" / "last.ckpt"
+    grid_cfg = train.resolve(load_config([*SMALL, f"run_dir={tmp_path}", "grid.seeds=2"]))
+    with pytest.raises(train.ConfigError, match="different 'grid'"):
+        train._check_resume(grid_cfg, tmp_path)

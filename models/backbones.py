@@ -69,6 +69,22 @@ def local_pretrained_file(name: str) -> Path | None:
     return None
 
 
+def local_weights(name: str, pretrained: bool, weights_file: str | None) -> dict:
+    """timm keyword arguments that load ``weights_file`` or the locally cached pretrained weights of ``name``
+    (empty when neither is asked for); a clear error when they are not on this machine."""
+    if not (weights_file or pretrained):
+        return {}
+    path = Path(weights_file) if weights_file else local_pretrained_file(name)
+    if path is None:
+        raise BackboneWeightsError(
+            f"the pretrained weights of {name!r} are not on this machine (nothing is downloaded at run time): "
+            f"pass backbone_weights=<path to a {name} .safetensors/.pth file>, or train from scratch with "
+            f"backbone_pretrained=false")
+    if not path.is_file():
+        raise BackboneWeightsError(f"backbone weights file {path} does not exist")
+    return {"pretrained_cfg_overlay": dict(file=str(path))}
+
+
 class TimmFeatures(nn.Module):
     """The last feature map of a timm model (``features_only``), e.g. 7x7 for a 224-pixel ResNet. ImageNet
     weights come from ``weights_file`` or the local timm cache, never from the network."""
@@ -77,18 +93,8 @@ class TimmFeatures(nn.Module):
         super().__init__()
         import timm
 
-        kwargs = {}
-        if weights_file or pretrained:
-            path = Path(weights_file) if weights_file else local_pretrained_file(name)
-            if path is None:
-                raise BackboneWeightsError(
-                    f"the ImageNet weights of {name!r} are not on this machine (nothing is downloaded at run "
-                    f"time): pass backbone_weights=<path to a {name} .safetensors/.pth file>, or train from "
-                    f"scratch with backbone_pretrained=false")
-            if not path.is_file():
-                raise BackboneWeightsError(f"backbone weights file {path} does not exist")
-            kwargs["pretrained_cfg_overlay"] = dict(file=str(path))
-            pretrained = True
+        kwargs = local_weights(name, pretrained, weights_file)
+        pretrained = bool(kwargs)
         self.body = timm.create_model(name, pretrained=pretrained, features_only=True, out_indices=(-1,),
                                       in_chans=in_chans, **kwargs)
         self.out_channels = self.body.feature_info.channels()[-1]
@@ -194,17 +200,7 @@ class TimmTokens(TokenBackbone):
         super().__init__()
         import timm
 
-        kwargs: dict = {"num_classes": 0, "in_chans": in_chans}
-        if weights_file or pretrained:
-            path = Path(weights_file) if weights_file else local_pretrained_file(name)
-            if path is None:
-                raise BackboneWeightsError(
-                    f"the pretrained weights of {name!r} are not on this machine (nothing is downloaded at run "
-                    f"time): pass backbone_weights=<path to a {name} .safetensors/.pth file>, or train from "
-                    f"scratch with backbone_pretrained=false")
-            if not path.is_file():
-                raise BackboneWeightsError(f"backbone weights file {path} does not exist")
-            kwargs["pretrained_cfg_overlay"] = dict(file=str(path))
+        kwargs: dict = {"num_classes": 0, "in_chans": in_chans, **local_weights(name, pretrained, weights_file)}
         family = "vit" if "vit" in name or "deit" in name else "swin" if "swin" in name else "convnext"
         if family in ("vit", "swin"):
             kwargs["img_size"] = image_size

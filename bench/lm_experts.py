@@ -39,6 +39,16 @@ from models.monet import EXPERT_LAYERS, MonetRouter, relu2  # noqa: E402
 MODELS = ["lm_gelu_small", "moex_small", "monet_hd_small", "monet_vd_small"]
 
 
+def peak_memory(step, device) -> int | None:
+    """Peak GPU memory (bytes) of one more ``step``; None on the CPU."""
+    if device.type != "cuda":
+        return None
+    torch.cuda.reset_peak_memory_stats(device)
+    step()
+    sync(device)
+    return torch.cuda.max_memory_allocated(device)
+
+
 def spec(context: int) -> DataSpec:
     vocab = byte_vocab()
     return DataSpec(name="bench", input_shape=(context,), num_classes=len(vocab), class_names=vocab,
@@ -74,12 +84,8 @@ def train_rate(model, data: Batch, device: torch.device, steps: int) -> dict:
 
     tokens = data.inputs.numel()
     seconds = time_it(step, device, warmup=2, repeats=steps)
-    peak = None
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-        step()
-        sync(device)
-        peak = torch.cuda.max_memory_allocated(device) / tokens
+    peak = peak_memory(step, device)
+    peak = None if peak is None else peak / tokens
     return {"tokens_per_s": tokens / seconds, "saved_bytes_per_token": saved_bytes(loss_fn) / tokens,
             "peak_bytes_per_token": peak, "parameters": sum(p.numel() for p in model.parameters())}
 
@@ -128,13 +134,7 @@ def expert_layer(device: torch.device, dtype: torch.dtype, d: int, E: int, m: in
             fn().float().square().mean().backward()
 
         seconds = time_it(step, device, warmup=2, repeats=steps)
-        peak = None
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(device)
-            step()
-            sync(device)
-            peak = torch.cuda.max_memory_allocated(device)
-        rows.append({"layer": name, "seconds": seconds, "peak_bytes": peak})
+        rows.append({"layer": name, "seconds": seconds, "peak_bytes": peak_memory(step, device)})
 
     measure("dense relu2 MLP, width E m", lambda: down(relu2(up(x))))
     mask = torch.zeros(E, E, dtype=torch.bool, device=device)

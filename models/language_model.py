@@ -870,29 +870,32 @@ _GPT2 = "baseline: GPT-2 (Radford et al. 2019), the dense MLP the expert models 
 _MOEX = "Yang et al. 2025, Mixture of Experts Made Intrinsically Interpretable (MoE-X), ICML 2025"
 _MONET = "Park et al. 2025, Monet: Mixture of Monosemantic Experts for Transformers, ICLR 2025"
 _SMALL = dict(n_layers=4, n_heads=4, d_model=128)
+# the shapes shared by the python_docs and the chess variants
+_DENSE = dict(**_SMALL, d_mlp=256)
+_MOEX_8X128 = dict(**_SMALL, mlp="moex", n_experts=8, d_mlp=128, top_k=2)
 
 
 @register_model(LanguageModel, default_data="python_docs", paper=_GPT2)
 def lm_gelu_small():
     """Dense GELU MLP of width 2d = 256 (half GPT-2's 4d, to keep the shipped MoE-X small)."""
-    return dict(**_SMALL, mlp="gelu", d_mlp=256)
+    return dict(**_DENSE, mlp="gelu")
 
 
 @register_model(LanguageModel, default_data="python_docs", paper=_GPT2)
 def lm_relu_small():
-    return dict(**_SMALL, mlp="relu", d_mlp=256)
+    return dict(**_DENSE, mlp="relu")
 
 
 @register_model(LanguageModel, default_data="python_docs", paper=_MOEX)
 def moex_small():
     """8 ReLU experts of width 128, top-2: 256 active hidden units per token, as the dense baselines."""
-    return dict(**_SMALL, mlp="moex", n_experts=8, d_mlp=128, top_k=2, router="sparsity")
+    return dict(**_MOEX_8X128, router="sparsity")
 
 
 @register_model(LanguageModel, default_data="python_docs", paper=_MOEX)
 def moex_topk_small():
     """The ablation: the same experts behind a plain learned top-k router."""
-    return dict(**_SMALL, mlp="moex", n_experts=8, d_mlp=128, top_k=2, router="topk")
+    return dict(**_MOEX_8X128, router="topk")
 
 
 @register_model(LanguageModel, default_data="python_docs", paper=_MONET)
@@ -911,18 +914,18 @@ def monet_vd_small():
 @register_model(LanguageModel, default_data="chess", paper=_GPT2)
 def chess_gelu():
     """The dense GELU chess baseline (Karvonen's GPT-2 shape, scaled down: 4 layers, d 128, width 256)."""
-    return dict(**_SMALL, mlp="gelu", d_mlp=256)
+    return dict(**_DENSE, mlp="gelu")
 
 
 @register_model(LanguageModel, default_data="chess", paper=_GPT2)
 def chess_relu():
-    return dict(**_SMALL, mlp="relu", d_mlp=256)
+    return dict(**_DENSE, mlp="relu")
 
 
 @register_model(LanguageModel, default_data="chess", paper=_MOEX)
 def chess_moex():
     """8 experts of width 128, top-2 (upcycled from ``chess_relu_narrow`` in the chess recipe)."""
-    return dict(**_SMALL, mlp="moex", n_experts=8, d_mlp=128, top_k=2, router="sparsity")
+    return dict(**_MOEX_8X128, router="sparsity")
 
 
 @register_model(LanguageModel, default_data="chess", paper=_MOEX)

@@ -1,16 +1,21 @@
 """Board-state-property coverage and board reconstruction (Karvonen et al., *Measuring Progress in Dictionary
 Learning for Language Model Interpretability with Board Game Models*, 2024), as MoE-X applies them to the hidden
-neurons of a chess model's MLP (Yang et al. 2025, Table 1).
+neurons of a chess model's MLP (Yang et al. 2025, Table 1). The definitions follow the paper's evaluation code
+(``adamkarvonen/SAE_BoardGameEval``: ``eval_sae_as_classifier.py``, ``f1_analysis.py``, ``analysis.py``,
+``eval_board_reconstruction.py``).
 
-* A **board-state property** (BSP) is a binary function of the board: here "piece p on square s" for the 12
+* A **board-state property** (BSP) g is a binary function of the board: here "piece p on square s" for the 12
   pieces and 64 squares (768 BSPs; empty squares are not scored), read at every ``.`` of a game string
   (``datamodules.chess.ChessDataModule.board_states``).
-* A **feature** f is one hidden neuron; it fires at threshold t when ``f(x) > t * f_max`` (``f_max``: its
-  maximum over the data). Thresholds: 0, 0.1, ..., 0.9 [grid UNVERIFIED].
-* **Coverage** = mean over the BSPs that occur of ``max_{f, t} F1(1[f > t f_max]; g)``.
-* **Board reconstruction**: on training games find every (f, t) whose precision for some g is >= 0.95; on test
-  games predict g wherever one of its high-precision features fires; the score is the F1 of the predicted board
-  against the true one, averaged over boards.
+* A **feature** f is one hidden neuron; at threshold t it fires when ``f(x) > t * f_max`` (``f_max``: its
+  maximum over the data; a feature that never activates is dead and never fires). Thresholds 0, 0.1, ..., 0.9 (the
+  reference's grid also has 1.0, at which ``>`` never fires).
+* **Coverage** = ``max_t (1/|G|) sum_g max_f F1(f_t; g)``: one threshold for all BSPs, the mean over all 768 BSPs
+  (those that never occur count 0, as the reference divides by 8 x 8 x 12).
+* **Board reconstruction** = ``max_t F1_t``: at threshold t, a feature predicts g when on training games it fired
+  at least 10 times with g true (the reference's significance count) and g was true at >= 95% of its firings; on
+  test games every firing feature predicts its BSPs, and F1_t is the F1 of the predicted against the true BSPs over
+  all test positions and squares (true / false positives and false negatives summed, as the reference does).
 """
 
 from __future__ import annotations
@@ -39,42 +44,45 @@ def bsp_names() -> list[str]:
 
 
 def firing(features: torch.Tensor, f_max: torch.Tensor) -> torch.Tensor:
-    """(N, U) activations -> (N, U * len(THRESHOLDS)) booleans, column ``unit * T + threshold``."""
-    thresholds = torch.tensor(THRESHOLDS, dtype=features.dtype)
-    scale = f_max.clamp_min(1e-12)
-    return (features.unsqueeze(-1) > thresholds * scale.unsqueeze(-1)).flatten(1) & (f_max > 0).repeat_interleave(
-        len(THRESHOLDS)).unsqueeze(0)
+    """(N, U) activations -> (T, N, U) booleans: does unit u fire at threshold t (``f > t f_max``, live units)."""
+    thresholds = torch.tensor(THRESHOLDS, dtype=features.dtype).view(-1, 1, 1)
+    return (features.unsqueeze(0) > thresholds * f_max.clamp_min(1e-12)) & (f_max > 0)
 
 
-def _counts(fired: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """True positives, predicted positives and actual positives of every (feature, threshold) for every BSP."""
-    tp = fired.T.float() @ labels.float()  # (P, G)
-    return tp, fired.sum(0).float().unsqueeze(1), labels.sum(0).float().unsqueeze(0)
+def _true_positives(fired: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """(T, N, U) firings, (N, G) BSPs -> (T, U, G) counts of positions where the unit fired and g held."""
+    return torch.einsum("tnu,ng->tug", fired.float(), labels.float())
 
 
 def coverage(features: torch.Tensor, boards: torch.Tensor) -> dict[str, Any]:
-    """Mean over the occurring BSPs of the best F1 of any feature at any threshold."""
+    """``max_t mean_g max_f F1(f_t; g)`` over all 768 BSPs; ``best_f1`` per BSP at the chosen threshold."""
     labels = bsp_labels(boards)
     fired = firing(features, features.max(0).values)
-    tp, predicted, actual = _counts(fired, labels)
-    f1 = 2 * tp / (predicted + actual).clamp_min(1)
-    best = f1.max(0).values
-    occurring = actual.squeeze(0) > 0
-    return {"coverage": float(best[occurring].mean()), "bsps": int(occurring.sum()), "best_f1": best}
+    tp = _true_positives(fired, labels)
+    predicted, actual = fired.sum(1).float().unsqueeze(-1), labels.sum(0).float()  # (T, U, 1), (G,)
+    best_t = (2 * tp / (predicted + actual).clamp_min(1)).max(1).values  # (T, G): the best feature per BSP
+    per_threshold = best_t.mean(1)
+    t = int(per_threshold.argmax())
+    return {"coverage": float(per_threshold[t]), "threshold": THRESHOLDS[t],
+            "bsps": int((actual > 0).sum()), "best_f1": best_t[t]}
 
 
 def reconstruction(train_features: torch.Tensor, train_boards: torch.Tensor, test_features: torch.Tensor,
-                   test_boards: torch.Tensor, min_precision: float = 0.95) -> dict[str, Any]:
-    """Board F1 on the test positions from the features that are >= ``min_precision`` precise on training."""
+                   test_boards: torch.Tensor, min_precision: float = 0.95, min_count: int = 10) -> dict[str, Any]:
+    """``max_t`` F1 of the test boards predicted by the features that are high-precision classifiers of a BSP on
+    the training positions (>= ``min_precision`` of their firings, and at least ``min_count`` of them)."""
     f_max = train_features.max(0).values
-    tp, predicted, _ = _counts(firing(train_features, f_max), bsp_labels(train_boards))
-    precise = (tp / predicted.clamp_min(1) >= min_precision) & (tp > 0)  # (P, G)
-    fired = firing(test_features, f_max).float()
-    guessed = (fired @ precise.float()) > 0  # (N, G)
-    truth = bsp_labels(test_boards)
-    hits = (guessed & truth).sum(1).float()
-    f1 = 2 * hits / (guessed.sum(1) + truth.sum(1)).float().clamp_min(1)
-    return {"reconstruction": float(f1.mean()), "precise_features": int(precise.any(1).sum())}
+    fired_train = firing(train_features, f_max)
+    tp = _true_positives(fired_train, bsp_labels(train_boards))
+    predicted = fired_train.sum(1).float().unsqueeze(-1)
+    precise = (tp >= min_count) & (tp >= min_precision * predicted)  # (T, U, G)
+    guessed = torch.einsum("tnu,tug->tng", firing(test_features, f_max).float(), precise.float()) > 0
+    truth = bsp_labels(test_boards).unsqueeze(0)
+    hits = (guessed & truth).sum((1, 2)).float()
+    f1 = 2 * hits / (guessed.sum((1, 2)) + truth.sum((1, 2))).float().clamp_min(1)
+    t = int(f1.argmax())
+    return {"reconstruction": float(f1[t]), "threshold": THRESHOLDS[t],
+            "precise_features": int(precise[t].any(1).sum())}
 
 
 @torch.no_grad()

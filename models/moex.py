@@ -52,11 +52,25 @@ class MoEX(nn.Module):
         self.gate = nn.Linear(d_model, n_experts, bias=False) if router == "topk" else None
 
     # ---- routing ------------------------------------------------------------------------------------------
+    def weight_statistics(self) -> tuple[torch.Tensor, ...]:
+        """Mean and variance over each expert's neurons of W_enc's columns (N, d) and of b_enc (N,).
+
+        Without gradients they are kept until the weights change (a parameter's ``_version`` counts its in-place
+        updates): computing them costs more than a decoding step's expert work."""
+        key = (self.w_enc._version, self.b_enc._version, self.w_enc.data_ptr(), self.b_enc.data_ptr())
+        if torch.is_grad_enabled() or getattr(self, "_statistics_key", None) != key:
+            statistics = (self.w_enc.mean(1), self.w_enc.var(1, unbiased=False), self.b_enc.mean(1),
+                          self.b_enc.var(1, unbiased=False))
+            if torch.is_grad_enabled():
+                return statistics
+            self._statistics, self._statistics_key = statistics, key
+        return self._statistics
+
     def expected_activity(self, x: torch.Tensor) -> torch.Tensor:
         """z_e(x): the Gaussian estimate of the probit of expert e's share of active neurons, (..., N)."""
-        mu, var = self.w_enc.mean(1), self.w_enc.var(1, unbiased=False)  # (N, d): over the expert's neurons
-        mean = x @ mu.T + self.b_enc.mean(1)
-        std = (x.square() @ var.T + self.b_enc.var(1, unbiased=False)).clamp_min(1e-12).sqrt()
+        mu, var, b_mean, b_var = self.weight_statistics()
+        mean = x @ mu.T + b_mean
+        std = (x.square() @ var.T + b_var).clamp_min(1e-12).sqrt()
         return mean / std
 
     def expected_l0(self, x: torch.Tensor) -> torch.Tensor:

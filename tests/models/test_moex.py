@@ -90,6 +90,28 @@ def test_gradients_reach_the_router_through_the_weight_statistics():
     assert moe.w_enc.grad is not None and moe.w_enc.grad.abs().sum() > 0
 
 
+def test_kept_weight_statistics_follow_every_weight_update():
+    """Without gradients the router's weight statistics are kept; an optimiser step or a loaded state renews them."""
+    moe, x = layer("sparsity"), torch.randn(20, D)
+
+    def fresh():
+        return (x @ moe.w_enc.mean(1).T + moe.b_enc.mean(1)) / (
+            x.square() @ moe.w_enc.var(1, unbiased=False).T + moe.b_enc.var(1, unbiased=False)).sqrt()
+
+    with torch.no_grad():
+        assert torch.equal(moe.expected_activity(x), fresh())
+    optimiser = torch.optim.SGD(moe.parameters(), lr=0.5)
+    moe(x)[0].square().sum().backward()
+    optimiser.step()
+    with torch.no_grad():
+        assert torch.equal(moe.expected_activity(x), fresh())
+        other = layer("sparsity", scale=0.7)
+        moe.load_state_dict(other.state_dict())
+        assert torch.equal(moe.expected_activity(x), fresh())
+        moe.b_enc.add_(1.0)
+        assert torch.equal(moe.expected_activity(x), fresh())
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError, match="router"):
         MoEX(D, N, W, K, router="hash")

@@ -28,7 +28,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine, stamp, sync, time_it  # noqa: E402
+from common import machine, paired, stamp, sync, time_it  # noqa: E402
 
 from datamodules.base import DataSpec  # noqa: E402
 from datamodules.batch import Batch  # noqa: E402
@@ -70,7 +70,8 @@ def saved_bytes(fn) -> int:
     return sum(seen.values())
 
 
-def train_rate(model, data: Batch, device: torch.device, steps: int) -> dict:
+def train_step(model, data: Batch):
+    """One training step: forward, every loss term, backward, AdamW."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
 
     def loss_fn():
@@ -82,39 +83,51 @@ def train_rate(model, data: Batch, device: torch.device, steps: int) -> dict:
         loss_fn().backward()
         optimizer.step()
 
-    tokens = data.inputs.numel()
-    seconds = time_it(step, device, warmup=2, repeats=steps)
-    peak = peak_memory(step, device)
-    peak = None if peak is None else peak / tokens
-    return {"tokens_per_s": tokens / seconds, "saved_bytes_per_token": saved_bytes(loss_fn) / tokens,
-            "peak_bytes_per_token": peak, "parameters": sum(p.numel() for p in model.parameters())}
+    return step, loss_fn
 
 
-def train_rates(device: torch.device, batch: int, context: int, steps: int) -> list[dict]:
-    g = torch.Generator().manual_seed(0)
-    x = torch.randint(0, 256, (batch, context), generator=g).to(device)
-    data = Batch(inputs=x, targets=torch.roll(x, -1, 1))
-    rows = []
+def built(device: torch.device, context: int, mode: str) -> dict:
+    models = {}
     for name in MODELS:
         torch.manual_seed(0)
-        model = create_model(name, spec=spec(context)).to(device).train()
-        rows.append({"model": name, **train_rate(model, data, device, steps)})
-    base = rows[0]["tokens_per_s"]
-    for row in rows:
-        row["speed_vs_dense"] = row["tokens_per_s"] / base
+        models[name] = create_model(name, spec=spec(context)).to(device)
+        models[name].train(mode == "train")
+    return models
+
+
+def train_rates(device: torch.device, batch: int, context: int, rounds: int) -> list[dict]:
+    """Each model's training step timed alternately with the dense model's, round by round (``paired``)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 256, (batch, context), generator=g).to(device)
+    data, tokens = Batch(inputs=x, targets=torch.roll(x, -1, 1)), x.numel()
+    models = built(device, context, "train")
+    steps = {name: train_step(model, data) for name, model in models.items()}
+    dense = MODELS[0]
+    rows = []
+    for name, model in models.items():
+        step, loss_fn = steps[name]
+        base, seconds, ratio = paired(steps[dense][0], step, device, rounds)
+        peak = peak_memory(step, device)
+        rows.append({"model": name, "tokens_per_s": tokens / seconds, "dense_tokens_per_s": tokens / base,
+                     "speed_vs_dense": 1 / ratio, "saved_bytes_per_token": saved_bytes(loss_fn) / tokens,
+                     "peak_bytes_per_token": None if peak is None else peak / tokens,
+                     "parameters": sum(p.numel() for p in model.parameters())})
     return rows
 
 
-def generation_rates(device: torch.device, context: int, new_tokens: int) -> list[dict]:
-    rows = []
+def generation_rates(device: torch.device, context: int, new_tokens: int, rounds: int) -> list[dict]:
+    """Greedy generation with and without the KV cache, each model's timed alternately with the dense model's."""
     prompt = torch.randint(0, 256, (1, 8), generator=torch.Generator().manual_seed(1)).to(device)
-    for name in MODELS:
-        torch.manual_seed(0)
-        model = create_model(name, spec=spec(context)).to(device).eval()
-        cached = time_it(lambda: model.generate(prompt, new_tokens, temperature=0), device, 1, 3)  # noqa: B023
-        fresh = time_it(lambda: model.generate(prompt, new_tokens, temperature=0, use_cache=False),  # noqa: B023
-                        device, 1, 3)
-        rows.append({"model": name, "cached_tokens_per_s": new_tokens / cached,
+    models = built(device, context, "eval")
+
+    def generate(name: str, cache: bool = True):
+        return lambda: models[name].generate(prompt, new_tokens, temperature=0, use_cache=cache)
+
+    rows = []
+    for name in models:
+        base, cached, ratio = paired(generate(MODELS[0]), generate(name), device, rounds)
+        fresh = time_it(generate(name, cache=False), device, 1, rounds)
+        rows.append({"model": name, "cached_tokens_per_s": new_tokens / cached, "speed_vs_dense": 1 / ratio,
                      "uncached_tokens_per_s": new_tokens / fresh, "cache_speedup": fresh / cached})
     return rows
 
@@ -153,7 +166,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=5, help="timed (paired) rounds of each measurement")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--context", type=int, default=128)
     parser.add_argument("--paper", action="store_true", help="also the Monet 850M layer shape (GPU, bf16)")
@@ -163,7 +176,7 @@ def main() -> None:
     device = torch.device(args.device)
     result = {"date": stamp(), "machine": machine(), "args": vars(args),
               "training": train_rates(device, args.batch, args.context, args.steps),
-              "generation": generation_rates(device, args.context, 64),
+              "generation": generation_rates(device, args.context, 64, args.steps),
               "expert_layer_tiny": expert_layer(device, torch.float32, 128, 16, 16, 4, 4, 2048, args.steps)}
     if args.paper:
         result["expert_layer_850m"] = expert_layer(device, torch.bfloat16, 1536, 512, 12, 6, 8, 8192, args.steps)

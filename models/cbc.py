@@ -937,9 +937,9 @@ def deep_rbf_convnext_tiny():
 @register_model(DeepRBF, default_data="part_glyphs", paper=_AAAI)
 def deep_rbf_small():
     """The RBF pipeline at CPU scale: the small CNN (28 px), 32 learned components, 2 pretraining epochs, then
-    1 head-only, 2 with the early layers frozen and 5 joint epochs."""
+    1 head-only, 2 with the early layers frozen and 10 joint epochs."""
     return dict(backbone="small_cnn_28", num_components=32, pretrain_epochs=2, finetune_epochs=1,
-                partial_epochs=2, joint_epochs=5, lr_block=1e-3, lr_net=1e-3)
+                partial_epochs=2, joint_epochs=10, lr_block=1e-3, lr_net=1e-3)
 
 
 @register_model(DeepCBC, default_data="mnist5k", paper=_AAAI)

@@ -729,6 +729,7 @@ class DeepRBF(DeepCBC):
             raise ValueError("need epochs >= 0 in every phase and at least one epoch after pretraining")
         self.reasoning = "rbf"
         K = self._build_body(backbone, backbone_pretrained, backbone_weights, num_components)
+        pipnet_backbone_groups(self.features)  # refuses a backbone whose groups are not defined, before training
         if isinstance(self.add_on, nn.Conv2d):  # PIP-Net's init_weights_xavier
             nn.init.xavier_uniform_(self.add_on.weight, gain=nn.init.calculate_gain("sigmoid"))
         self.reasoning_logits = nn.Parameter(torch.empty(K, self.num_classes).normal_(1.0, 0.1))

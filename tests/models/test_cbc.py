@@ -316,6 +316,12 @@ def test_deep_rbf_variant_is_the_reference_rbfnet_config():
     assert len(early) + len(last_stage) + len(last_block) == len(names)
 
 
+def test_deep_rbf_refuses_a_backbone_without_pipnet_groups():
+    spec = DataSpec(name="rgb", input_shape=(3, 64, 64), num_classes=4, class_names=list("abcd"))
+    with pytest.raises(ValueError, match="backbone groups are defined for ConvNeXt and the small CNNs"):
+        create_model("deep_rbf_convnext_tiny", backbone="resnet18", backbone_pretrained=False, spec=spec)
+
+
 def test_deep_rbf_clamps_the_head_after_every_step_outside_pretraining_and_on_the_reference_epochs():
     from unittest.mock import PropertyMock, patch
 

@@ -506,8 +506,8 @@ class DeepCBC(InterpretableModel):
     image, so the views stay spatially aligned, as PIP-Net's shared crop / flip with separate colour
     augmentation. Deviations: the reference uses a ConvNeXt-tiny with modified strides (26x26 maps,
     ``convnext_tiny_26``); timm's stock feature map is used here (7x7 at 224 px). The reference trains its
-    RBF head ("RBFNet") through PIP-Net's loop instead (5 x alignment + 2 x tanh + 2 x NLL of
-    log1p(p^multiplier)); here ``reasoning="rbf"`` uses the CBC schedule and margin loss. No certificate: the
+    RBF head ("RBFNet") through PIP-Net's loop instead: that is ``DeepRBF`` (the registered RBF variants); here
+    ``reasoning="rbf"`` keeps the CBC schedule and margin loss. No certificate: the
     detections are not exp(-distance) of a metric in input space (``certified_radius`` refuses)."""
 
     kind = "component"
@@ -526,21 +526,26 @@ class DeepCBC(InterpretableModel):
             raise ValueError(f"deep reasoning must be 'stable' or 'rbf', got {reasoning!r}")
         if min(pretrain_epochs, finetune_epochs) < 0 or joint_epochs < 1:
             raise ValueError("need pretrain_epochs >= 0, finetune_epochs >= 0 and joint_epochs >= 1")
-        from .backbones import create_backbone
-
-        self.features = create_backbone(backbone, self.spec.input_shape[0], backbone_pretrained, backbone_weights)
-        channels = self.features.out_channels
-        self.add_on = nn.Identity() if num_components is None else nn.Conv2d(channels, num_components, 1)
-        K = channels if num_components is None else num_components
-        self.num_components = K
+        self.reasoning = reasoning
+        K = self._build_body(backbone, backbone_pretrained, backbone_weights, num_components)
         if reasoning == "stable":
             self.reasoning_logits = nn.Parameter(0.6 - 0.2 * torch.randn(2 * K, self.num_classes))
         else:
             self.reasoning_logits = nn.Parameter(0.6 - 0.2 * torch.randn(K, self.num_classes))
 
+    def _build_body(self, backbone: str, pretrained: bool, weights: str | None, num_components: int | None) -> int:
+        """The backbone and the optional 1x1 add-on convolution; returns the number of components K."""
+        from .backbones import create_backbone
+
+        self.features = create_backbone(backbone, self.spec.input_shape[0], pretrained, weights)
+        channels = self.features.out_channels
+        self.add_on = nn.Identity() if num_components is None else nn.Conv2d(channels, num_components, 1)
+        self.num_components = channels if num_components is None else num_components
+        return self.num_components
+
     def reasoning_probabilities(self) -> tuple[torch.Tensor, torch.Tensor]:
         joint = torch.softmax(self.reasoning_logits, dim=0)
-        if self.hparams.reasoning == "rbf":
+        if self.reasoning == "rbf":
             return joint, torch.zeros_like(joint)
         return joint[: self.num_components], joint[self.num_components :]
 
@@ -624,8 +629,7 @@ class DeepCBC(InterpretableModel):
             first, second = output.extras["maps"], output.extras["maps_view2"]
             terms["align"] = (alignment_loss(first, second.detach()) + alignment_loss(second, first.detach())) / 2
         if self.phase == "pretrain":
-            pooled = [m.flatten(2).max(2).values for m in (output.extras["maps"], output.extras["maps_view2"])]
-            terms["tanh"] = sum(-torch.log(torch.tanh(p.sum(0)) + 1e-10).mean() for p in pooled) / 2
+            terms["tanh"] = tanh_loss(output.extras["maps"], output.extras["maps_view2"], eps=1e-10)
             return terms
         outputs, targets = output.outputs, batch.targets
         if "outputs_view2" in output.extras:  # the margin over both views, as the reference code
@@ -672,12 +676,221 @@ class DeepCBC(InterpretableModel):
         return GlobalExplanation(kind=self.kind, model=self.variant, class_names=list(self.spec.class_names),
                                  units=units, matrices={"positive_reasoning": positive.numpy(),
                                                         "negative_reasoning": negative.numpy()},
-                                 details={"reasoning": self.hparams.reasoning, "backbone": self.hparams.backbone})
+                                 details={"reasoning": self.reasoning, "backbone": self.hparams.backbone})
+
+
+class DeepRBF(DeepCBC):
+    """The deep RBF head (positive reasoning only) trained by PIP-Net's pipeline, as the AAAI 2025 code trains its
+    "RBFNet" (``si-cim/cbc-aaai-2025``: ``pipnet_executor.py`` and ``train_pipnet.py`` with
+    ``head_type: rbf_head``; PIP-Net: Nauta et al., CVPR 2023, code ``M-Nauta/PIPNet``).
+
+        x ─backbone─▶ softmax over channels ─max-pool─▶ d (B, K) ─▶ p_c = sum_k d_k softmax_k(w_kc)
+
+    The forward pass and the inference threshold (detections < 0.1 zeroed) are ``DeepCBC``'s with ``rbf``
+    reasoning; the head's logits w start at N(1, 0.1) (PIP-Net's initialisation of its last layer). Phases
+    (``PhaseSchedule``; the reference's 12 pretraining epochs, then its 84 epochs: 3 head-only, the backbone's
+    early layers frozen up to epoch ``freeze_epochs`` = 24, everything after):
+      pretrain  L = (e / E) L_A + 5 L_T (e = 1..E the epoch of the phase): the last backbone stage and the
+                add-on train, the early layers and the head are frozen;
+      finetune  L = 2 L_C, the head alone;
+      partial   L = 5 L_A + 2 L_T + 2 L_C: head, add-on and last stage;
+      joint     the same loss, everything trains.
+    L_A, L_T: PIP-Net's alignment and tanh losses (``alignment_loss``, ``tanh_loss``); L_C: its classification
+    loss, the NLL of softmax(log1p(p^multiplier)) (``pipnet_class_loss``, multiplier 2, never trained: the
+    reference's optimisers leave it out). Both views feed every step (``DeepCBC.training_forward``).
+    After every optimiser step outside pretraining the head's logits are clamped, w <- max(w - 1e-3, 0), and once
+    more at the start of every 30th and of the last epoch of the second stage (PIP-Net's sparsity clamp; on a
+    softmax head it keeps the logits >= 0 and shrinks them, it does not zero a component's share).
+    Optimisers (Adam; the reference's AdamW with weight decay 0): one over the backbone groups for pretraining,
+    a fresh one over head + backbone for the rest (Adam is per parameter, so this is the reference's separate head
+    and network optimisers). Learning rates, set every step (``on_train_batch_start``): pretraining cosine decay
+    to ``lr_block / 100`` over its steps; head 0.05 with cosine warm restarts every ``head_restart_epochs`` (10;
+    5 when the second stage has <= 30 epochs) down to 1e-3; network cosine decay to ``lr_net / 100`` over the
+    second stage, advanced only by the steps that train it. Backbone groups (``pipnet_backbone_groups``): early
+    layers ``lr_net``, last stage and last block ``lr_block``, add-on ``lr_block``.
+    Deviations: one batch size for both stages (the reference pretrains with 128, then 48); its evaluation also
+    clamps the head at every test batch (``eval_pipnet``), which changes the model while testing and is not done
+    here; PIP-Net's zeroing of components never detected above 0.1 runs only with ``visualize_data``, off in the
+    RBF configs, and is not done either. No certificate (``DeepCBC``'s reason)."""
+
+    phases = ("pretrain", "finetune", "partial", "joint")
+
+    def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
+                 backbone_weights: str | None = None, num_components: int | None = None,
+                 detection_threshold: float = 0.1, pretrain_epochs: int = 12, finetune_epochs: int = 3,
+                 partial_epochs: int = 21, joint_epochs: int = 60, head_lr: float = 0.05, head_min_lr: float = 1e-3,
+                 head_restart_epochs: int | None = None, lr_block: float = 5e-4, lr_net: float = 5e-4,
+                 multiplier: float = 2.0, align_weight: float = 5.0, tanh_weight: float = 2.0,
+                 class_weight: float = 2.0, pretrain_tanh_weight: float = 5.0, clamp_step: float = 1e-3,
+                 clamp_every: int = 30):
+        super(DeepCBC, self).__init__(spec)  # InterpretableModel's: DeepCBC builds another head
+        self.save_hyperparameters()
+        if min(pretrain_epochs, finetune_epochs, partial_epochs, joint_epochs) < 0 or self.second_stage_epochs < 1:
+            raise ValueError("need epochs >= 0 in every phase and at least one epoch after pretraining")
+        self.reasoning = "rbf"
+        K = self._build_body(backbone, backbone_pretrained, backbone_weights, num_components)
+        pipnet_backbone_groups(self.features)  # refuses a backbone whose groups are not defined, before training
+        if isinstance(self.add_on, nn.Conv2d):  # PIP-Net's init_weights_xavier
+            nn.init.xavier_uniform_(self.add_on.weight, gain=nn.init.calculate_gain("sigmoid"))
+        self.reasoning_logits = nn.Parameter(torch.empty(K, self.num_classes).normal_(1.0, 0.1))
+
+    @property
+    def second_stage_epochs(self) -> int:
+        hp = self.hparams
+        return hp.finetune_epochs + hp.partial_epochs + hp.joint_epochs
+
+    @property
+    def total_epochs(self) -> int:
+        return self.hparams.pretrain_epochs + self.second_stage_epochs
+
+    def configure_callbacks(self):
+        from .phases import PhaseSchedule
+
+        hp = self.hparams
+        return [PhaseSchedule([("pretrain", hp.pretrain_epochs), ("finetune", hp.finetune_epochs),
+                               ("partial", hp.partial_epochs), ("joint", hp.joint_epochs)])]
+
+    def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
+        early, last_stage, last_block = pipnet_backbone_groups(self.features)
+        return {"early": early, "last_stage": last_stage, "last_block": last_block,
+                "add_on": list(self.add_on.parameters()), "head": [self.reasoning_logits]}
+
+    def base_lrs(self) -> dict[str, float]:
+        hp = self.hparams
+        return {"early": hp.lr_net, "last_stage": hp.lr_block, "last_block": hp.lr_block, "add_on": hp.lr_block,
+                "head": hp.head_lr}
+
+    def configure_optimizers(self):
+        groups, lrs = self.parameter_groups(), self.base_lrs()
+        network = [{"params": groups[n], "lr": lrs[n], "name": n} for n in ("early", "last_stage", "last_block",
+                                                                              "add_on") if groups[n]]
+        second = [{"params": groups["head"], "lr": lrs["head"], "name": "head"}] + [dict(g) for g in network]
+        return [torch.optim.Adam(network), torch.optim.Adam(second)]
+
+    def phase_optimizer(self):
+        pretrain, second = self.optimizers()
+        return pretrain if self.phase == "pretrain" else second
+
+    def trainable_groups(self, phase: str) -> set[str]:
+        """Which parameter groups train in ``phase`` (the reference's requires_grad switches)."""
+        return {"pretrain": {"last_stage", "last_block", "add_on"}, "finetune": {"head"},
+                "partial": {"head", "last_stage", "last_block", "add_on"},
+                "joint": {"head", "early", "last_stage", "last_block", "add_on"}}[phase]
+
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool, resumed: bool = False) -> None:
+        trainable = self.trainable_groups(phase)
+        for name, params in self.parameter_groups().items():
+            for p in params:
+                p.requires_grad_(name in trainable)
+        epoch = self.current_epoch - self.hparams.pretrain_epochs + 1  # 1-based epoch of the second stage
+        if phase != "pretrain" and not resumed and (epoch == self.second_stage_epochs
+                                                    or epoch % self.hparams.clamp_every == 0):
+            self.clamp_head()
+
+    @torch.no_grad()
+    def clamp_head(self) -> None:
+        """PIP-Net's sparsity clamp of the last layer: w <- max(w - clamp_step, 0)."""
+        self.reasoning_logits.copy_((self.reasoning_logits - self.hparams.clamp_step).clamp_min(0))
+
+    def after_optimizer_step(self) -> None:
+        if self.phase != "pretrain":
+            self.clamp_head()
+
+    def scheduled_lrs(self, epoch: int, batch_idx: int, iters: int) -> dict[str, float]:
+        """Every group's learning rate at step ``batch_idx`` of ``epoch``, as the reference's schedulers set it
+        (stepped after each batch): CosineAnnealingLR in pretraining and for the network after it,
+        CosineAnnealingWarmRestarts(T_0, eta_min=head_min_lr) at epoch e - 1 + i / iters for the head."""
+        hp, base = self.hparams, self.base_lrs()
+
+        def cosine(lr: float, floor: float, t: float, period: float) -> float:
+            return floor + (lr - floor) * (1 + math.cos(math.pi * t / period)) / 2
+
+        if epoch < hp.pretrain_epochs:
+            step, floor = epoch * iters + batch_idx, hp.lr_block / 100
+            return {n: cosine(lr, floor, step, iters * hp.pretrain_epochs) for n, lr in base.items() if n != "head"}
+        step = (epoch - hp.pretrain_epochs) * iters + batch_idx  # steps of the second stage so far
+        restart = hp.head_restart_epochs or (10 if self.second_stage_epochs > 30 else 5)
+        lrs = {"head": cosine(hp.head_lr, hp.head_min_lr, (max(step - 1, 0) / iters) % restart, restart)}
+        network_steps = max(step - hp.finetune_epochs * iters, 0)  # the network's scheduler skips finetuning
+        floor = hp.lr_net / 100
+        lrs.update({n: cosine(lr, floor, network_steps, iters * self.second_stage_epochs)
+                    for n, lr in base.items() if n != "head"})
+        return lrs
+
+    def on_train_batch_start(self, batch, batch_idx: int) -> None:
+        iters = self.trainer.num_training_batches
+        lrs = self.scheduled_lrs(self.current_epoch, batch_idx, int(iters) if math.isfinite(iters) else 1)
+        for group in self.phase_optimizer().param_groups:
+            group["lr"] = lrs[group["name"]]
+
+    def loss_terms(self, batch, output: Decomposition) -> dict[str, torch.Tensor]:
+        maps, maps_view2 = output.extras["maps"], output.extras["maps_view2"]
+        terms: dict[str, torch.Tensor] = {}
+        if self.phase != "finetune":
+            terms["align"] = (alignment_loss(maps, maps_view2.detach()) + alignment_loss(maps_view2, maps.detach())) / 2
+            terms["tanh"] = tanh_loss(maps, maps_view2, eps=1e-8)
+        if self.phase != "pretrain":
+            outputs = torch.cat([output.outputs, output.extras["outputs_view2"]])
+            terms["classification"] = pipnet_class_loss(outputs, batch.targets.repeat(2), self.hparams.multiplier)
+        return terms
+
+    def loss_weights(self) -> dict[str, float]:
+        hp = self.hparams
+        if self.phase == "pretrain":  # the alignment weight ramps up over the phase: epoch / epochs, 1-based
+            ramp = (self.current_epoch + 1) / max(1, hp.pretrain_epochs) if self._trainer is not None else 1.0
+            return {"align": ramp, "tanh": hp.pretrain_tanh_weight}
+        return {"align": hp.align_weight, "tanh": hp.tanh_weight, "classification": hp.class_weight}
+
+    def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
+        return pipnet_class_loss(output.outputs, batch.targets, self.hparams.multiplier)
+
+
+def pipnet_backbone_groups(backbone: nn.Module) -> tuple[list, list, list]:
+    """PIP-Net's split of a backbone (``get_optimizers_nn``): the early layers ("params_backbone"), the rest of
+    the last stage ("params_to_freeze") and its last block ("params_to_train"). ConvNeXt (timm): ``stages_3``
+    without its last block / ``stages_3.blocks.<last>`` (torchvision's features.6-7 and features.7.2 in the
+    reference); a ``SmallCNN``: its last conv block / the one before / the rest."""
+    from .backbones import SmallCNN
+
+    named = list(backbone.named_parameters())
+    if isinstance(backbone, SmallCNN):
+        block_of, block = {}, -1
+        for module in backbone.features:
+            block += isinstance(module, nn.Conv2d)
+            for p in module.parameters():
+                block_of[id(p)] = block
+        groups = ([], [], [])
+        for _, p in named:
+            groups[min(2, max(0, block_of[id(p)] - block + 2))].append(p)
+        return groups
+    stages = sorted({n.split(".")[1] for n, _ in named if n.startswith("body.stages_")})
+    if not stages:
+        raise ValueError(f"PIP-Net's backbone groups are defined for ConvNeXt and the small CNNs, not "
+                         f"{type(backbone).__name__} (parameters {named[0][0]!r}, ...)")
+    last = stages[-1]
+    blocks = sorted({int(n.split(".")[3]) for n, _ in named if n.startswith(f"body.{last}.blocks.")})
+    last_block = f"body.{last}.blocks.{blocks[-1]}."
+    groups = ([], [], [])
+    for n, p in named:
+        groups[2 if n.startswith(last_block) else 1 if n.startswith(f"body.{last}.") else 0].append(p)
+    return groups
 
 
 def alignment_loss(maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """PIP-Net's alignment: -mean over locations of log sum_k z1_k z2_k (two views' channel distributions)."""
     return -torch.log((maps * targets).sum(dim=1) + 1e-12).mean()
+
+
+def tanh_loss(maps: torch.Tensor, maps_view2: torch.Tensor, eps: float) -> torch.Tensor:
+    """PIP-Net's tanh loss L_T, averaged over the two views: -mean_k log(tanh(sum over the batch of component k's
+    max-pooled detection) + eps); every component is to be detected somewhere in the batch."""
+    pooled = [m.flatten(2).max(2).values for m in (maps, maps_view2)]
+    return sum(-torch.log(torch.tanh(p.sum(0)) + eps).mean() for p in pooled) / 2
+
+
+def pipnet_class_loss(probabilities: torch.Tensor, targets: torch.Tensor, multiplier: float) -> torch.Tensor:
+    """PIP-Net's classification loss L_C: the NLL of softmax(log1p(p^multiplier)) over the classes."""
+    return F.nll_loss(F.log_softmax(torch.log1p(probabilities ** multiplier), dim=1), targets)
 
 
 def margin_loss(probabilities: torch.Tensor, targets: torch.Tensor, margin: float) -> torch.Tensor:
@@ -715,10 +928,19 @@ def deep_cbc_resnet50():
     return dict(backbone="resnet50", reasoning="stable", **_DEEP)
 
 
-@register_model(DeepCBC, default_data="cub200", paper=_AAAI)
+@register_model(DeepRBF, default_data="cub200", paper=_AAAI)
 def deep_rbf_convnext_tiny():
-    """The RBF head (positive reasoning only) on ConvNeXt-tiny."""
-    return dict(backbone="convnext_tiny", reasoning="rbf", **_DEEP)
+    """The RBF head (positive reasoning only) on ConvNeXt-tiny, trained by PIP-Net's pipeline as the reference's
+    ``cub_rbfnet_config_base.yaml``: 12 + 84 epochs, head lr 0.05, network lr 5e-4."""
+    return dict(backbone="convnext_tiny", backbone_pretrained=True)
+
+
+@register_model(DeepRBF, default_data="part_glyphs", paper=_AAAI)
+def deep_rbf_small():
+    """The RBF pipeline at CPU scale: the small CNN (28 px), 32 learned components, 2 pretraining epochs, then
+    1 head-only, 2 with the early layers frozen and 10 joint epochs."""
+    return dict(backbone="small_cnn_28", num_components=32, pretrain_epochs=2, finetune_epochs=1,
+                partial_epochs=2, joint_epochs=10, lr_block=1e-3, lr_net=1e-3)
 
 
 @register_model(DeepCBC, default_data="mnist5k", paper=_AAAI)
@@ -778,5 +1000,5 @@ def robust_rbf_shallow8():
     return dict(reasoning="rbf", loss="robust", **_DIGITS)
 
 
-__all__ = ["CERTIFIED_EPS", "CertificateError", "DeepCBC", "ShallowCBC", "certified_radius_from", "margin_loss",
-           "pairwise_radius_factor"]
+__all__ = ["CERTIFIED_EPS", "CertificateError", "DeepCBC", "DeepRBF", "ShallowCBC", "certified_radius_from",
+           "margin_loss", "pairwise_radius_factor", "pipnet_class_loss"]

@@ -273,3 +273,136 @@ def test_pipnet_alignment_loss():
     assert float(alignment_loss(one_hot, one_hot)) == pytest.approx(0, abs=1e-6)
     uniform = torch.full((1, 4, 2, 2), 0.25)
     assert float(alignment_loss(uniform, uniform)) == pytest.approx(math.log(4), abs=1e-5)
+
+
+# ---- the deep RBF head and PIP-Net's pipeline (DeepRBF) ------------------------------------------------------
+def test_pipnet_class_loss_is_the_nll_of_log1p_p_squared():
+    from models.cbc import pipnet_class_loss
+
+    p = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    # logits log1p(p^2) = (ln 2, 0): softmax (2/3, 1/3)
+    assert float(pipnet_class_loss(p, torch.tensor([0, 0]), 2.0)) == pytest.approx(math.log(1.5))
+    assert float(pipnet_class_loss(p, torch.tensor([1, 1]), 2.0)) == pytest.approx(math.log(3))
+    # multiplier 1: log1p(0.5) against 0
+    half = torch.tensor([[0.5, 0.0]])
+    assert float(pipnet_class_loss(half, torch.tensor([0]), 1.0)) == pytest.approx(-math.log(1.5 / 2.5))
+
+
+def test_pipnet_tanh_loss_averages_components_and_views():
+    from models.cbc import tanh_loss
+
+    maps = torch.zeros(2, 2, 1, 2)  # (B, K, H, W): component 0 peaks at 0.5 in both images, component 1 at 0.25
+    maps[:, 0, 0, 0], maps[:, 1, 0, 1] = 0.5, 0.25
+    expected = -(math.log(math.tanh(1.0)) + math.log(math.tanh(0.5))) / 2
+    assert float(tanh_loss(maps, maps, eps=0.0)) == pytest.approx(expected)
+    never = torch.zeros_like(maps)  # a component detected nowhere costs -log(eps)
+    assert float(tanh_loss(never, never, eps=1e-8)) == pytest.approx(-math.log(1e-8))
+
+
+def test_deep_rbf_variant_is_the_reference_rbfnet_config():
+    model = create_model("deep_rbf_convnext_tiny", backbone_pretrained=False,
+                         spec=DataSpec(name="rgb", input_shape=(3, 64, 64), num_classes=4, class_names=list("abcd")))
+    hp = model.hparams
+    # cub_rbfnet_config_base.yaml: epochs_pretrain 12, epochs 84, freeze_epochs 24, lr 0.05, lr_block / lr_net 5e-4
+    assert (hp.pretrain_epochs, hp.finetune_epochs + hp.partial_epochs, model.second_stage_epochs) == (12, 24, 84)
+    assert (hp.head_lr, hp.lr_block, hp.lr_net, hp.multiplier) == (0.05, 5e-4, 5e-4, 2.0)
+    assert model.reasoning == "rbf" and model.reasoning_logits.shape == (768, 4)
+    early, last_stage, last_block = (set(map(id, g)) for g in
+                                     (model.parameter_groups()[n] for n in ("early", "last_stage", "last_block")))
+    names = {id(p): n for n, p in model.features.named_parameters()}
+    assert all(".stages_3.blocks.2." in names[i] for i in last_block)
+    assert all(".stages_3." in names[i] and ".blocks.2." not in names[i] for i in last_stage)
+    assert all(".stages_3." not in names[i] for i in early)
+    assert len(early) + len(last_stage) + len(last_block) == len(names)
+
+
+def test_deep_rbf_refuses_a_backbone_without_pipnet_groups():
+    spec = DataSpec(name="rgb", input_shape=(3, 64, 64), num_classes=4, class_names=list("abcd"))
+    with pytest.raises(ValueError, match="backbone groups are defined for ConvNeXt and the small CNNs"):
+        create_model("deep_rbf_convnext_tiny", backbone="resnet18", backbone_pretrained=False, spec=spec)
+
+
+def test_deep_rbf_clamps_the_head_after_every_step_outside_pretraining_and_on_the_reference_epochs():
+    from unittest.mock import PropertyMock, patch
+
+    from models.cbc import DeepRBF
+
+    model = create_model("deep_rbf_small", pretrain_epochs=2, finetune_epochs=3, partial_epochs=30, joint_epochs=7)
+    with torch.no_grad():
+        model.reasoning_logits.zero_()
+        model.reasoning_logits[0, :3] = torch.tensor([0.0005, -1.0, 2.0])
+    model.phase = "pretrain"
+    model.after_optimizer_step()
+    assert model.reasoning_logits[0, 1] == -1.0  # pretraining: the head is frozen and not clamped
+    model.phase = "joint"
+    model.after_optimizer_step()
+    torch.testing.assert_close(model.reasoning_logits[0, :3], torch.tensor([0.0, 0.0, 1.999]))
+    clamped = []
+    for epoch in range(model.total_epochs):  # once more at the start of second-stage epochs 30 and 40 (the last)
+        before = model.reasoning_logits[0, 2].item()
+        with patch.object(DeepRBF, "current_epoch", new_callable=PropertyMock, return_value=epoch):
+            model.on_phase_epoch_start(model.configure_callbacks()[0].phase_at(epoch), False)
+        if model.reasoning_logits[0, 2].item() < before:
+            clamped.append(epoch - 2 + 1)
+    assert clamped == [30, 40]
+
+
+def test_deep_rbf_learning_rates_follow_the_reference_schedulers():
+    model = create_model("deep_rbf_small", pretrain_epochs=2, finetune_epochs=3, partial_epochs=4, joint_epochs=5)
+    hp, iters = model.hparams, 3
+    dummy = [torch.nn.Parameter(torch.zeros(1))]
+    pre = torch.optim.SGD(dummy, lr=hp.lr_block)
+    pre_sched = torch.optim.lr_scheduler.CosineAnnealingLR(pre, T_max=iters * 2, eta_min=hp.lr_block / 100)
+    for step in range(2 * iters):
+        lrs = model.scheduled_lrs(step // iters, step % iters, iters)
+        assert lrs["last_block"] == pytest.approx(pre.param_groups[0]["lr"]) and "head" not in lrs
+        pre.step()  # no gradient: moves nothing, keeps the schedulers' step order
+        pre_sched.step()
+    head = torch.optim.SGD(dummy, lr=hp.head_lr)
+    net = torch.optim.SGD(dummy, lr=hp.lr_net)
+    # 12 epochs after pretraining (<= 30): restarts every 5 epochs, stepped at epoch - 1 + i / iters
+    head_sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(head, T_0=5, eta_min=1e-3)
+    net_sched = torch.optim.lr_scheduler.CosineAnnealingLR(net, T_max=iters * 12, eta_min=hp.lr_net / 100)
+    for epoch in range(1, 13):
+        for i in range(iters):
+            lrs = model.scheduled_lrs(2 + epoch - 1, i, iters)
+            assert lrs["head"] == pytest.approx(head.param_groups[0]["lr"])
+            if epoch > 3:  # the network's scheduler does not move while only the head trains
+                assert lrs["early"] == pytest.approx(net.param_groups[0]["lr"])
+                net.step()
+                net_sched.step()
+            head.step()
+            head_sched.step(epoch - 1 + i / iters)
+
+
+def test_deep_rbf_trains_each_parameter_group_in_its_phases_only():
+    import lightning as L
+
+    class Watch(L.Callback):
+        def __init__(self):
+            self.changed = []
+
+        def on_train_epoch_start(self, trainer, module):
+            self.before = {n: [p.detach().clone() for p in ps] for n, ps in module.parameter_groups().items()}
+
+        def on_train_epoch_end(self, trainer, module):
+            self.changed.append({n for n, ps in module.parameter_groups().items()
+                                 if any(not torch.equal(p, q) for p, q in zip(ps, self.before[n]))})
+
+    torch.manual_seed(0)
+    model = create_model("deep_rbf_small", pretrain_epochs=1, finetune_epochs=1, partial_epochs=1, joint_epochs=1)
+    data = torch.utils.data.TensorDataset(torch.rand(8, 3, 28, 28), torch.arange(8) % 10)
+    watch = Watch()
+    trainer = L.Trainer(max_epochs=4, accelerator="cpu", logger=False, enable_checkpointing=False,
+                        limit_val_batches=0, num_sanity_val_steps=0, enable_progress_bar=False,
+                        enable_model_summary=False, callbacks=[watch])
+    trainer.fit(model, torch.utils.data.DataLoader(data, batch_size=4))
+    assert watch.changed == [{"last_stage", "last_block", "add_on"}, {"head"},
+                             {"head", "last_stage", "last_block", "add_on"},
+                             {"head", "early", "last_stage", "last_block", "add_on"}]
+    assert (model.reasoning_logits >= 0).all()
+    model.eval()
+    x = torch.rand(3, 3, 28, 28)
+    decomposition = model.decompose(x)
+    assert (decomposition.extras["maps"].flatten(2).max(2).values[decomposition.scores == 0] < 0.1).all()
+    assert_complete(model, x)

@@ -66,13 +66,25 @@ class CrossAttention(nn.Module):
         """(logits (B, C) averaged over the query tokens, attention (B, H, Nq, n), values (b, H, n, C))."""
         b, nq, d = tokens.shape
         h, dh = self.num_heads, self.head_dim
-        q = self.q(tokens).view(b, nq, h, dh).transpose(1, 2)  # (B, H, Nq, dh)
         k, v = self.kv(concepts).view(len(concepts), -1, 2, h, dh).permute(2, 0, 3, 1, 4)  # (b, H, n, dh) each
-        attention = (q @ k.transpose(-2, -1) * self.scale).softmax(-1)  # (B, H, Nq, n)
-        used = self.attn_drop(attention)
+        n = k.shape[2]
         # P_h v_hj: each head's slice of the projection applied to each concept's value, (b, H, n, C)
         values = torch.einsum("bhnd,chd->bhnc", v, self.proj.weight.view(-1, h, dh))
-        logits = torch.einsum("bhqn,bhnc->bc", used, values.expand(b, -1, -1, -1)) / nq + self.proj.bias
+        shared = len(concepts) == 1  # the concepts are parameters, the same for every input (CT, CCT-SA spatial)
+        if shared:
+            # q_h . k_hj = token . (W_q^h)^T k_hj: W_q folded into the n keys, one (B Nq, D) x (D, H n) product
+            # instead of projecting every token (the same scores up to float rounding)
+            keys = torch.einsum("hed,hne->dhn", self.q.weight.view(h, dh, d), k[0] * self.scale)
+            scores = (tokens.reshape(b * nq, d) @ keys.reshape(d, h * n)).view(b, nq, h, n).transpose(1, 2)
+        else:
+            q = self.q(tokens).view(b, nq, h, dh).transpose(1, 2)  # (B, H, Nq, dh)
+            scores = q @ k.transpose(-2, -1) * self.scale
+        attention = scores.contiguous().softmax(-1)  # (B, H, Nq, n)
+        used = self.attn_drop(attention)
+        if shared:  # sum the attention over the queries first: one (B, H n) x (H n, C) product
+            logits = used.sum(2).reshape(b, h * n) @ values[0].reshape(h * n, -1) / nq + self.proj.bias
+        else:
+            logits = torch.einsum("bhqn,bhnc->bc", used, values) / nq + self.proj.bias
         return self.proj_drop(logits), attention, values
 
 
@@ -422,7 +434,16 @@ class SlotAttention(nn.Module):
             noise = torch.randn(b, self.num_slots, d, device=inputs.device) if noise is None else noise
             slots = slots + torch.exp(self.slot_log_sigma) * noise
         inputs = self.norm_inputs(inputs)
-        k, v = self.project_k(inputs) * d ** -0.5, self.project_v(inputs)
+        v = self.project_v(inputs)
+        if inputs.shape[1] == 1:
+            # one input (CCT-SA's global token): the softmax over the slots, + epsilon, divided by its sum over
+            # the one input is exactly 1, so every slot's update is that input's value; q, k and the softmax,
+            # whose result is fixed, are skipped (the same slots)
+            updates = v.expand(b, self.num_slots, d).reshape(-1, d)
+            for _ in range(self.iterations):
+                slots = self.gru(updates, slots.reshape(-1, d)).view(b, -1, d)
+            return slots
+        k = self.project_k(inputs) * d ** -0.5
         for _ in range(self.iterations):
             previous = slots
             q = self.project_q(self.norm_slots(slots))

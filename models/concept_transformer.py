@@ -45,6 +45,13 @@ from .explanation import ConceptSection, GlobalExplanation, GlobalUnit
 from .registry import register_model
 
 
+def softmax_over_concepts(scores: torch.Tensor) -> torch.Tensor:
+    """softmax(scores, -1), contiguous, computed over the transposed layout: torch's CPU kernel over a short last
+    dimension (a few concepts, many rows) is several times slower than over an inner one; the same numbers up to
+    float rounding."""
+    return scores.transpose(-1, -2).contiguous().softmax(-2).transpose(-1, -2).contiguous()
+
+
 class CrossAttention(nn.Module):
     """Tokens (B, Nq, D) attend to concepts (B or 1, n, D): per-head softmax over the concepts, then Linear(D, C).
     Returns the per-head attention (B, H, Nq, n) and the per-head value of every concept for every class
@@ -79,7 +86,7 @@ class CrossAttention(nn.Module):
         else:
             q = self.q(tokens).view(b, nq, h, dh).transpose(1, 2)  # (B, H, Nq, dh)
             scores = q @ k.transpose(-2, -1) * self.scale
-        attention = scores.contiguous().softmax(-1)  # (B, H, Nq, n)
+        attention = softmax_over_concepts(scores)  # (B, H, Nq, n)
         used = self.attn_drop(attention)
         if shared:  # sum the attention over the queries first: one (B, H n) x (H n, C) product
             logits = used.sum(2).reshape(b, h * n) @ values[0].reshape(h * n, -1) / nq + self.proj.bias
@@ -97,11 +104,10 @@ def explanation_cost(attention: torch.Tensor, targets: torch.Tensor) -> torch.Te
     """n * MSE(attention, targets / sum targets) over the rows (last dim: concepts) whose target is known and
     names at least one concept (CT's ``concepts_cost`` / ``spatial_concepts_cost``)."""
     norm = targets.sum(-1, keepdim=True)
-    rows = ~norm.isnan().squeeze(-1) & (norm.squeeze(-1) > 0)
-    if not rows.any():
-        return attention.sum() * 0.0
-    normalised = targets[rows] / norm[rows]
-    return targets.shape[-1] * F.mse_loss(attention[rows], normalised.to(attention.dtype))
+    rows = norm > 0  # False for an unknown (NaN) or empty target
+    normalised = torch.where(rows, targets / norm, 0.0).to(attention.dtype)
+    # n * the mean over the kept rows' entries = the kept rows' squared error / their number (masked, no gather)
+    return torch.where(rows, attention - normalised, 0.0).square().sum() / rows.sum().clamp_min(1)
 
 
 class AttentionConceptAccuracy(Metric):
@@ -411,6 +417,16 @@ class ConceptTransformer(InterpretableModel):
 
 
 # ---- CCT: the concept memory ("shared global workspace") -------------------------------------------------------
+def gru_step(gru: nn.GRUCell, input_gates: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+    """``gru(input, hidden)`` given the input gates ``W_ih input + b_ih`` (broadcast over the slots): r and z
+    gates, candidate n = tanh(i_n + r (W_hn h + b_hn)), h' = (h - n) z + n (torch's GRUCell, in its order)."""
+    i_r, i_z, i_n = input_gates.chunk(3, -1)
+    h_r, h_z, h_n = F.linear(hidden, gru.weight_hh, gru.bias_hh).chunk(3, -1)
+    reset, update = torch.sigmoid(h_r + i_r), torch.sigmoid(h_z + i_z)
+    candidate = torch.tanh(i_n + h_n * reset)
+    return (hidden - candidate) * update + candidate
+
+
 class SlotAttention(nn.Module):
     """CCT's ``ConceptSlotAttention`` (Locatello et al.'s slot attention): Gaussian slot init (mu, log sigma,
     shared by all slots), LayerNorms, softmax over the slots, a weighted mean over the inputs, a GRU update, for
@@ -438,10 +454,10 @@ class SlotAttention(nn.Module):
         if inputs.shape[1] == 1:
             # one input (CCT-SA's global token): the softmax over the slots, + epsilon, divided by its sum over
             # the one input is exactly 1, so every slot's update is that input's value; q, k and the softmax,
-            # whose result is fixed, are skipped (the same slots)
-            updates = v.expand(b, self.num_slots, d).reshape(-1, d)
+            # whose result is fixed, are skipped, and the GRU's input gates are computed once per input
+            input_gates = F.linear(v, self.gru.weight_ih, self.gru.bias_ih)  # (B, 1, 3D)
             for _ in range(self.iterations):
-                slots = self.gru(updates, slots.reshape(-1, d)).view(b, -1, d)
+                slots = gru_step(self.gru, input_gates, slots)
             return slots
         k = self.project_k(inputs) * d ** -0.5
         for _ in range(self.iterations):

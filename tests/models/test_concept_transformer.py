@@ -81,6 +81,21 @@ def test_shared_concepts_take_the_folded_path_with_the_same_outputs_and_gradient
         torch.testing.assert_close(grads[name], grads2[name], msg=name)
 
 
+def test_the_concept_softmax_and_the_gru_step_are_torchs():
+    from models.concept_transformer import gru_step, softmax_over_concepts
+
+    torch.manual_seed(0)
+    scores = torch.randn(4, 2, 16, 12)
+    attention = softmax_over_concepts(scores)
+    assert attention.is_contiguous() and attention.shape == scores.shape
+    torch.testing.assert_close(attention, scores.softmax(-1))
+    gru = torch.nn.GRUCell(8, 8)
+    inputs, hidden = torch.randn(5, 1, 8), torch.randn(5, 3, 8)
+    gates = F.linear(inputs, gru.weight_ih, gru.bias_ih)
+    expected = gru(inputs.expand(5, 3, 8).reshape(-1, 8), hidden.reshape(-1, 8)).view(5, 3, 8)
+    torch.testing.assert_close(gru_step(gru, gates, hidden), expected)
+
+
 def reference_slot_attention(module, inputs, noise):
     """Slot attention written out for any number of inputs (Locatello et al., Alg. 1; CCT's ConceptSlotAttention)."""
     b, _, d = inputs.shape

@@ -56,12 +56,14 @@ def test_cross_attention_is_cts_and_linear_in_the_attention():
     torch.testing.assert_close(rebuilt, logits, atol=1e-5, rtol=1e-5)
 
 
-def test_shared_concepts_take_the_folded_path_with_the_same_outputs_and_gradients():
-    """Parameters (1, n, D) fold W_q into the keys; the same concepts given per input (B, n, D) take the general
-    path. Training mode, dropout on: the same seed gives the same masks, outputs and gradients (float rounding)."""
+@pytest.mark.parametrize("heads, n", [(2, 6), (4, 6)])  # W_q folded into the keys (n (H - 1) < D), or not
+def test_shared_concepts_take_the_short_path_with_the_same_outputs_and_gradients(heads, n):
+    """Parameters (1, n, D) take the shared path (W_q folded into the keys where that is cheaper, the attention
+    summed over the queries first); the same concepts given per input (B, n, D) take the general path. Training
+    mode, dropout on: the same seed gives the same masks, outputs and gradients (float rounding)."""
     torch.manual_seed(0)
-    module = CrossAttention(16, 5, 4, 0.2, 0.2).train()
-    concepts = torch.randn(1, 6, 16, requires_grad=True)
+    module = CrossAttention(16, 5, heads, 0.2, 0.2).train()
+    concepts = torch.randn(1, n, 16, requires_grad=True)
     runs = []
     for given in (concepts, concepts.expand(3, -1, -1)):
         x = torch.randn(3, 7, 16, generator=torch.Generator().manual_seed(1)).requires_grad_()
@@ -85,10 +87,11 @@ def test_the_concept_softmax_and_the_gru_step_are_torchs():
     from models.concept_transformer import gru_step, softmax_over_concepts
 
     torch.manual_seed(0)
-    scores = torch.randn(4, 2, 16, 12)
-    attention = softmax_over_concepts(scores)
-    assert attention.is_contiguous() and attention.shape == scores.shape
-    torch.testing.assert_close(attention, scores.softmax(-1))
+    for concepts in (12, 95):  # the transposed layout below 16 concepts, torch's kernel from 16 on
+        scores = torch.randn(4, 2, 16, concepts)
+        attention = softmax_over_concepts(scores)
+        assert attention.is_contiguous() and attention.shape == scores.shape
+        torch.testing.assert_close(attention, scores.softmax(-1))
     gru = torch.nn.GRUCell(8, 8)
     inputs, hidden = torch.randn(5, 1, 8), torch.randn(5, 3, 8)
     gates = F.linear(inputs, gru.weight_ih, gru.bias_ih)

@@ -3,7 +3,8 @@ inference pass (docs/benchmarks.md).
 
 * training overhead: the median time of one training step (the family's training forward, its full loss,
   backward, optimiser step) of CBM (joint), CEM, CT and CCT, divided by the same step of the same backbone with
-  a linear head and cross-entropy, same batch. Targets: CBM / CEM <= 1.1x, CCT <= 1.3x.
+  a linear head and cross-entropy (and the same input normalisation), same batch; the median of paired rounds,
+  in wall time and, on a CPU, in the thread's CPU time. Targets: CBM / CEM <= 1.1x, CCT <= 1.3x.
 * intervention curve: ``intervention_curve`` over every concept group with 5 random orders (batched: the
   encoder once per batch, the head per level and order), divided by one plain inference pass over the same
   inputs. Target: <= 10x.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -24,7 +26,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import machine, stamp, time_it  # noqa: E402
+from common import machine, stamp, sync, time_it  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
 from datamodules.base import DataSpec  # noqa: E402
@@ -35,14 +37,17 @@ from models.interventions import intervention_curve  # noqa: E402
 
 
 class TokenLinear(nn.Module):
-    """The baseline of the concept transformers: the same token backbone, a linear head on its class token."""
+    """The baseline of the concept transformers: the same token backbone, a linear head on its class token, and
+    the input normalisation every zoo model (the CNN baseline, CT, CCT) applies first."""
 
-    def __init__(self, backbone: nn.Module, num_classes: int):
+    def __init__(self, backbone: nn.Module, spec: DataSpec):
         super().__init__()
-        self.backbone, self.head = backbone, nn.Linear(backbone.dim, num_classes)
+        self.backbone, self.head = backbone, nn.Linear(backbone.dim, spec.num_classes)
+        self.register_buffer("mean", torch.tensor(spec.mean, dtype=torch.float32).view(1, -1, 1, 1))
+        self.register_buffer("std", torch.tensor(spec.std, dtype=torch.float32).view(1, -1, 1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        cls_token, tokens = self.backbone(x)
+        cls_token, tokens = self.backbone((x - self.mean) / self.std)
         query = cls_token[:, 0] if cls_token is not None else tokens.mean(1)
         return self.head(query)
 
@@ -65,18 +70,28 @@ def step_fn(model: nn.Module, batch: Batch, concept_model: bool):
     return step
 
 
-def paired(baseline, candidate, device, rounds: int) -> tuple[float, float, float]:
-    """(baseline s, candidate s, median ratio): the two timed alternately, round by round, so a change of the
-    machine's load hits both (the 2-core development machine is shared)."""
+def paired(baseline, candidate, device, rounds: int) -> tuple[float, float, float, float | None]:
+    """(baseline s, candidate s, median ratio, median ratio of this thread's CPU time): the two timed
+    alternately, round by round, so a change of the machine's load hits both (the 2-core development machine is
+    shared). The CPU-time ratio (CPU only; None on a GPU) leaves out the time the thread waited for a core."""
     for fn in (baseline, candidate):
         fn(), fn()
-    base_times, times, ratios = [], [], []
+    wall: tuple[list[float], list[float]] = ([], [])
+    cpu: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
-        a = time_it(baseline, device, warmup=0, repeats=1)
-        b = time_it(candidate, device, warmup=0, repeats=1)
-        base_times.append(a), times.append(b), ratios.append(b / a)
-    median = sorted(ratios)[len(ratios) // 2]
-    return sorted(base_times)[rounds // 2], sorted(times)[rounds // 2], median
+        for i, fn in enumerate((baseline, candidate)):
+            sync(device)
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            fn()
+            sync(device)
+            wall[i].append(time.perf_counter() - start)
+            cpu[i].append(time.thread_time() - start_cpu)
+
+    def median(values):
+        return sorted(values)[len(values) // 2]
+
+    cpu_ratio = None if device.type == "cuda" else median([b / a for a, b in zip(*cpu)])
+    return median(wall[0]), median(wall[1]), median([b / a for a, b in zip(*wall)]), cpu_ratio
 
 
 def concept_batch(spec: DataSpec, n: int, device) -> Batch:
@@ -124,22 +139,22 @@ def main() -> None:
     baseline = step_fn(create_model("linear_small28", spec=spec, backbone=cnn_backbone).to(device), batch, False)
     for label, name, overrides in cnn:
         model = create_model(name, spec=spec, **offline, **overrides).to(device)
-        base_time, t, ratio = paired(baseline, step_fn(model, batch, True), device, args.repeats)
-        rows.append((label, cnn_backbone, base_time, t, ratio))
+        rows.append((label, cnn_backbone, *paired(baseline, step_fn(model, batch, True), device, args.repeats)))
     # concept transformers against the same token backbone with a linear head
     small = dict(patch_size=12, dim=64, depth=2, heads=2, mlp_ratio=2.0) if vit_name == "small_vit" else {}
     backbone = create_token_backbone(vit_name, 3, tuple(spec.input_shape[1:]), **small)
-    token_baseline = step_fn(TokenLinear(backbone, spec.num_classes).to(device), batch, False)
+    token_baseline = step_fn(TokenLinear(backbone, spec).to(device), batch, False)
     for name in ("ct_small_vit", "cct_small_vit"):
         model = create_model(name, spec=spec, **vit_overrides).to(device)
-        base_time, t, ratio = paired(token_baseline, step_fn(model, batch, True), device, args.repeats)
-        rows.append((name.split("_small")[0], vit_name, base_time, t, ratio))
+        rows.append((name.split("_small")[0], vit_name,
+                     *paired(token_baseline, step_fn(model, batch, True), device, args.repeats)))
     print(f"training step, batch {args.batch}, {spec.input_shape}, {spec.num_concepts} concepts, "
           f"{spec.num_classes} classes:\n")
     print("| head | backbone | linear head s / step | concept head s / step | images / s | time vs linear head "
-          "(median of paired rounds) |\n|---|---|---|---|---|---|")
-    for head, backbone_name, base_time, t, ratio in rows:
-        print(f"| {head} | {backbone_name} | {base_time:.4f} | {t:.4f} | {args.batch / t:.1f} | {ratio:.2f}x |")
+          "(median of paired rounds) | CPU time vs linear head |\n|---|---|---|---|---|---|---|")
+    for head, backbone_name, base_time, t, ratio, cpu_ratio in rows:
+        cpu = "-" if cpu_ratio is None else f"{cpu_ratio:.2f}x"
+        print(f"| {head} | {backbone_name} | {base_time:.4f} | {t:.4f} | {args.batch / t:.1f} | {ratio:.2f}x | {cpu} |")
 
     # intervention curve: every group, 5 random orders, against one inference pass over the same inputs
     n = args.curve_inputs if not args.large else min(args.curve_inputs, 128)

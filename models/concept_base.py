@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -41,6 +42,7 @@ from .interventions import (
     group_names,
     intervention_curve,
     intervention_mask,
+    logit_percentiles,
     mask_from_ranking,
     rank_groups,
     save_curves,
@@ -302,11 +304,23 @@ class InterventionModel(InterpretableModel):
                 seen += len(batch)
                 if limit is not None and seen >= limit:
                     break
-        logits = torch.cat(logits)
-        low, high = torch.quantile(logits, torch.tensor([0.05, 0.95], device=logits.device), dim=0)
+        low, high = logit_percentiles(torch.cat(logits))
         self.intervention_low.copy_(low)
         self.intervention_high.copy_(high)
         return low, high
+
+    @contextmanager
+    def using_percentiles(self, low: torch.Tensor, high: torch.Tensor):
+        """Intervene with ``low`` / ``high`` instead of the stored percentiles inside the block (the curve's
+        evaluated-split percentiles, Koh's ``tti.py``); the stored ones are back afterwards."""
+        saved = self.intervention_low.clone(), self.intervention_high.clone()
+        self.intervention_low.copy_(low)
+        self.intervention_high.copy_(high)
+        try:
+            yield
+        finally:
+            self.intervention_low.copy_(saved[0])
+            self.intervention_high.copy_(saved[1])
 
     def concept_gradients(self, state: ConceptState) -> torch.Tensor:
         """(N, K) d(predicted class's output) / d(concept logit), for the gradient policy."""
@@ -517,6 +531,8 @@ class InterventionModel(InterpretableModel):
                   ("random", "uncertainty")}
         files = save_curves(curves, directory)
         checks: dict[str, Any] = {"intervention_curve": files["json"], "intervention_plot": files["png"]}
+        if self.reads_logits:
+            checks["intervention_percentiles"] = curves["random"]["percentiles"]
         for policy, curve in curves.items():
             checks[f"intervention_area_{policy}"] = round(curve["area"], 6)
             checks[f"intervention_acc_all_{policy}"] = round(curve["accuracy_mean"][-1], 6)

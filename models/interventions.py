@@ -18,11 +18,15 @@ The options every such model takes in ``forward``, ``decompose`` and ``explain``
 
 ``intervention_curve`` runs the encoder once per batch and only the label predictor per level and order, so a
 curve over G groups and T orders costs one inference pass plus (G + 1) T passes of the head, batched over the
-samples. ``python -m models.interventions <release> --data <name>`` computes one, saves it as JSON and PNG.
+samples. A logit-reading model is set to the 5th / 95th percentile of a concept's logits: in ``forward`` the
+training-split ones stored with the weights, in the curve by default the evaluated split's own (``percentiles``;
+Koh's ``CUB/tti.py`` computes them from the split it evaluates). ``python -m models.interventions <release>
+--data <name>`` computes one, saves it as JSON and PNG.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -187,23 +191,41 @@ def apply_competence(values: torch.Tensor, mask: torch.Tensor, competence: float
 
 
 # ---- the intervention curve ------------------------------------------------------------------------------
+PERCENTILES = ("evaluated", "training")
+
+
+def logit_percentiles(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(K,), (K,): the 5th / 95th percentile of each concept's logits (N, K), what a logit-reading model is set
+    to for c = 0 / c = 1 (Koh et al. Sec. 6)."""
+    low, high = torch.quantile(logits.float(), torch.tensor([0.05, 0.95], device=logits.device), dim=0)
+    return low, high
+
+
 @torch.no_grad()
 def intervention_curve(model, dataloader, policy: str = "random", orders: int = 5, seed: int = 0,
                        competence: float = 1.0, order: Sequence[str] | None = None,
-                       use_visibility: bool = True, limit: int | None = None) -> dict[str, Any]:
+                       use_visibility: bool = True, limit: int | None = None,
+                       percentiles: str = "evaluated") -> dict[str, Any]:
     """Task accuracy with k = 0..G concept groups set to their true values, for ``orders`` random orders (one
     for the deterministic policies). Returns the curve (mean, spread, Koh's max over orders, every order),
-    its area (the mean accuracy over k / G in [0, 1], trapezoid rule) and what it was computed on."""
+    its area (the mean accuracy over k / G in [0, 1], trapezoid rule) and what it was computed on.
+
+    ``percentiles`` (logit-reading models only): ``"evaluated"`` sets an intervened concept to the 5th / 95th
+    percentile of the evaluated inputs' own logits, as Koh's ``CUB/tti.py`` does (its ``ptl_5`` / ``ptl_95``
+    come from the ``-eval_data`` split's outputs); ``"training"`` uses the model's stored training-split
+    percentiles (what ``forward`` / ``explain`` use)."""
     from .base import evaluating
 
+    if percentiles not in PERCENTILES:
+        raise InterventionError(f"percentiles is one of {', '.join(PERCENTILES)}; got {percentiles!r}")
     spec = model.spec
     groups = group_matrix(spec)
     n_groups = len(groups)
     trials = orders if policy == "random" else 1
-    correct = torch.zeros(trials, n_groups + 1, dtype=torch.float64)
-    total = 0
     generator = torch.Generator().manual_seed(seed)
+    encoded = []  # (state, values, targets, gradients) per batch: the encoder runs once per input
     with evaluating(model):
+        total = 0
         for batch in dataloader:
             batch = model.check_batch(batch).to(model.device)
             if limit is not None and total >= limit:
@@ -214,19 +236,31 @@ def intervention_curve(model, dataloader, policy: str = "random", orders: int = 
                 raise InterventionError(f"an intervention curve needs data with concept labels; the "
                                         f"{spec.name!r} batches carry {', '.join(batch.present())}")
             state = model.encode(batch.inputs)
-            values = model.true_values(batch, use_visibility)
-            known = ~values.isnan()
             gradients = model.concept_gradients(state) if policy == "gradient" else None
-            for t in range(trials):
-                ranking = rank_groups(policy, spec, state.probabilities, generator, order, gradients)
-                noisy = apply_competence(values.nan_to_num(0.0), known, competence, generator)
-                for k in range(n_groups + 1):
-                    mask = mask_from_ranking(ranking, k, groups) & known
-                    outputs = model.head(state, mask, noisy, outputs_only=True).outputs
-                    correct[t, k] += float((outputs.argmax(-1) == batch.targets).sum())
+            encoded.append((state, model.true_values(batch, use_visibility), batch.targets, gradients))
             total += len(batch)
-    if total == 0:
-        raise InterventionError("an intervention curve needs at least one input")
+        if total == 0:
+            raise InterventionError("an intervention curve needs at least one input")
+        values_used = None
+        setting = contextlib.nullcontext()
+        if model.reads_logits:
+            if percentiles == "evaluated":
+                low, high = logit_percentiles(torch.cat([state.logits for state, *_ in encoded]))
+                setting = model.using_percentiles(low, high)
+            else:
+                low, high = model.intervention_low, model.intervention_high
+            values_used = {"low": low.tolist(), "high": high.tolist()}
+        correct = torch.zeros(trials, n_groups + 1, dtype=torch.float64)
+        with setting:
+            for state, values, targets, gradients in encoded:
+                known = ~values.isnan()
+                for t in range(trials):
+                    ranking = rank_groups(policy, spec, state.probabilities, generator, order, gradients)
+                    noisy = apply_competence(values.nan_to_num(0.0), known, competence, generator)
+                    for k in range(n_groups + 1):
+                        mask = mask_from_ranking(ranking, k, groups) & known
+                        outputs = model.head(state, mask, noisy, outputs_only=True).outputs
+                        correct[t, k] += float((outputs.argmax(-1) == targets).sum())
     accuracy = (correct / total).numpy()  # (T, G + 1)
     mean = accuracy.mean(0)
     fraction = np.linspace(0, 1, n_groups + 1)
@@ -236,6 +270,7 @@ def intervention_curve(model, dataloader, policy: str = "random", orders: int = 
         "accuracy_mean": mean.tolist(), "accuracy_std": accuracy.std(0, ddof=1).tolist() if trials > 1 else
         [0.0] * (n_groups + 1), "accuracy_max": accuracy.max(0).tolist(), "accuracy": accuracy.tolist(),
         "area": float(np.trapezoid(mean, fraction)) if n_groups else float(mean[0]),
+        "percentiles": percentiles if model.reads_logits else None, "intervention_values": values_used,
         "model": model.variant, "data": spec.name,
     }
 
@@ -289,7 +324,7 @@ def save_curves(curves: dict[str, dict[str, Any]], folder: str | Path,
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """python -m models.interventions <release folder or name.tag> --data <datamodule> [--split test]
-    [--policy random --policy uncertainty ...] [--orders 5] [--out folder]"""
+    [--policy random --policy uncertainty ...] [--orders 5] [--percentiles evaluated|training] [--out folder]"""
     import argparse
 
     from datamodules import create_datamodule
@@ -307,6 +342,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--competence", type=float, default=1.0)
+    parser.add_argument("--percentiles", default="evaluated", choices=PERCENTILES,
+                        help="logit models: intervene with the 5th / 95th percentile of the evaluated split's "
+                             "logits (Koh's tti.py) or of the training logits stored with the weights")
     parser.add_argument("--out", help="folder for intervention_curve.json/.png (default: the release folder)")
     args = parser.parse_args(argv)
     path = Path(args.model)
@@ -321,7 +359,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if differences:
         raise SystemExit(f"error: the data does not match the model's spec: {'; '.join(differences)}")
     curves = {policy: intervention_curve(model, datamodule.eval_dataloader(args.split), policy, args.orders,
-                                         args.seed, args.competence) for policy in args.policy or ["random"]}
+                                         args.seed, args.competence, percentiles=args.percentiles)
+              for policy in args.policy or ["random"]}
     out = Path(args.out) if args.out else (path if path.is_dir() else Path("."))
     files = save_curves(curves, out)
     for policy, curve in curves.items():

@@ -12,7 +12,13 @@ from datamodules import create_datamodule
 from datamodules.base import DataSpec
 from explain import export_explanations
 from models import InputError, create_model
-from models.concept_transformer import AttentionConceptAccuracy, CrossAttention, entropy, explanation_cost
+from models.concept_transformer import (
+    AttentionConceptAccuracy,
+    CrossAttention,
+    SlotAttention,
+    entropy,
+    explanation_cost,
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +54,90 @@ def test_cross_attention_is_cts_and_linear_in_the_attention():
     torch.testing.assert_close(logits, out.mean(1), atol=1e-5, rtol=1e-5)  # the spatial stream's mean over tokens
     rebuilt = torch.einsum("bhqn,hnc->bc", attention, values[0]) / 7 + module.proj.bias
     torch.testing.assert_close(rebuilt, logits, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("heads, n", [(2, 6), (4, 6)])  # W_q folded into the keys (n (H - 1) < D), or not
+def test_shared_concepts_take_the_short_path_with_the_same_outputs_and_gradients(heads, n):
+    """Parameters (1, n, D) take the shared path (W_q folded into the keys where that is cheaper, the attention
+    summed over the queries first); the same concepts given per input (B, n, D) take the general path. Training
+    mode, dropout on: the same seed gives the same masks, outputs and gradients (float rounding)."""
+    torch.manual_seed(0)
+    module = CrossAttention(16, 5, heads, 0.2, 0.2).train()
+    concepts = torch.randn(1, n, 16, requires_grad=True)
+    runs = []
+    for given in (concepts, concepts.expand(3, -1, -1)):
+        x = torch.randn(3, 7, 16, generator=torch.Generator().manual_seed(1)).requires_grad_()
+        module.zero_grad()
+        torch.manual_seed(2)
+        logits, attention, values = module(x, given)
+        (logits.square().sum() + attention.square().sum()).backward()
+        runs.append((logits, attention, x.grad, {k: p.grad.clone() for k, p in module.named_parameters()}))
+        concepts.grad = None
+    (folded, attention, x_grad, grads), (general, attention2, x_grad2, grads2) = runs
+    with torch.no_grad():  # dropout was on: without it the logits differ
+        assert not torch.allclose(module.eval()(x, concepts)[0], folded)
+    torch.testing.assert_close(folded, general)
+    torch.testing.assert_close(attention, attention2)
+    torch.testing.assert_close(x_grad, x_grad2)
+    for name in grads:
+        torch.testing.assert_close(grads[name], grads2[name], msg=name)
+
+
+def test_the_concept_softmax_and_the_gru_step_are_torchs():
+    from models.concept_transformer import gru_step, softmax_over_concepts
+
+    torch.manual_seed(0)
+    for concepts in (12, 95):  # the transposed layout below 16 concepts, torch's kernel from 16 on
+        scores = torch.randn(4, 2, 16, concepts)
+        attention = softmax_over_concepts(scores)
+        assert attention.is_contiguous() and attention.shape == scores.shape
+        torch.testing.assert_close(attention, scores.softmax(-1))
+    gru = torch.nn.GRUCell(8, 8)
+    inputs, hidden = torch.randn(5, 1, 8), torch.randn(5, 3, 8)
+    gates = F.linear(inputs, gru.weight_ih, gru.bias_ih)
+    expected = gru(inputs.expand(5, 3, 8).reshape(-1, 8), hidden.reshape(-1, 8)).view(5, 3, 8)
+    torch.testing.assert_close(gru_step(gru, gates, hidden), expected)
+
+
+def reference_slot_attention(module, inputs, noise):
+    """Slot attention written out for any number of inputs (Locatello et al., Alg. 1; CCT's ConceptSlotAttention)."""
+    b, _, d = inputs.shape
+    slots = module.slot_mu + torch.exp(module.slot_log_sigma) * noise
+    inputs = module.norm_inputs(inputs)
+    k, v = module.project_k(inputs) * d ** -0.5, module.project_v(inputs)
+    for _ in range(module.iterations):
+        q = module.project_q(module.norm_slots(slots))
+        attention = torch.bmm(k, q.transpose(1, 2)).softmax(-1) + module.epsilon
+        attention = attention / attention.sum(1, keepdim=True)
+        updates = torch.bmm(attention.transpose(1, 2), v)
+        slots = module.gru(updates.reshape(-1, d), slots.reshape(-1, d)).view(b, -1, d)
+    return slots
+
+
+@pytest.mark.parametrize("tokens", [1, 5])
+def test_slot_attention_over_one_input_skips_the_fixed_weights_with_the_same_slots(tokens):
+    """Over one input (CCT-SA's global token) the attention is exactly 1 and q / k are skipped; the slots and
+    the gradients of everything they depend on are those of the written-out algorithm."""
+    torch.manual_seed(0)
+    module = SlotAttention(num_slots=3, dim=16, iterations=2).train()
+    inputs = torch.randn(4, tokens, 16, requires_grad=True)
+    noise = torch.randn(4, 3, 16)
+    results = []
+    for fn in (lambda: module(inputs, noise), lambda: reference_slot_attention(module, inputs, noise)):
+        module.zero_grad()
+        inputs.grad = None
+        slots = fn()
+        slots.square().sum().backward()
+        results.append((slots, inputs.grad, {k: p.grad for k, p in module.named_parameters()}))
+    (slots, x_grad, grads), (expected, x_grad2, grads2) = results
+    torch.testing.assert_close(slots, expected)
+    torch.testing.assert_close(x_grad, x_grad2)
+    for name, grad in grads.items():
+        if grad is None:  # skipped: q, k and the slot norm, whose gradient is rounding noise in the reference
+            assert tokens == 1 and name.split(".")[0] in ("project_q", "project_k", "norm_slots")
+            assert grads2[name].abs().max() < 1e-6
+        else:
+            torch.testing.assert_close(grad, grads2[name], msg=name)
 
 
 def test_explanation_and_sparsity_costs():

@@ -119,11 +119,12 @@ def loop_curve(model, dm, seed):
 def test_batched_curve_equals_a_per_sample_loop(trained_xor):
     model, dm = trained_xor
     loader = dm.eval_dataloader("test")
-    curve = intervention_curve(model, [next(iter(loader))], "random", orders=1, seed=3)
+    # forward intervenes with the training percentiles: the curve with percentiles="training" must match it
+    curve = intervention_curve(model, [next(iter(loader))], "random", orders=1, seed=3, percentiles="training")
     np.testing.assert_allclose(curve["accuracy_mean"], loop_curve(model, dm, 3), atol=1e-9)
     with torch.no_grad():
         plain = sum(int((model(b.inputs).argmax(-1) == b.targets).sum()) for b in loader) / len(dm.test_set)
-    full = intervention_curve(model, loader, "random", orders=3)
+    full = intervention_curve(model, loader, "random", orders=3, percentiles="training")
     assert full["accuracy_mean"][0] == pytest.approx(plain)
     # every group set: f on the concept percentiles of the true concepts, computed directly
     with torch.no_grad():
@@ -135,6 +136,33 @@ def test_batched_curve_equals_a_per_sample_loop(trained_xor):
     batch = next(iter(loader))
     wrong = model.decompose(batch.inputs, intervene="all", values=batch.concepts, competence=0.0)
     torch.testing.assert_close(wrong.extras["bottleneck"], model.intervention_values(1 - batch.concepts))
+
+
+def test_curve_takes_the_percentiles_of_the_evaluated_split_by_default(trained_xor):
+    """Koh's tti.py: ptl_5 / ptl_95 are the percentiles of the evaluated split's own concept logits."""
+    model, dm = trained_xor
+    loader = dm.eval_dataloader("test")
+    stored = model.intervention_low.clone(), model.intervention_high.clone()
+    with torch.no_grad():
+        logits = torch.cat([model.encode(b.inputs).logits for b in loader])
+        low, high = (torch.tensor(np.percentile(logits.numpy(), q, axis=0), dtype=torch.float32) for q in (5, 95))
+        assert not torch.allclose(low, stored[0])  # the test split's percentiles differ from the training ones
+        direct = sum(int((model.label_predictor(torch.where(b.concepts > 0.5, high, low)).argmax(-1) == b.targets)
+                         .sum()) for b in loader) / len(dm.test_set)
+    curve = intervention_curve(model, loader, "random", orders=2)
+    assert curve["percentiles"] == "evaluated"
+    np.testing.assert_allclose(curve["intervention_values"]["low"], low, rtol=1e-5)
+    np.testing.assert_allclose(curve["intervention_values"]["high"], high, rtol=1e-5)
+    assert curve["accuracy_mean"][-1] == pytest.approx(direct)
+    training = intervention_curve(model, loader, "random", orders=2, percentiles="training")
+    assert curve["accuracy_mean"][0] == training["accuracy_mean"][0]  # no intervention: the same predictions
+    np.testing.assert_allclose(training["intervention_values"]["low"], stored[0])
+    # the stored percentiles (what forward uses) are untouched by the curve
+    assert torch.equal(model.intervention_low, stored[0]) and torch.equal(model.intervention_high, stored[1])
+    with pytest.raises(InterventionError, match="percentiles is one of evaluated, training"):
+        intervention_curve(model, loader, percentiles="test")
+    cem = create_model("cem_mlp", spec=dm.spec).eval()  # not a logit model: percentiles do not apply
+    assert intervention_curve(cem, loader, orders=1)["percentiles"] is None
 
 
 def test_curves_are_saved_as_json_and_png(trained_xor, tmp_path):

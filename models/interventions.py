@@ -18,10 +18,10 @@ The options every such model takes in ``forward``, ``decompose`` and ``explain``
 
 ``intervention_curve`` runs the encoder once per batch and only the label predictor per level and order, so a
 curve over G groups and T orders costs one inference pass plus (G + 1) T passes of the head, batched over the
-samples. A logit-reading model is set to the 5th / 95th percentile of a concept's logits: in ``forward`` the
-training-split ones stored with the weights, in the curve by default the evaluated split's own (``percentiles``;
-Koh's ``CUB/tti.py`` computes them from the split it evaluates). ``python -m models.interventions <release>
---data <name>`` computes one, saves it as JSON and PNG.
+samples. A logit-reading model is set to the 5th / 95th percentile of a concept's logits: the training-split
+ones stored with the weights (Koh et al. Sec. 6), or in the curve the evaluated split's own
+(``percentiles="evaluated"``: what Koh's ``CUB/tti.py`` computes them from). ``python -m models.interventions
+<release> --data <name>`` computes one, saves it as JSON and PNG.
 """
 
 from __future__ import annotations
@@ -205,15 +205,15 @@ def logit_percentiles(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]
 def intervention_curve(model, dataloader, policy: str = "random", orders: int = 5, seed: int = 0,
                        competence: float = 1.0, order: Sequence[str] | None = None,
                        use_visibility: bool = True, limit: int | None = None,
-                       percentiles: str = "evaluated") -> dict[str, Any]:
+                       percentiles: str = "training") -> dict[str, Any]:
     """Task accuracy with k = 0..G concept groups set to their true values, for ``orders`` random orders (one
     for the deterministic policies). Returns the curve (mean, spread, Koh's max over orders, every order),
     its area (the mean accuracy over k / G in [0, 1], trapezoid rule) and what it was computed on.
 
-    ``percentiles`` (logit-reading models only): ``"evaluated"`` sets an intervened concept to the 5th / 95th
-    percentile of the evaluated inputs' own logits, as Koh's ``CUB/tti.py`` does (its ``ptl_5`` / ``ptl_95``
-    come from the ``-eval_data`` split's outputs); ``"training"`` uses the model's stored training-split
-    percentiles (what ``forward`` / ``explain`` use)."""
+    ``percentiles`` (logit-reading models only): ``"training"`` (the paper's Sec. 6) uses the model's stored
+    training-split percentiles (what ``forward`` / ``explain`` use); ``"evaluated"`` sets an intervened concept to
+    the 5th / 95th percentile of the evaluated inputs' own logits, as Koh's ``CUB/tti.py`` does (its ``ptl_5`` /
+    ``ptl_95`` come from the ``-eval_data`` split's outputs)."""
     from .base import evaluating
 
     if percentiles not in PERCENTILES:
@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--orders", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--competence", type=float, default=1.0)
-    parser.add_argument("--percentiles", default="evaluated", choices=PERCENTILES,
+    parser.add_argument("--percentiles", default="training", choices=PERCENTILES,
                         help="logit models: intervene with the 5th / 95th percentile of the evaluated split's "
                              "logits (Koh's tti.py) or of the training logits stored with the weights")
     parser.add_argument("--out", help="folder for intervention_curve.json/.png (default: the release folder)")

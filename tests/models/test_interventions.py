@@ -138,8 +138,9 @@ def test_batched_curve_equals_a_per_sample_loop(trained_xor):
     torch.testing.assert_close(wrong.extras["bottleneck"], model.intervention_values(1 - batch.concepts))
 
 
-def test_curve_takes_the_percentiles_of_the_evaluated_split_by_default(trained_xor):
-    """Koh's tti.py: ptl_5 / ptl_95 are the percentiles of the evaluated split's own concept logits."""
+def test_curve_takes_the_training_percentiles_by_default_or_the_evaluated_splits(trained_xor):
+    """The paper: training-logit percentiles (the default); Koh's tti.py: ptl_5 / ptl_95 are the percentiles of the
+    evaluated split's own concept logits (``percentiles="evaluated"``)."""
     model, dm = trained_xor
     loader = dm.eval_dataloader("test")
     stored = model.intervention_low.clone(), model.intervention_high.clone()
@@ -149,12 +150,13 @@ def test_curve_takes_the_percentiles_of_the_evaluated_split_by_default(trained_x
         assert not torch.allclose(low, stored[0])  # the test split's percentiles differ from the training ones
         direct = sum(int((model.label_predictor(torch.where(b.concepts > 0.5, high, low)).argmax(-1) == b.targets)
                          .sum()) for b in loader) / len(dm.test_set)
-    curve = intervention_curve(model, loader, "random", orders=2)
+    curve = intervention_curve(model, loader, "random", orders=2, percentiles="evaluated")
     assert curve["percentiles"] == "evaluated"
     np.testing.assert_allclose(curve["intervention_values"]["low"], low, rtol=1e-5)
     np.testing.assert_allclose(curve["intervention_values"]["high"], high, rtol=1e-5)
     assert curve["accuracy_mean"][-1] == pytest.approx(direct)
-    training = intervention_curve(model, loader, "random", orders=2, percentiles="training")
+    training = intervention_curve(model, loader, "random", orders=2)
+    assert training["percentiles"] == "training"
     assert curve["accuracy_mean"][0] == training["accuracy_mean"][0]  # no intervention: the same predictions
     np.testing.assert_allclose(training["intervention_values"]["low"], stored[0])
     # the stored percentiles (what forward uses) are untouched by the curve

@@ -217,7 +217,7 @@ def test_a_short_run_learns_and_the_release_round_trips(trig, tmp_path):
                                model(batch.inputs, intervene="all", values=batch.concepts))
     checks = model.release_checks(tmp_path / "release", trig)
     assert (tmp_path / "release" / "intervention_curve.png").is_file() and 0 <= checks["cas"] <= 1
-    assert checks["intervention_percentiles"] == "evaluated"  # a logit model: the test split's percentiles
+    assert checks["intervention_percentiles"] == "training"  # a logit model: the stored training percentiles
     assert isinstance(loaded, ConceptBottleneckModel)
 
 

@@ -15,7 +15,8 @@ the single run draws them. Members see different batches, stacked on a leading d
 the members' losses, so each member gets its own gradient; Adam is elementwise, so one Adam over the stacked
 parameters is each member's own Adam. The batched forward pass is the single run's bit for bit; the batched
 products of the backward pass sum in another order, so a member agrees with its single run to float rounding
-(tests/models/programs/test_grid.py), not bit for bit.
+(tests/models/programs/test_grid.py), not bit for bit. With the members' ``compile=True`` the batched step
+(``relaxed_logits``, vmap included) is compiled as one graph.
 
 Validation runs each member's discrete program (float64, as a single run validates); ``val/acc`` is the best
 member's, ``val/acc_member<m>`` each one's. The checkpoint with the best ``val/acc`` holds the member that is

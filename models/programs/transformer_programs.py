@@ -23,6 +23,8 @@ Training relaxes every choice (gates, predicate rows, attention argmax, MLP outp
 the Gumbel-softmax at temperature ``tau``, annealed geometrically from 3.0 to 0.01 (``TemperatureAnnealing``).
 In eval mode the model is the discrete (argmax) program: that is what is validated, tested, released and
 decompiled (``models.programs.decompile``), and it runs in float64 so the decompiled program reproduces it exactly.
+``compile=True`` compiles the relaxed forward pass and its backward (``compile_training``); the discrete program is
+never compiled.
 
 Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (its ``sequence`` and
 ``position``), one per sequence for pooled classification. The units are the variables of the residual stream; a unit's

@@ -220,8 +220,9 @@ def test_the_compiled_training_step_is_the_eager_one_to_float_rounding():
             results.append((logits.detach(), {n: p.grad.clone() for n, p in model.named_parameters()}))
         (eager_logits, eager_grads), (compiled_logits, compiled_grads) = results
         assert torch.allclose(compiled_logits, eager_logits, rtol=1e-5, atol=1e-5)
-        for name, grad in eager_grads.items():  # at low temperature the sums round differently by ~1e-4 of a gradient
-            assert (compiled_grads[name] - grad).abs().max() <= 1e-3 * grad.abs().max() + 1e-12, name
+        largest = max(float(g.abs().max()) for g in eager_grads.values())
+        for name, grad in eager_grads.items():  # rounding: relative to the tensor and to the model
+            assert (compiled_grads[name] - grad).abs().max() <= 1e-3 * grad.abs().max() + 1e-6 * largest, name
     assert list(compiled.state_dict()) == list(eager.state_dict())
 
 

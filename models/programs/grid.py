@@ -80,6 +80,8 @@ class ProgramGrid(L.LightningModule):
             if differ:
                 raise ValueError(f"member {i} differs from member 0 in {differ}: members of one grid differ only "
                                  f"in their seed and {SHAPE_FREE_ARGS}")
+        if len({m.compile_step for m in members}) > 1:
+            raise ValueError("the members of one grid are all compiled or none (model.args.compile)")
         self._members = members  # a plain list: not submodules (the stacked parameters are the grid's own)
         self.seeds = list(seeds)
         self.generators = []
@@ -149,7 +151,7 @@ class ProgramGrid(L.LightningModule):
         noise = [program.draw_noise(B, T, torch.device("cpu"), g) for g in self.generators]
         noise = tree_map(lambda *leaves: torch.stack(leaves).to(x.device), *noise)
         taus = torch.tensor(self.temperatures, dtype=torch.float32, device=x.device)
-        if program.hparams.compile and self._compiled_logits is None:
+        if program.compile_step and self._compiled_logits is None:
             self._compiled_logits = compile_training(self.relaxed_logits)
         relaxed_logits = self._compiled_logits or self.relaxed_logits
         logits = relaxed_logits(self.member_parameters(), self.buffers_for_call(), x, taus, noise)

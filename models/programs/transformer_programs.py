@@ -206,7 +206,7 @@ class TransformerProgram(SequenceModel):
                  mask_special_logits: bool = True, lr: float = 5e-2, tau_start: float = 3.0,
                  tau_end: float = 0.01, compile: bool = False):
         super().__init__(spec, mask_special_logits)
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["compile"])  # how it is trained, not what it is: not in a card
         if token_embedding not in ("one_hot", "learned"):
             raise ValueError(f"token_embedding must be 'one_hot' or 'learned', got {token_embedding!r}")
         self.causal = self.causal if causal is None else causal
@@ -217,6 +217,7 @@ class TransformerProgram(SequenceModel):
         if self.n_ctx > k:
             raise ValueError(f"one-hot positions need d_var >= sequence length {self.n_ctx}, got {k}")
         self.temperature: float = tau_start  # set by TemperatureAnnealing during training
+        self.compile_step = compile  # compile the relaxed training step (``compile_training``)
         self._compiled_logits = None  # the relaxed program compiled at the first training step (``compile``)
 
         if token_embedding == "learned":
@@ -397,7 +398,7 @@ class TransformerProgram(SequenceModel):
 
     def training_logits(self, x: torch.Tensor) -> torch.Tensor:
         self.log("train/tau", self.temperature)
-        if not self.hparams.compile:
+        if not self.compile_step:
             return self.trace(x, self.temperature).logits
         if self._compiled_logits is None:
             self._compiled_logits = compile_training(self.relaxed_logits)

@@ -237,3 +237,25 @@ def test_a_compiler_that_cannot_build_the_step_is_a_clear_error(hist_spec, monke
     with pytest.raises(RuntimeError, match=r"could not build the training step .*InvalidCxxCompiler.*"
                                            r"model\.args\.compile=false"):
         model.training_logits(ids(["<s>", "1", "2", "2"]))
+
+
+@pytest.mark.slow
+def test_a_compiled_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp_path):
+    """``model.args.compile=true`` through train.py: the checkpoints hold the plain state dict (no ``_orig_mod.``),
+    and a run killed mid-epoch resumes to the release of the run never killed, bit for bit."""
+    from safetensors.torch import load_file
+    from test_train import run_subprocess
+
+    argv = ["model=tp_hist", "data=hist", "data.args.dataset_size=2000", "data.args.batch_size=128",
+            "model.args.n_layers=1", "model.args.compile=true", "trainer.max_epochs=3", "trainer=cpu",
+            "checkpoint.every_n_train_steps=7", "explain.enabled=false", "threads=1"]
+    assert run_subprocess([*argv, f"run_dir={tmp_path / 'whole'}"]).returncode == 0
+    assert run_subprocess([*argv, f"run_dir={tmp_path / 'killed'}"], kill_at_step=25).returncode == -9
+    saved = torch.load(tmp_path / "killed" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert saved["global_step"] == 21
+    assert set(saved["state_dict"]) == set(create_model("tp_hist", spec=create_datamodule("hist").spec,
+                                                        n_layers=1).state_dict())
+    resumed = run_subprocess([*argv, f"run_dir={tmp_path / 'killed'}"])
+    assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stderr[-2000:]
+    whole, killed = (load_file(str(tmp_path / run / "release" / "model.safetensors")) for run in ("whole", "killed"))
+    assert whole.keys() == killed.keys() and all(torch.equal(whole[k], killed[k]) for k in whole)

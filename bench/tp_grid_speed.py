@@ -2,6 +2,7 @@
 against one member trained alone, measured in the same process, in interleaved rounds.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/tp_grid_speed.py --task sort --members 8 --rounds 3
+    OMP_NUM_THREADS=1 .venv/bin/python bench/tp_grid_speed.py --task sort --members 8 --rounds 3 --compile
 
 Each round times one whole epoch of each arm, one after the other (alone, then the grid; the order alternates
 from round to round), on the task's full training split in the paper's configuration (the registered variant,
@@ -11,6 +12,8 @@ temperature (``--taus``: one epoch per temperature in each round; late temperatu
 slowed the CPU before ``FlushSubnormals``, which both arms use). Lightning's loop is left out: it is the same for
 both arms. The ratio of the two epochs is computed within each round, so that load from other processes on a
 shared machine affects both arms of a ratio alike; the median over rounds is reported with the range.
+``--compile``: both arms with ``model.args.compile=true``; their graphs are built in an untimed warm-up epoch
+(reported).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def arms(task: str, members: int):
+def arms(task: str, members: int, compile: bool):
     import torch
     import torch.nn.functional as F
 
@@ -39,13 +42,13 @@ def arms(task: str, members: int):
 
     datamodule = create_datamodule(task)
     datamodule.setup("fit")
-    make = lambda **args: create_model(f"tp_{task}", spec=datamodule.spec, **args)  # noqa: E731
+    make = lambda **args: create_model(f"tp_{task}", spec=datamodule.spec, compile=compile, **args)  # noqa: E731
     torch.manual_seed(0)
     alone = make()
     grid = build_grid(make, list(range(members)), [{}])
     alone_optimizer = torch.optim.Adam(alone.parameters(), lr=alone.hparams.lr, foreach=True)
     grid_optimizer = grid.configure_optimizers()
-    grid.log = lambda *args, **kwargs: None  # no Trainer here
+    grid.log = alone.log = lambda *args, **kwargs: None  # no Trainer here
     val_batches = [as_batch(b) for b in datamodule.val_dataloader()]
 
     def alone_epoch(tau: float) -> float:
@@ -53,7 +56,8 @@ def arms(task: str, members: int):
         alone.train()
         for batch in datamodule.train_dataloader():
             batch = as_batch(batch)
-            logits = alone.trace(batch.inputs, tau).logits
+            alone.temperature = tau
+            logits = alone.training_logits(batch.inputs)
             loss = F.cross_entropy(*alone.scored(logits.float(), batch.targets), ignore_index=alone.ignore_index)
             alone_optimizer.zero_grad()
             loss.backward()
@@ -89,6 +93,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--taus", type=float, nargs="+", default=[3.0, 0.05])
+    parser.add_argument("--compile", action="store_true", help="both arms with model.args.compile=true")
     args = parser.parse_args()
     import torch
     from common import machine, stamp
@@ -97,7 +102,11 @@ def main() -> None:
     torch.set_flush_denormal(True)  # as FlushSubnormals does while fitting
     warnings.filterwarnings("ignore")
     started, load_before = stamp(), os.getloadavg()
-    alone_epoch, grid_epoch = arms(args.task, args.members)
+    alone_epoch, grid_epoch = arms(args.task, args.members, args.compile)
+    if args.compile:
+        warm_alone, warm_grid = alone_epoch(args.taus[0]), grid_epoch(args.taus[0])
+        print(f"warm-up epoch (builds the compiled graphs): alone {warm_alone:.1f} s, grid {warm_grid:.1f} s",
+              flush=True)
     rows = []
     for r in range(args.rounds):
         for tau in args.taus:
@@ -110,7 +119,8 @@ def main() -> None:
                   flush=True)
     load_after = os.getloadavg()
     print(f"\n### {stamp()} ({started} start), {machine()}, 1 torch thread, `bench/tp_grid_speed.py --task {args.task} "
-          f"--members {args.members} --rounds {args.rounds}`; load average (1/5/15 min) {load_before[0]:.1f}/"
+          f"--members {args.members} --rounds {args.rounds}{' --compile' if args.compile else ''}`; load average"
+          f" (1/5/15 min) {load_before[0]:.1f}/"
           f"{load_before[1]:.1f}/{load_before[2]:.1f} before, {load_after[0]:.1f}/{load_after[1]:.1f}/"
           f"{load_after[2]:.1f} after\n")
     print(f"| temperature | one member, s/epoch (median) | {args.members} members, s/epoch (median) | "

@@ -2,6 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/tp_speed.py --reference /path/to/TransformerPrograms
     OMP_NUM_THREADS=1 .venv/bin/python bench/tp_speed.py --reference ... --task dyck2 --epochs 250
+    OMP_NUM_THREADS=1 .venv/bin/python bench/tp_speed.py --reference ... --compile  # ours with model.args.compile=true
 
 Both trainings run at the same time, one process and one torch thread each, on the same task in the paper's
 configuration (Table 1's layers, heads and MLPs for the task; the settings of the reference's ``scripts/rasp.sh``
@@ -16,6 +17,8 @@ wrapping the two calls that open and close its step (``model.set_temp``, ``model
 (process) time are kept; on a shared machine the CPU time is the steadier of the two. Time per training
 sequence = total step time / sequences trained, reported per tenth of the schedule (the temperature falls
 geometrically, and low temperatures are where subnormal floats slow a CPU down) and over the whole schedule.
+With ``--compile`` the first step of each batch shape (the full batch and the epoch's last) also builds its
+compiled graph: that compile time is reported on its own line, and the whole schedule with and without it.
 Beside it, the whole epoch as each code runs by default: ours validates on the validation split and writes
 checkpoints; the reference evaluates the train, validation and test splits after every epoch.
 
@@ -79,7 +82,7 @@ def our_config(task: str) -> dict:
     return model_entry(f"tp_{task}").fn()
 
 
-def run_ours(task: str, epochs: int, seed: int, log: Path, run_dir: Path) -> None:
+def run_ours(task: str, epochs: int, seed: int, log: Path, run_dir: Path, compile: bool) -> None:
     import lightning as L
 
     import train
@@ -101,7 +104,7 @@ def run_ours(task: str, epochs: int, seed: int, log: Path, run_dir: Path) -> Non
 
     train.main([f"experiment=tp_{task}", f"trainer.max_epochs={epochs}", f"seed={seed}", "threads=1",
                 f"run_dir={run_dir}", "resume=false", "release.enabled=false", "explain.enabled=false",
-                "trainer.progress_bar=false"], callbacks=[StepClock()])
+                "trainer.progress_bar=false", f"model.args.compile={str(compile).lower()}"], callbacks=[StepClock()])
 
 
 def reference_arguments(task: str, epochs: int, seed: int, out: Path) -> list[str]:
@@ -195,13 +198,25 @@ def epoch_seconds(epochs: list[dict]) -> list[float]:
     return [b - a for a, b in zip(walls, walls[1:])]
 
 
-def summary(ours: Path, reference: Path, task: str, epochs: int, started: str) -> str:
+def compile_seconds(steps: list[dict], key: str) -> float:
+    """What the first step of each batch size took beyond that size's median step: the graph building of a
+    compiled run (about 0 for an eager one)."""
+    extra = 0.0
+    for size in {s["sequences"] for s in steps}:
+        times = sorted(s[key] for s in steps if s["sequences"] == size)
+        first = next(s[key] for s in steps if s["sequences"] == size)
+        extra += first - times[len(times) // 2]
+    return extra
+
+
+def summary(ours: Path, reference: Path, task: str, epochs: int, started: str, compiled: bool = False) -> str:
     from common import machine
 
     our_steps, our_epochs = read_log(ours)
     ref_steps, ref_epochs = read_log(reference)
     load = os.getloadavg()
-    lines = [f"## Transformer Programs training speed: {task}, {epochs} epochs, both at once, 1 thread each — "
+    lines = [f"## Transformer Programs training speed: {task}, {epochs} epochs, both at once, 1 thread each, "
+             f"ours {'compiled (model.args.compile=true)' if compiled else 'eager'} — "
              f"{machine()} — started {started}, load average at the end {load[0]:.1f} / {load[1]:.1f} / "
              f"{load[2]:.1f} (1 / 5 / 15 min)", "",
              "| part of the schedule (epochs) | temperature | ours ms/seq wall | ours ms/seq CPU | reference ms/seq "
@@ -222,6 +237,16 @@ def summary(ours: Path, reference: Path, task: str, epochs: int, started: str) -
     ours_wall, ref_wall = per_sequence(our_steps, "wall"), per_sequence(ref_steps, "wall")
     lines.append(f"| **whole schedule** | 3-0.01 | {ours_wall:.3f} | {ours_cpu:.3f} | {ref_wall:.3f} | {ref_cpu:.3f} | "
                  f"**{ours_cpu / ref_cpu:.2f}** (wall {ours_wall / ref_wall:.2f}) |")
+    compile_wall, compile_cpu = compile_seconds(our_steps, "wall"), compile_seconds(our_steps, "cpu")
+    if compiled:
+        n_seq = sum(s["sequences"] for s in our_steps)
+        ours_cpu_run = ours_cpu - 1e3 * compile_cpu / n_seq
+        ours_wall_run = ours_wall - 1e3 * compile_wall / n_seq
+        lines.append(f"| whole schedule, the compile left out | 3-0.01 | {ours_wall_run:.3f} | {ours_cpu_run:.3f} | "
+                     f"{ref_wall:.3f} | {ref_cpu:.3f} | **{ours_cpu_run / ref_cpu:.2f}** (wall "
+                     f"{ours_wall_run / ref_wall:.2f}) |")
+        lines += ["", f"Compile (the first step of each batch shape beyond its median step): {compile_wall:.1f} s "
+                      f"wall, {compile_cpu:.1f} s CPU of our process (the C++ compiler's processes not counted)."]
     our_epoch, ref_epoch = epoch_seconds(our_epochs), epoch_seconds(ref_epochs)
     n_ours = sum(s["sequences"] for s in our_steps if s["epoch"] == 0)
     n_ref = sum(s["sequences"] for s in ref_steps if s["epoch"] == 0)
@@ -245,10 +270,12 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=250, help="the schedule's length (the paper's: 250)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None, help="keep the timing logs here (default: a temp folder)")
+    parser.add_argument("--compile", action="store_true", help="ours with model.args.compile=true")
     parser.add_argument("--child", choices=("ours", "reference"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "ours":
-        return run_ours(args.task, args.epochs, args.seed, args.out / "ours.jsonl", args.out / "ours_run")
+        return run_ours(args.task, args.epochs, args.seed, args.out / "ours.jsonl", args.out / "ours_run",
+                        args.compile)
     if args.child == "reference":
         return run_reference(args.reference, args.reference_deps, args.task, args.epochs, args.seed,
                              args.out / "reference.jsonl", args.out / "reference_run")
@@ -261,8 +288,9 @@ def main() -> None:
     from common import stamp
 
     started = stamp()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    common_args = ["--task", args.task, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TORCHINDUCTOR_COMPILE_THREADS": "1"}
+    common_args = ["--task", args.task, "--epochs", str(args.epochs), "--seed", str(args.seed), "--out", str(out),
+                   *(["--compile"] if args.compile else [])]
     reference_args = ["--reference", str(args.reference.resolve())]
     if args.reference_deps:
         reference_args += ["--reference-deps", str(args.reference_deps.resolve())]
@@ -274,7 +302,7 @@ def main() -> None:
     failed = [name for name, child in zip(("ours", "reference"), children) if child.wait() != 0]
     if failed:
         raise SystemExit(f"error: {', '.join(failed)} failed; see {out}/<name>.out")
-    print(summary(out / "ours.jsonl", out / "reference.jsonl", args.task, args.epochs, started))
+    print(summary(out / "ours.jsonl", out / "reference.jsonl", args.task, args.epochs, started, args.compile))
     print(f"\n(timing logs: {out})")
 
 

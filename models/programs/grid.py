@@ -15,7 +15,8 @@ the single run draws them. Members see different batches, stacked on a leading d
 the members' losses, so each member gets its own gradient; Adam is elementwise, so one Adam over the stacked
 parameters is each member's own Adam. The batched forward pass is the single run's bit for bit; the batched
 products of the backward pass sum in another order, so a member agrees with its single run to float rounding
-(tests/models/programs/test_grid.py), not bit for bit.
+(tests/models/programs/test_grid.py), not bit for bit. With the members' ``compile=True`` the batched step
+(``relaxed_logits``, vmap included) is compiled as one graph.
 
 Validation runs each member's discrete program (float64, as a single run validates); ``val/acc`` is the best
 member's, ``val/acc_member<m>`` each one's. The checkpoint with the best ``val/acc`` holds the member that is
@@ -38,7 +39,7 @@ from torch.utils.data import DataLoader, Sampler
 
 from datamodules.batch import as_batch, collate
 
-from .transformer_programs import FlushSubnormals, TemperatureAnnealing, TransformerProgram
+from .transformer_programs import FlushSubnormals, TemperatureAnnealing, TransformerProgram, compile_training
 
 SHAPE_FREE_ARGS = ("tau_start", "tau_end")  # arguments members may differ in (no parameter changes shape)
 
@@ -79,6 +80,8 @@ class ProgramGrid(L.LightningModule):
             if differ:
                 raise ValueError(f"member {i} differs from member 0 in {differ}: members of one grid differ only "
                                  f"in their seed and {SHAPE_FREE_ARGS}")
+        if len({m.compile_step for m in members}) > 1:
+            raise ValueError("the members of one grid are all compiled or none (model.args.compile)")
         self._members = members  # a plain list: not submodules (the stacked parameters are the grid's own)
         self.seeds = list(seeds)
         self.generators = []
@@ -102,6 +105,7 @@ class ProgramGrid(L.LightningModule):
         self.val_total = torch.zeros(len(members), dtype=torch.long)
         self.last_val_acc: list[float] | None = None
         self.best: list[tuple[float, int] | None] = [None] * len(members)  # each member's best (val acc, epoch)
+        self._compiled_logits = None  # ``relaxed_logits`` compiled at the first step (the members' ``compile``)
 
     @property
     def n_members(self) -> int:
@@ -147,17 +151,24 @@ class ProgramGrid(L.LightningModule):
         noise = [program.draw_noise(B, T, torch.device("cpu"), g) for g in self.generators]
         noise = tree_map(lambda *leaves: torch.stack(leaves).to(x.device), *noise)
         taus = torch.tensor(self.temperatures, dtype=torch.float32, device=x.device)
-        buffers = self.buffers_for_call()
-
-        def member_logits(params, x, tau, noise):
-            return functional_call(self.relaxed, {**params, **buffers}, (x, tau, noise))
-
-        logits = vmap(member_logits)(self.member_parameters(), x, taus, noise)  # (M, B, T, C) or (M, B, C)
+        if program.compile_step and self._compiled_logits is None:
+            self._compiled_logits = compile_training(self.relaxed_logits)
+        relaxed_logits = self._compiled_logits or self.relaxed_logits
+        logits = relaxed_logits(self.member_parameters(), self.buffers_for_call(), x, taus, noise)
         losses = torch.stack([F.cross_entropy(*program.scored(logits[m].float(), targets[m]),
                                               ignore_index=program.ignore_index) for m in range(M)])
         self.log("train/loss", losses.mean().detach(), prog_bar=True, batch_size=B)
         self.log("train/tau", self.temperatures[0], batch_size=B)
         return losses.sum()  # d(sum)/d(member m's loss) = 1: each member's gradient is its own
+
+    def relaxed_logits(self, params, buffers, x, taus, noise) -> torch.Tensor:
+        """Every member's relaxed logits (M, B, T, C) or (M, B, C): member m's program with its parameters, batch,
+        temperature and noise (the m-th block of each)."""
+
+        def member_logits(params, x, tau, noise):
+            return functional_call(self.relaxed, {**params, **buffers}, (x, tau, noise))
+
+        return vmap(member_logits)(params, x, taus, noise)
 
     # ---- validation: every member's discrete program -------------------------------------------------------
     def member_logits(self, m: int, x: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,8 @@ Training relaxes every choice (gates, predicate rows, attention argmax, MLP outp
 the Gumbel-softmax at temperature ``tau``, annealed geometrically from 3.0 to 0.01 (``TemperatureAnnealing``).
 In eval mode the model is the discrete (argmax) program: that is what is validated, tested, released and
 decompiled (``models.programs.decompile``), and it runs in float64 so the decompiled program reproduces it exactly.
+``compile=True`` compiles the relaxed forward pass and its backward (``compile_training``); the discrete program is
+never compiled.
 
 Explanations: one ``Explanation`` per (sequence, non-pad position) for token tasks (its ``sequence`` and
 ``position``), one per sequence for pooled classification. The units are the variables of the residual stream; a unit's
@@ -202,9 +204,9 @@ class TransformerProgram(SequenceModel):
                  n_cat_mlps: int = 1, n_num_mlps: int = 1, d_mlp: int = 64, d_var: int | None = None,
                  causal: bool | None = None, token_embedding: str = "one_hot", n_embed_vars: int = 1,
                  mask_special_logits: bool = True, lr: float = 5e-2, tau_start: float = 3.0,
-                 tau_end: float = 0.01):
+                 tau_end: float = 0.01, compile: bool = False):
         super().__init__(spec, mask_special_logits)
-        self.save_hyperparameters()
+        self.save_hyperparameters(ignore=["compile"])  # how it is trained, not what it is: not in a card
         if token_embedding not in ("one_hot", "learned"):
             raise ValueError(f"token_embedding must be 'one_hot' or 'learned', got {token_embedding!r}")
         self.causal = self.causal if causal is None else causal
@@ -215,6 +217,8 @@ class TransformerProgram(SequenceModel):
         if self.n_ctx > k:
             raise ValueError(f"one-hot positions need d_var >= sequence length {self.n_ctx}, got {k}")
         self.temperature: float = tau_start  # set by TemperatureAnnealing during training
+        self.compile_step = compile  # compile the relaxed training step (``compile_training``)
+        self._compiled_logits = None  # the relaxed program compiled at the first training step (``compile``)
 
         if token_embedding == "learned":
             self.embedding = nn.Parameter(torch.randn(len(self.vocab), n_embed_vars, k))
@@ -387,9 +391,21 @@ class TransformerProgram(SequenceModel):
         return self.trace(x, self.temperature if self.training else None).logits
 
     # ---- training -----------------------------------------------------------------------------------
+    def relaxed_logits(self, x: torch.Tensor, tau: float | torch.Tensor, noise: dict[str, Any]) -> torch.Tensor:
+        """The relaxed program's logits at temperature ``tau`` with the Gumbel ``noise``: what training
+        differentiates."""
+        return self.trace(x, tau, noise).logits
+
     def training_logits(self, x: torch.Tensor) -> torch.Tensor:
         self.log("train/tau", self.temperature)
-        return self.trace(x, self.temperature).logits
+        if not self.compile_step:
+            return self.trace(x, self.temperature).logits
+        if self._compiled_logits is None:
+            self._compiled_logits = compile_training(self.relaxed_logits)
+        # The noise is drawn outside the compiled graph (the same numbers as without it), and the temperature is a
+        # tensor, so that one graph serves the whole schedule.
+        tau = torch.tensor(self.temperature, dtype=torch.float32, device=x.device)
+        return self._compiled_logits(x, tau, self.draw_noise(*x.shape, x.device))
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr, foreach=True)  # = the loop, faster
@@ -481,6 +497,26 @@ class TransformerProgram(SequenceModel):
         datamodule.setup("test")
         program = Path(directory) / save_program_name(self.spec.name)
         return {"program_agreement_test": program_agreement(self, program, datamodule.eval_dataloader("test"))}
+
+
+def compile_training(fn):
+    """``fn`` (a relaxed forward pass) compiled by ``torch.compile`` (inductor: C++ on the CPU, Triton on a GPU),
+    which fuses the elementwise Gumbel-softmax, log-score and residual-stream work of a step and its backward
+    (``model.args.compile=true``; bench/tp_speed.py). One graph per batch shape (the epoch's last batch is a
+    second one). Only the function is compiled, never the module, so the state dict and checkpoints are those of
+    an uncompiled run. A compiler that cannot build it is an error that says how to train without it."""
+    compiled = torch.compile(fn, dynamic=False, fullgraph=True)
+
+    def run(*args):
+        try:
+            return compiled(*args)
+        except torch._dynamo.exc.TorchDynamoException as err:
+            reason = str(err).strip().splitlines()[:1]
+            raise RuntimeError(f"model.args.compile=true: torch.compile could not build the training step "
+                               f"({type(err).__name__}: {''.join(reason)}); train without it: "
+                               f"model.args.compile=false") from err
+
+    return run
 
 
 class TemperatureAnnealing(L.Callback):

@@ -31,18 +31,28 @@ def time_it(fn: Callable[[], object], device: torch.device, warmup: int, repeats
 
 
 def paired(baseline: Callable[[], object], candidate: Callable[[], object], device: torch.device,
-           rounds: int) -> tuple[float, float, float]:
-    """(baseline s, candidate s, median ratio candidate / baseline): the two timed alternately, round by round,
-    so a change of the machine's load hits both (the 2-core development machine is shared)."""
+           rounds: int) -> tuple[float, float, float, float | None]:
+    """(baseline s, candidate s, median ratio, median ratio of this thread's CPU time): the two timed
+    alternately, round by round, so a change of the machine's load hits both (the 2-core development machine is
+    shared). The CPU-time ratio (CPU only; None on a GPU) leaves out the time the thread waited for a core."""
     for fn in (baseline, candidate):
         fn(), fn()
-    base_times, times, ratios = [], [], []
+    wall: tuple[list[float], list[float]] = ([], [])
+    cpu: tuple[list[float], list[float]] = ([], [])
     for _ in range(rounds):
-        a = time_it(baseline, device, warmup=0, repeats=1)
-        b = time_it(candidate, device, warmup=0, repeats=1)
-        base_times.append(a), times.append(b), ratios.append(b / a)
-    median = sorted(ratios)[len(ratios) // 2]
-    return sorted(base_times)[rounds // 2], sorted(times)[rounds // 2], median
+        for i, fn in enumerate((baseline, candidate)):
+            sync(device)
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            fn()
+            sync(device)
+            wall[i].append(time.perf_counter() - start)
+            cpu[i].append(time.thread_time() - start_cpu)
+
+    def median(values):
+        return sorted(values)[len(values) // 2]
+
+    cpu_ratio = None if device.type == "cuda" else median([b / a for a, b in zip(*cpu)])
+    return median(wall[0]), median(wall[1]), median([b / a for a, b in zip(*wall)]), cpu_ratio
 
 
 def machine() -> str:

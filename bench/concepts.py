@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -26,7 +25,7 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import machine, stamp, sync, time_it  # noqa: E402
+from common import machine, paired, stamp, time_it  # noqa: E402
 
 from datamodules import create_datamodule  # noqa: E402
 from datamodules.base import DataSpec  # noqa: E402
@@ -68,30 +67,6 @@ def step_fn(model: nn.Module, batch: Batch, concept_model: bool):
         optimizer.step()
 
     return step
-
-
-def paired(baseline, candidate, device, rounds: int) -> tuple[float, float, float, float | None]:
-    """(baseline s, candidate s, median ratio, median ratio of this thread's CPU time): the two timed
-    alternately, round by round, so a change of the machine's load hits both (the 2-core development machine is
-    shared). The CPU-time ratio (CPU only; None on a GPU) leaves out the time the thread waited for a core."""
-    for fn in (baseline, candidate):
-        fn(), fn()
-    wall: tuple[list[float], list[float]] = ([], [])
-    cpu: tuple[list[float], list[float]] = ([], [])
-    for _ in range(rounds):
-        for i, fn in enumerate((baseline, candidate)):
-            sync(device)
-            start, start_cpu = time.perf_counter(), time.thread_time()
-            fn()
-            sync(device)
-            wall[i].append(time.perf_counter() - start)
-            cpu[i].append(time.thread_time() - start_cpu)
-
-    def median(values):
-        return sorted(values)[len(values) // 2]
-
-    cpu_ratio = None if device.type == "cuda" else median([b / a for a, b in zip(*cpu)])
-    return median(wall[0]), median(wall[1]), median([b / a for a, b in zip(*wall)]), cpu_ratio
 
 
 def concept_batch(spec: DataSpec, n: int, device) -> Batch:

@@ -106,7 +106,7 @@ def train_rates(device: torch.device, batch: int, context: int, rounds: int) -> 
     rows = []
     for name, model in models.items():
         step, loss_fn = steps[name]
-        base, seconds, ratio = paired(steps[dense][0], step, device, rounds)
+        base, seconds, ratio, _ = paired(steps[dense][0], step, device, rounds)
         peak = peak_memory(step, device)
         rows.append({"model": name, "tokens_per_s": tokens / seconds, "dense_tokens_per_s": tokens / base,
                      "speed_vs_dense": 1 / ratio, "saved_bytes_per_token": saved_bytes(loss_fn) / tokens,
@@ -125,7 +125,7 @@ def generation_rates(device: torch.device, context: int, new_tokens: int, rounds
 
     rows = []
     for name in models:
-        base, cached, ratio = paired(generate(MODELS[0]), generate(name), device, rounds)
+        base, cached, ratio, _ = paired(generate(MODELS[0]), generate(name), device, rounds)
         fresh = time_it(generate(name, cache=False), device, 1, rounds)
         rows.append({"model": name, "cached_tokens_per_s": new_tokens / cached, "speed_vs_dense": 1 / ratio,
                      "uncached_tokens_per_s": new_tokens / fresh, "cache_speedup": fresh / cached})

@@ -627,7 +627,7 @@ class DeepCBC(InterpretableModel):
         terms: dict[str, torch.Tensor] = {}
         if "maps_view2" in output.extras and (self.phase == "pretrain" or self.hparams.joint_align_weight > 0):
             first, second = output.extras["maps"], output.extras["maps_view2"]
-            terms["align"] = (alignment_loss(first, second.detach()) + alignment_loss(second, first.detach())) / 2
+            terms["align"] = two_view_alignment(first, second)
         if self.phase == "pretrain":
             terms["tanh"] = tanh_loss(output.extras["maps"], output.extras["maps_view2"], eps=1e-10)
             return terms
@@ -637,11 +637,14 @@ class DeepCBC(InterpretableModel):
         terms["margin"] = margin_loss(outputs, targets, self.hparams.margin).mean()
         return terms
 
+    def pretrain_align_ramp(self) -> float:
+        """PIP-Net's pretraining: the alignment weight ramps up over the phase, epoch / epochs (1-based)."""
+        return (self.current_epoch + 1) / max(1, self.hparams.pretrain_epochs) if self._trainer is not None else 1.0
+
     def loss_weights(self) -> dict[str, float]:
         hp = self.hparams
-        if self.phase == "pretrain":  # PIP-Net's pretraining: the alignment weight ramps up over the phase
-            ramp = (self.current_epoch + 1) / max(1, hp.pretrain_epochs) if self._trainer is not None else 1.0
-            return {"align": ramp, "tanh": hp.tanh_weight}
+        if self.phase == "pretrain":
+            return {"align": self.pretrain_align_ramp(), "tanh": hp.tanh_weight}
         return {"align": hp.joint_align_weight, "margin": 1.0}
 
     def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
@@ -827,7 +830,7 @@ class DeepRBF(DeepCBC):
         maps, maps_view2 = output.extras["maps"], output.extras["maps_view2"]
         terms: dict[str, torch.Tensor] = {}
         if self.phase != "finetune":
-            terms["align"] = (alignment_loss(maps, maps_view2.detach()) + alignment_loss(maps_view2, maps.detach())) / 2
+            terms["align"] = two_view_alignment(maps, maps_view2)
             terms["tanh"] = tanh_loss(maps, maps_view2, eps=1e-8)
         if self.phase != "pretrain":
             outputs = torch.cat([output.outputs, output.extras["outputs_view2"]])
@@ -836,9 +839,8 @@ class DeepRBF(DeepCBC):
 
     def loss_weights(self) -> dict[str, float]:
         hp = self.hparams
-        if self.phase == "pretrain":  # the alignment weight ramps up over the phase: epoch / epochs, 1-based
-            ramp = (self.current_epoch + 1) / max(1, hp.pretrain_epochs) if self._trainer is not None else 1.0
-            return {"align": ramp, "tanh": hp.pretrain_tanh_weight}
+        if self.phase == "pretrain":
+            return {"align": self.pretrain_align_ramp(), "tanh": hp.pretrain_tanh_weight}
         return {"align": hp.align_weight, "tanh": hp.tanh_weight, "classification": hp.class_weight}
 
     def evaluation_loss(self, batch, output: Decomposition) -> torch.Tensor:
@@ -879,6 +881,11 @@ def pipnet_backbone_groups(backbone: nn.Module) -> tuple[list, list, list]:
 def alignment_loss(maps: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """PIP-Net's alignment: -mean over locations of log sum_k z1_k z2_k (two views' channel distributions)."""
     return -torch.log((maps * targets).sum(dim=1) + 1e-12).mean()
+
+
+def two_view_alignment(maps: torch.Tensor, maps_view2: torch.Tensor) -> torch.Tensor:
+    """PIP-Net's L_A over the two views, each aligned to the other's detached maps, averaged."""
+    return (alignment_loss(maps, maps_view2.detach()) + alignment_loss(maps_view2, maps.detach())) / 2
 
 
 def tanh_loss(maps: torch.Tensor, maps_view2: torch.Tensor, eps: float) -> torch.Tensor:

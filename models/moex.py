@@ -50,6 +50,7 @@ class MoEX(nn.Module):
         self.w_dec = nn.Parameter(torch.randn(n_experts, d_model, expert_dim) * 0.02)
         self.b_dec = nn.Parameter(torch.zeros(d_model)) if bias else None
         self.gate = nn.Linear(d_model, n_experts, bias=False) if router == "topk" else None
+        self._statistics_key: tuple | None = None  # what ``weight_statistics`` last kept them for
 
     # ---- routing ------------------------------------------------------------------------------------------
     def weight_statistics(self) -> tuple[torch.Tensor, ...]:
@@ -58,10 +59,10 @@ class MoEX(nn.Module):
         Without gradients they are kept until the weights change (a parameter's ``_version`` counts its in-place
         updates): computing them costs more than a decoding step's expert work."""
         key = (self.w_enc._version, self.b_enc._version, self.w_enc.data_ptr(), self.b_enc.data_ptr())
-        if torch.is_grad_enabled() or getattr(self, "_statistics_key", None) != key:
+        if torch.is_grad_enabled() or self._statistics_key != key:
             statistics = (self.w_enc.mean(1), self.w_enc.var(1, unbiased=False), self.b_enc.mean(1),
                           self.b_enc.var(1, unbiased=False))
-            if torch.is_grad_enabled():
+            if torch.is_grad_enabled():  # part of the graph: never kept
                 return statistics
             self._statistics, self._statistics_key = statistics, key
         return self._statistics

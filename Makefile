@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# One CPU thread: a seeded run reproduces the shipped digits result only at the thread count it was made with
-# (float reductions differ across thread counts). What a run gives (measured 2026-12-01, digits test split):
-# seed 0 (the shipped release) 96.9% with 1 thread, 95.5% with 2; seeds 1, 2, 3 with 1 thread 96.4, 95.8, 95.3%.
+# One CPU thread: a seeded run reproduces the shipped digits result only with the thread count and the CPU it was
+# made with (float reductions differ across thread counts and across CPUs' kernels). What a run gives (digits
+# test split): on the machine of the release (2026-12-01), seed 0 (the shipped release) 96.9% with 1 thread,
+# 95.5% with 2; seeds 1, 2, 3 with 1 thread 96.4, 95.8, 95.3%. On an AMD EPYC machine (2026-12-02, 1 thread):
+# seed 0 96.4%, seed 1 95.3%.
 demo: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) train.py $(DEMO) $(ARGS)
 

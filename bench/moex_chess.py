@@ -5,7 +5,8 @@ reconstruction of the MLP neurons (MoE-X Table 1), from the chess releases' card
     python bench/moex_chess.py --train    # first train them: the four chess experiments, one after the other
     python bench/moex_chess.py --rescore  # recompute the board metrics of the shipped weights into their cards
 
-The four recipes share the data, optimiser, schedule and epochs; MoE-X is upcycled from chess_relu_narrow.
+The recipes share the data, optimiser and schedule; the dense baselines and MoE-X train for the same epochs, and
+MoE-X is upcycled from chess_relu_narrow (1 epoch).
 """
 
 from __future__ import annotations

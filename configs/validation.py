@@ -70,3 +70,19 @@ def validate_args(fn: Any, args: dict[str, Any], what: str, skip: tuple[str, ...
             expected = getattr(hints[key], "__name__", None) or str(hints[key]).replace("typing.", "")
             raise ConfigError(f"{what}: argument {key}={value!r} has type {type(value).__name__}, "
                               f"expected {expected}")
+
+
+def key_values(items: list[str], flag: str) -> dict[str, Any]:
+    """``KEY=VALUE`` command-line items (``--data-arg``, ``--option``) as a dict, each value read as YAML."""
+    import yaml
+
+    values = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"{flag} {item!r}: write KEY=VALUE")
+        try:
+            values[key] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{flag} {item!r}: the value is not valid YAML ({' '.join(str(err).split())})") from None
+    return values

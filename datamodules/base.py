@@ -7,6 +7,8 @@ preprocessing it was trained with, and explanations can show the raw image.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -28,6 +30,33 @@ _V1_MOVED = ("task_type", "pad", "bos", "eos", "unk", "causal", "max_length")  #
 
 class SpecError(ValueError):
     """A data spec that contradicts itself (or a card's spec that does not describe valid data)."""
+
+
+# A spec's name and its tokenizer file become file names (a release's program, its tokenizer): plain names only.
+PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}")
+# What one input may hold: a card is data from outside, and the model allocates per input what its spec says
+# (2**24 values: a 3 x 2048 x 2048 image; sequences up to 2**16 tokens, whose position tables a model builds at
+# once; vocabularies and classes up to 2**20).
+MAX_INPUT_VALUES = 2**24
+MAX_SEQUENCE_LENGTH = 2**16
+MAX_CLASSES = 2**20
+
+
+def is_plain_name(value: Any) -> bool:
+    """A file or folder name with no path in it: letters, digits, ``_ . + -``, not starting with a dot."""
+    return isinstance(value, str) and PLAIN_NAME.fullmatch(value) is not None and ".." not in value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
 
 
 @dataclass
@@ -69,6 +98,7 @@ class DataSpec:
     tokenizer_data: str | None = field(default=None, repr=False, compare=False)  # the tokenizer file's text
 
     def __post_init__(self) -> None:
+        self._check_types()
         self.input_shape = tuple(int(v) for v in self.input_shape)
         if self.task is None:
             self.task = ("sequence_labelling" if self.vocab else
@@ -79,6 +109,53 @@ class DataSpec:
             self.concept_grid = tuple(int(v) for v in self.concept_grid)
         self.validate()
 
+    def _check_types(self) -> None:
+        """Each field's type (a card's spec comes from outside), before anything is converted or compared."""
+        def fail(key: str, expected: str) -> None:
+            value = getattr(self, key)
+            raise SpecError(f"data spec {str(self.name)[:100]!r}: {key} must be {expected}, got "
+                            f"{repr(value)[:100]} ({type(value).__name__})")
+
+        if not is_plain_name(self.name):
+            fail("name", "a plain name (letters, digits, '_', '.', '+', '-'; no path)")
+        if not isinstance(self.input_shape, (list, tuple)) or not all(_is_int(v) for v in self.input_shape):
+            fail("input_shape", "a list of integers")
+        if not _is_int(self.num_classes):
+            fail("num_classes", "an integer")
+        if not _strings(self.class_names):
+            fail("class_names", "a list of strings")
+        for key in ("mean", "std"):
+            value = getattr(self, key)
+            if value is not None and (not isinstance(value, (list, tuple)) or not all(_is_number(v) and math.isfinite(v)
+                                                                                     for v in value)):
+                fail(key, "a list of finite numbers or null")
+        for key in ("task",):
+            if getattr(self, key) is not None and not isinstance(getattr(self, key), str):
+                fail(key, "a string or null")
+        for key in ("vocab", "concept_names", "concept_types"):
+            if getattr(self, key) is not None and not _strings(getattr(self, key)):
+                fail(key, "a list of strings or null")
+        if not isinstance(self.special_tokens, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.special_tokens.items()):
+            fail("special_tokens", "a mapping of role to token")
+        for key in ("causal", "variable_length"):
+            if not isinstance(getattr(self, key), bool):
+                fail(key, "true or false")
+        if self.tokenizer is not None:
+            if not isinstance(self.tokenizer, dict) or not isinstance(self.tokenizer.get("type", "vocab"), str):
+                fail("tokenizer", "a mapping with a 'type'")
+            if "file" in self.tokenizer and not is_plain_name(self.tokenizer["file"]):
+                fail("tokenizer", "a mapping whose 'file' is a plain file name inside the release folder")
+        if self.concept_groups is not None and (not isinstance(self.concept_groups, dict) or not all(
+                isinstance(v, list) and all(_is_int(i) for i in v) for v in self.concept_groups.values())):
+            fail("concept_groups", "a mapping of group name to concept indices")
+        if self.concept_grid is not None and (not isinstance(self.concept_grid, (list, tuple))
+                                              or len(self.concept_grid) != 2
+                                              or not all(_is_int(v) and v >= 1 for v in self.concept_grid)):
+            fail("concept_grid", "two positive integers (h, w)")
+        if not isinstance(self.preprocessing, dict):
+            fail("preprocessing", "a mapping")
+
     def validate(self) -> None:
         """Raise ``SpecError`` for a spec that cannot describe real data (and so cannot build a model)."""
         def fail(message: str) -> None:
@@ -88,11 +165,20 @@ class DataSpec:
             fail(f"unknown task {self.task!r}; tasks: {', '.join(TASKS)}")
         if not self.input_shape or any(v < 1 for v in self.input_shape):
             fail(f"input_shape must be positive sizes, got {self.input_shape}")
+        if math.prod(self.input_shape) > MAX_INPUT_VALUES:
+            fail(f"input_shape {self.input_shape} holds {math.prod(self.input_shape):,} values per input, beyond "
+                 f"this zoo's bound of {MAX_INPUT_VALUES:,}")
+        if self.num_classes > MAX_CLASSES or len(self.vocab or ()) > MAX_CLASSES:
+            fail(f"at most {MAX_CLASSES:,} classes and vocabulary entries, got {self.num_classes:,} and "
+                 f"{len(self.vocab or ()):,}")
         if self.task == "image_classification" and len(self.input_shape) != 3:
             fail(f"images need input_shape (C, H, W), got {self.input_shape}")
         if self.task in ("sequence_labelling", "sequence_classification", "next_token"):
             if len(self.input_shape) != 1 or not self.vocab:
                 fail("a sequence task needs input_shape (T,) and a vocabulary")
+            if self.input_shape[0] > MAX_SEQUENCE_LENGTH:
+                fail(f"sequences of {self.input_shape[0]:,} tokens, beyond this zoo's bound of "
+                     f"{MAX_SEQUENCE_LENGTH:,}")
         if len(self.class_names) != self.num_classes:
             fail(f"num_classes is {self.num_classes} but there are {len(self.class_names)} class names")
         if self.num_classes < 2:
@@ -290,6 +376,9 @@ class ZooDataModule(L.LightningDataModule):
     into a ``Batch``."""
 
     spec: DataSpec
+    # The arguments that say where data lives or may come from. A recipe in a model card is data from outside:
+    # ``python -m models refresh`` takes these only from the user, never from the card.
+    location_args: tuple[str, ...] = ("root", "download")
 
     def __init__(self, batch_size: int = 64, eval_batch_size: int | None = None, num_workers: int = 0):
         super().__init__()

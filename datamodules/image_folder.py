@@ -40,6 +40,8 @@ class ImageFolderDataModule(RootedDataModule):
     value other than 0/1 is an error.
     """
 
+    location_args = ("root", "download", "concepts_file")
+
     def __init__(self, root: str | Path, image_size: int | Sequence[int] = 224, channels: int = 3,
                  name: str = "image_folder", mean: Sequence[float] | None = None,
                  std: Sequence[float] | None = None, hflip: bool = True, val_fraction: float = 0.1,

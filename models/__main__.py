@@ -12,24 +12,47 @@ Errors print one ``error: ...`` line and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from pathlib import Path
+
+from configs.validation import ConfigError, key_values
 
 from . import list_models, list_pretrained, load_release, pretrained_info, save_release
 from .release import CheckpointError, read_card, update_card
 
 
-def refresh(directory: Path) -> dict:
+def refresh(directory: Path, data_args: dict | None = None) -> dict:
     """Save the release again from its own weights and card (the family's files are regenerated), then run the
-    family's release checks against its data and record them."""
-    from datamodules import create_datamodule
+    family's release checks against its data and record them.
+
+    The card is data from outside: of its recipe's data arguments only those that shape the data are used
+    (sizes, seeds, splits); where data lives or may come from (``root``, ``download``, a games file: the
+    datamodule's ``location_args``) comes only from ``data_args``, the user's. Nothing is downloaded unless the
+    user says ``download=true``, and the datamodule is built before anything in the release is rewritten."""
+    from datamodules import DataRootError, create_datamodule
+    from datamodules.base import datamodule_class
 
     card = read_card(directory)
     model = load_release(directory)
+    recipe_args = (card.get("recipe", {}).get("data") or {}).get("args") or {}
+    if not isinstance(recipe_args, dict):
+        raise CheckpointError(f"{directory}: the recipe's data args must be a mapping, got {recipe_args!r}")
+    try:
+        cls = datamodule_class(model.spec.name)
+        args = {k: v for k, v in recipe_args.items() if k not in cls.location_args}
+        if "download" in inspect.signature(cls.__init__).parameters:
+            args["download"] = False
+        datamodule = create_datamodule(model.spec.name, **{**args, **(data_args or {})})
+        datamodule.setup("test")
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{directory}: cannot build its {model.spec.name!r} data: "
+                              f"{err.args[0] if err.args else err}") from None
+    except DataRootError as err:
+        raise CheckpointError(f"{err}; pass where the data is: --data-arg root=DIR") from None
     keep = {k: card.get(k) for k in ("metrics", "recipe", "seed", "tag", "paper_metrics", "training")}
     save_release(model, directory, **{k: v for k, v in keep.items() if v is not None})
-    datamodule = create_datamodule(model.spec.name, **card.get("recipe", {}).get("data", {}).get("args", {}))
     checks = model.release_checks(directory, datamodule)
     fresh = read_card(directory)
     kept = {k: v for k, v in card.items() if k not in fresh and k not in ("checks", "created")}  # notes it carried
@@ -44,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     info.add_argument("name_tag")
     again = commands.add_parser("refresh", help="regenerate a release's files and re-run its checks")
     again.add_argument("directory", type=Path)
+    again.add_argument("--data-arg", action="append", default=[], metavar="KEY=VALUE",
+                       help="where the data is (e.g. --data-arg root=/data/cub): never taken from the card")
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
@@ -52,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "info":
             print(json.dumps(pretrained_info(args.name_tag), indent=2))
         else:
-            card = refresh(args.directory)
+            card = refresh(args.directory, key_values(args.data_arg, "--data-arg"))
             print(json.dumps({"release": str(args.directory), "checks": card.get("checks", {})}, indent=2))
-    except (CheckpointError, KeyError) as err:
+    except (CheckpointError, ConfigError, KeyError) as err:
         print(f"error: {err.args[0] if err.args else err}", file=sys.stderr)
         return 2
     return 0

@@ -33,7 +33,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from configs.validation import ConfigError, validate_args
-from datamodules.base import DataSpec, SpecError
+from datamodules.base import DataSpec, SpecError, is_plain_name
 
 from .registry import CHECKPOINT_DIR, class_key, find_class, list_models, model_entry
 
@@ -43,6 +43,7 @@ READABLE_FORMATS = ("intrinsic-zoo/release-v1", FORMAT)
 # its weights from model.safetensors, so these are always switched off.
 OFFLINE_ARGS = {"backbone_pretrained": False, "backbone_weights": None}
 MAX_ELEMENTS = 20_000_000_000  # no release of this zoo holds more (80 GB in float32): refuse before allocating
+MAX_FILE_BYTES = 64 * 2**20  # a family file a card names (a tokenizer): the largest shipped one is under 1 MB
 
 
 class CheckpointError(RuntimeError):
@@ -54,11 +55,15 @@ class CheckpointError(RuntimeError):
 def atomic_path(target: str | Path, is_dir: bool = False) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; on success rename it onto ``target``, else remove it."""
     target = Path(target)
+    if is_dir and (target.is_symlink() or target.exists() and not target.is_dir()):
+        raise FileExistsError(f"{target} exists and is not a folder: refusing to replace it with one")
     target.parent.mkdir(parents=True, exist_ok=True)
     if is_dir:
-        for stale in target.parent.glob(f".{target.name}.*"):  # left by a write that was killed
-            shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        # Left by a write that was killed: only our own temporary names, never a user's hidden file beside it.
+        for stale in [*target.parent.glob(f".{target.name}.tmp-*"), target.with_name(f".{target.name}.old")]:
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     else:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
@@ -192,6 +197,27 @@ def read_card(directory: str | Path) -> dict[str, Any]:
     return card
 
 
+def read_release_file(directory: Path, name: Any, what: str, max_bytes: int | None = None) -> str:
+    """The UTF-8 text of a file a card names: the one place such a name becomes a path. Only a plain file name
+    (no folder, no ``..``, not hidden) of a regular file inside ``directory`` (not a link), of at most
+    ``max_bytes``, is read; anything else is a ``CheckpointError``."""
+    if not is_plain_name(name):
+        raise CheckpointError(f"{directory}: {what} must be a plain file name inside the release folder, got "
+                              f"{str(name)[:100]!r}")
+    max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
+    path = directory / name
+    if path.is_symlink() or not path.is_file():
+        state = "a link" if path.is_symlink() else "missing" if not path.exists() else "not a file"
+        raise CheckpointError(f"{directory}: {what} {name} is {state}; a release holds its files itself")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise CheckpointError(f"{directory}: {what} {name} has {size:,} bytes, beyond the bound of {max_bytes:,}")
+    try:
+        return path.read_bytes()[:max_bytes].decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CheckpointError(f"{directory}: {what} {name} is not UTF-8 text (byte {err.start})") from None
+
+
 def _spec(data: dict[str, Any], source: Path) -> DataSpec:
     try:
         return DataSpec.from_dict(data)
@@ -287,10 +313,11 @@ def load_release(directory: str | Path, expected_class: str | None = None, expec
     spec = _spec(card["data"], directory)
     tokenizer = spec.tokenizer or {}
     if tokenizer.get("file"):
-        path = directory / tokenizer["file"]
-        if not path.is_file():
-            raise CheckpointError(f"{directory}: the tokenizer file {tokenizer['file']} is missing")
-        spec.tokenizer_data = path.read_text(encoding="utf-8")
+        spec.tokenizer_data = read_release_file(directory, tokenizer["file"], "the tokenizer file")
+        try:
+            json.loads(spec.tokenizer_data)
+        except json.JSONDecodeError as err:
+            raise CheckpointError(f"{directory}: the tokenizer file {tokenizer['file']} is not JSON ({err})") from None
     weights = directory / "model.safetensors"
     try:
         with safe_open(str(weights), framework="pt") as f:

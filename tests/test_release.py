@@ -259,3 +259,75 @@ def test_tied_weights_are_stored_once_and_restored(tmp_path):
     edit_card(release, lambda c: c.update(tied_weights={"second_head.weight": "nowhere"}))
     with pytest.raises(CheckpointError, match="tied weight second_head.weight names 'nowhere'"):
         load_release(release)
+
+
+# ---- files a card names: a plain name inside the folder, bounded, UTF-8 JSON ----------------------------------
+def _bpe_release(release: Path, file_name: str, content: bytes | None = None) -> None:
+    edit_card(release, lambda c: c["data"].update(tokenizer={"type": "bpe", "file": file_name}))
+    if content is not None:
+        (release / file_name).write_bytes(content)
+
+
+@pytest.mark.parametrize("file_name", ["/etc/passwd", "../../../etc/passwd", "sub/tokenizer.json", ".hidden", "..",
+                                       "a" * 300])
+def test_a_tokenizer_file_outside_the_release_or_with_a_path_is_refused(release, file_name):
+    _bpe_release(release, file_name)
+    with pytest.raises(CheckpointError, match="plain file name"):
+        load_release(release)
+
+
+def test_a_tokenizer_file_that_is_a_link_huge_not_utf8_or_not_json_is_refused(release, tmp_path, monkeypatch):
+    import models.release as release_module
+
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}")
+    _bpe_release(release, "tokenizer.json")
+    (release / "tokenizer.json").symlink_to(outside)
+    with pytest.raises(CheckpointError, match="is a link"):
+        load_release(release)
+    (release / "tokenizer.json").unlink()
+    (release / "tokenizer.json").write_bytes(b"\xff\xfe not utf-8")
+    with pytest.raises(CheckpointError, match="not UTF-8"):
+        load_release(release)
+    (release / "tokenizer.json").write_text("not json")
+    with pytest.raises(CheckpointError, match="not JSON"):
+        load_release(release)
+    monkeypatch.setattr(release_module, "MAX_FILE_BYTES", 16)
+    (release / "tokenizer.json").write_text(json.dumps({"a": "b" * 64}))
+    with pytest.raises(CheckpointError, match="beyond the bound"):
+        load_release(release)
+
+
+@pytest.mark.parametrize("name", ["../../..", "/tmp/x", "a/b", ".", "", "x" * 200])
+def test_a_data_name_that_is_a_path_is_refused(release, name):
+    """The data's name becomes a file name in some releases (a decompiled program): no path may hide in it."""
+    edit_card(release, lambda c: c["data"].update(name=name))
+    with pytest.raises(CheckpointError, match="plain name"):
+        load_release(release)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda c: c["data"].update(num_classes="10"), "num_classes must be an integer"),
+    (lambda c: c["data"].update(input_shape=[1, 100_000, 100_000]), "beyond this zoo's bound"),
+    (lambda c: c["data"].update(class_names="0123456789"), "class_names must be a list of strings"),
+    (lambda c: c["data"].update(input_shape=["1", 8, 8]), "input_shape must be a list of integers"),
+])
+def test_a_spec_of_wrong_types_or_beyond_bounds_is_refused(release, change, message):
+    import time
+
+    edit_card(release, change)
+    start = time.perf_counter()
+    with pytest.raises(CheckpointError, match=message):
+        load_release(release)
+    assert time.perf_counter() - start < 5
+
+
+def test_an_atomic_folder_write_never_replaces_a_file_or_touches_other_hidden_files(tmp_path):
+    (tmp_path / "target").write_text("a user's file")
+    with pytest.raises(FileExistsError, match="not a folder"):
+        save_release(create_model("linear_small8"), tmp_path / "target")
+    assert (tmp_path / "target").read_text() == "a user's file"
+    (tmp_path / ".rel.backup").mkdir()  # a user's hidden folder that merely shares the prefix
+    save_release(create_model("linear_small8"), tmp_path / "rel")
+    assert (tmp_path / ".rel.backup").is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".rel.backup", "rel", "target"]

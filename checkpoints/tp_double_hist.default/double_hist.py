@@ -1,17 +1,20 @@
-"""double_hist: a Transformer Program decompiled from the Intrinsic Zoo model tp_double_hist (data: double_hist).
+"""A Transformer Program decompiled from an Intrinsic Zoo model (MODEL, trained on DATA).
 
-run(tokens) takes the tokens, '<s>' first, and returns one predicted label per token.
+run(tokens) takes the tokens, BOS first, and returns one predicted label per token.
 """
 
 import csv
 from pathlib import Path
 
+MODEL = 'tp_double_hist'
+DATA = 'double_hist'
+BOS = '<s>'
 CAUSAL = False
 CLASSES = ['1', '2', '3', '4', '5', '6']
 MAX_LENGTH = 8
 EXAMPLE = ['<s>', '0', '1']
 VOCABULARY = ['<s>', '0', '1', '2', '3', '4', '5']
-WEIGHTS_FILE = Path(__file__).with_name("double_hist_weights.csv")
+WEIGHTS_FILE = Path(__file__).with_name('double_hist_weights.csv')
 
 
 def check_tokens(tokens):
@@ -23,8 +26,8 @@ def check_tokens(tokens):
         raise ValueError("an empty sequence: there is nothing to run")
     if len(tokens) > MAX_LENGTH:
         raise ValueError(f"at most {MAX_LENGTH} tokens fit the model's context, got {len(tokens)}")
-    if tokens[0] != '<s>':
-        raise ValueError(f"a sequence starts with '<s>' (as the model was trained), got {tokens[0]!r}")
+    if tokens[0] != BOS:
+        raise ValueError(f"a sequence starts with {BOS!r} (as the model was trained), got {tokens[0]!r}")
     unknown = sorted(set(tokens) - set(VOCABULARY))
     if unknown:
         raise ValueError(f"unknown tokens {unknown}; the vocabulary is {VOCABULARY}")

@@ -308,11 +308,10 @@ def _check_source(learned: bool, bos: str | None) -> str:
         "    if len(tokens) > MAX_LENGTH:",
         '        raise ValueError(f"at most {MAX_LENGTH} tokens fit the model\'s context, got {len(tokens)}")',
     ]
-    if bos is not None:
+    if bos is not None:  # names from the card are constants (BOS), never pasted into code or an f-string
         lines += [
-            f"    if tokens[0] != {bos!r}:",
-            f'        raise ValueError(f"a sequence starts with {bos!r} (as the model was trained), got '
-            '{tokens[0]!r}")',
+            "    if tokens[0] != BOS:",
+            '        raise ValueError(f"a sequence starts with {BOS!r} (as the model was trained), got {tokens[0]!r}")',
         ]
     if not learned:
         lines += [
@@ -418,28 +417,33 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
     masked = model.class_mask.tolist()
     classes = [c for c, m in zip(model.spec.class_names, masked) if not m]
     learned = model.embedding is not None
+    bos = model.spec.special_tokens.get("bos")
+    # Every name that comes from the card (model, data, tokens, classes) enters the source as a repr'd constant,
+    # never inside a docstring, a comment or an f-string: a crafted card cannot add code to the program.
     header = [
-        f'"""{name}: a Transformer Program decompiled from the Intrinsic Zoo model '
-        f"{model.variant or type(model).__name__} (data: {model.spec.name}).",
+        '"""A Transformer Program decompiled from an Intrinsic Zoo model (MODEL, trained on DATA).',
         "",
-        f"run(tokens) takes the tokens, {model.spec.preprocessing.get('bos', '<s>')!r} first, and returns "
+        "run(tokens) takes the tokens" + (", BOS first," if bos is not None else "") + " and returns "
         + ("the predicted class." if model.pooled else "one predicted label per token."),
         '"""',
         "",
         "import csv",
         "from pathlib import Path",
         "",
+        f"MODEL = {str(model.variant or type(model).__name__)!r}",
+        f"DATA = {str(model.spec.name)!r}",
+        *([f"BOS = {bos!r}"] if bos is not None else []),
         f"CAUSAL = {model.causal}",
         f"CLASSES = {classes!r}",
         f"MAX_LENGTH = {model.n_ctx}",
         f"EXAMPLE = {_example(model)!r}",
     ]
     if learned:  # an open vocabulary: unknown words read as <unk>
-        header.append(f'EMBEDDINGS_FILE = Path(__file__).with_name("{name}_embeddings.csv")')
+        header.append(f"EMBEDDINGS_FILE = Path(__file__).with_name({name + '_embeddings.csv'!r})")
     else:
         pad = model.spec.special_tokens.get("pad")
         header.append(f"VOCABULARY = {[t for t in model.vocab if t != pad]!r}")
-    header.append(f'WEIGHTS_FILE = Path(__file__).with_name("{name}_weights.csv")')
+    header.append(f"WEIGHTS_FILE = Path(__file__).with_name({name + '_weights.csv'!r})")
     functions: list[list[str]] = []
     body = ["    positions = list(range(len(tokens)))", "    ones = [1 for _ in tokens]"]
     if learned:
@@ -498,7 +502,7 @@ def decompile(model: TransformerProgram, name: str = "program") -> str:
                  "    return CLASSES[argmax(logits)]"]
     else:
         body += ["    return [CLASSES[argmax(logits)] for logits in per_position]"]
-    parts = ["\n".join(header), _check_source(learned, model.spec.special_tokens.get("bos")), LIBRARY.strip("\n"),
+    parts = ["\n".join(header), _check_source(learned, bos), LIBRARY.strip("\n"),
              READOUT.strip("\n")]
     parts += ["\n".join(f) for f in functions]
     parts.append("\n".join(["def run(tokens):", *body]))

@@ -372,7 +372,7 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
     import torch
 
     from explain import export_explanations
-    from models.release import atomic_write_text, save_release, update_card
+    from models.release import atomic_write_text, model_card, save_release, update_card
 
     checkpoint_dir = run_dir / "checkpoints"
     best, own_callbacks = make_callbacks(cfg, model, checkpoint_dir)
@@ -432,7 +432,9 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
             model, datamodule.eval_dataloader(cfg.explain.split), run_dir / "explanations",
             formats=list(cfg.explain.formats), id_prefix=f"{cfg.explain.split}-", top_k=cfg.explain.top_k,
             limit=cfg.explain.limit, image_limit=cfg.explain.image_limit,
-            source_data=datamodule.eval_dataset("train"))
+            source_data=datamodule.eval_dataset("train"), card=model_card(model, **card),
+            training_log=sorted((run_dir / "logs" / "csv").glob("version_*/metrics.csv"),
+                                key=lambda p: int(p.parent.name.split("_")[-1])))
         summary["explanations"] = exported
     marker = {"max_epochs": cfg.trainer.max_epochs, "global_step": trainer.global_step, "metrics": metrics,
               **{k: str(summary[k]) for k in ("release", "published", "best") if k in summary}}

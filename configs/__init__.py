@@ -84,7 +84,7 @@ class ExplainConfig:
     formats: list[str] = field(default_factory=lambda: ["jsonl", "png", "html", "global"])
     top_k: int = 5  # evidence units per record
     limit: int | None = None  # records in the JSONL (None: the whole split)
-    image_limit: int = 100  # records that get PNG overlays and an HTML row
+    image_limit: int = 1000  # records whose input and unit maps are drawn (every record gets a report page)
 
 
 @dataclass

@@ -20,9 +20,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import torch
-import yaml
 
-from configs.validation import ConfigError
+from configs.validation import ConfigError, key_values
 from datamodules import DataRootError, SpecError, create_datamodule
 from datamodules.batch import Batch, BatchError
 from datamodules.images import ImageReadError, image_files, load_images_for_spec, unreadable_images
@@ -30,15 +29,15 @@ from datamodules.tokenizers import TokenizerError, tokenizer_for
 from models import InputError, load_any
 from models.release import CheckpointError
 
-from .export import FORMATS, export_explanations
+from .export import FORMATS, ExportTargetError, export_explanations
 
 
 class ExportError(ValueError):
     """A user mistake the command reports in one line."""
 
 
-USER_ERRORS = (ExportError, CheckpointError, DataRootError, SpecError, InputError, BatchError, ImageReadError,
-               TokenizerError, ConfigError, FileNotFoundError)
+USER_ERRORS = (ExportError, ExportTargetError, CheckpointError, DataRootError, SpecError, InputError, BatchError,
+               ImageReadError, TokenizerError, ConfigError, FileNotFoundError)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -54,9 +53,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="a datamodule argument, e.g. --data-arg root=/data/cub (repeatable)")
     parser.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                         help="a family option for explain, e.g. --option samples=32 (repeatable)")
-    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--out", required=True,
+                        help="output folder: new, empty or an earlier export (it is replaced as a whole)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="let --out replace a folder that is not an earlier export (never one holding the input)")
     parser.add_argument("--limit", type=int, default=None, help="explain at most N inputs")
-    parser.add_argument("--image-limit", type=int, default=100, help="records that get PNGs and an HTML section")
+    parser.add_argument("--image-limit", type=int, default=1000,
+                        help="records whose input and unit maps are drawn (every record gets a page)")
     parser.add_argument("--top-k", type=int, default=5, help="evidence units per explanation")
     parser.add_argument("--explain-class", default="prediction", choices=["prediction", "target"])
     parser.add_argument("--formats", default=",".join(FORMATS), help=f"comma list from {','.join(FORMATS)}")
@@ -68,16 +71,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "(shape, classes, normalisation, vocabulary...) are the same")
     parser.add_argument("--device", default="cpu", help="e.g. cpu, cuda, cuda:1")
     return parser.parse_args(argv)
-
-
-def key_values(items: list[str], flag: str) -> dict:
-    values = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ExportError(f"{flag} {item!r}: write KEY=VALUE")
-        values[key] = yaml.safe_load(value)
-    return values
 
 
 def check_spec(model, data_spec, other_data: bool = False) -> None:
@@ -192,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
         prefix = ""
     result = export_explanations(model, data, args.out, formats=formats, ids=ids, id_prefix=prefix,
                                  top_k=args.top_k, limit=args.limit, image_limit=args.image_limit,
-                                 source_data=source_data, explain_class=args.explain_class, options=options)
+                                 source_data=source_data, explain_class=args.explain_class, options=options,
+                                 overwrite=args.overwrite, inputs=[p for p in (args.images, args.text) if p])
     records = "" if result.records == result.inputs else f" ({result.records} records)"
     print(f"explained {result.inputs} input(s){records} with {model.variant or type(model).__name__}; wrote:")
     for kind, path in result.files.items():

@@ -32,11 +32,13 @@ from datamodules.batch import Batch, as_batch
 from models.explanation import Explanation, json_safe
 from models.release import atomic_path
 
-from . import images, unit_pages
-from .html import HtmlWriter
+from . import images, report, unit_pages
 
 FORMATS = ("jsonl", "png", "html", "global")
-MANIFEST_FORMAT = "intrinsic-zoo/explanations-v2"
+REPORT_READS = ("jsonl", "png", "global")  # the html report is built from these files
+MANIFEST_FORMAT = "intrinsic-zoo/explanations-v3"  # v3: runner-up and contrast, assets, unit score, card, spec
+CARD_KEYS = ("architecture", "tag", "model_class", "model_args", "paper", "paper_metrics", "metrics", "recipe", "seed",
+             "training", "checks", "created", "version")
 MAX_LISTED_UNITS = 10_000  # unit names go into the manifest up to this many (Monet has millions)
 
 
@@ -104,25 +106,67 @@ class ExportResult:
     unit_images: int = 0
 
 
+class ExportTargetError(ValueError):
+    """An ``out_dir`` an export may not replace: it holds something other than an earlier export."""
+
+
+def is_export(folder: Path) -> bool:
+    """Whether ``folder`` is an earlier export of ours (its manifest says so)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and str(manifest.get("format", "")).startswith("intrinsic-zoo/explanations")
+
+
+def check_export_target(out_dir: Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> None:
+    """An export replaces ``out_dir`` as a whole, so it may only be absent, an empty folder or an earlier export
+    (``overwrite``: any folder), and never a file, a link, or a folder that holds (or is) the data being read."""
+    if out_dir.is_symlink() or out_dir.exists() and not out_dir.is_dir():
+        raise ExportTargetError(f"--out {out_dir} exists and is not a folder; name a new folder")
+    if not out_dir.exists():
+        return
+    target = out_dir.resolve()
+    for source in inputs:
+        source = Path(source).resolve()
+        if source == target or target in source.parents:
+            raise ExportTargetError(f"--out {out_dir} holds the input {source}, which the export would delete; "
+                                    f"name another folder")
+    if not overwrite and any(out_dir.iterdir()) and not is_export(out_dir):
+        raise ExportTargetError(f"--out {out_dir} is not empty and not an earlier export (no export manifest); an "
+                                f"export replaces the whole folder, so name a new or empty one, or pass --overwrite "
+                                f"to replace what it holds")
+
+
 def _as_dataset(source_data: Any) -> Dataset | None:
     return source_data.dataset if isinstance(source_data, DataLoader) else source_data
 
 
 def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable[str] = FORMATS,
                         ids: Iterable[str] | None = None, id_prefix: str = "", top_k: int = 5,
-                        limit: int | None = None, image_limit: int | None = 100, source_data: Any = None,
+                        limit: int | None = None, image_limit: int | None = 1000, source_data: Any = None,
                         explain_class: str = "prediction", title: str | None = None,
-                        options: dict[str, Any] | None = None) -> ExportResult:
+                        options: dict[str, Any] | None = None, overwrite: bool = False,
+                        inputs: Iterable[str | Path] = (), card: dict[str, Any] | None = None,
+                        training_log: str | Path | list[Path] | None = None, progress: bool = False) -> ExportResult:
     """Explain every input of ``data`` and write the chosen ``formats`` into ``out_dir`` (see the module
     docstring). ``ids`` names the inputs in order (default ``<id_prefix><position>``); ``limit`` caps the
-    inputs, ``image_limit`` the records that get PNGs and an HTML section; ``source_data`` (the un-augmented
+    inputs, ``image_limit`` the records whose input and unit maps are drawn (every record gets a page);
+    ``source_data`` (the un-augmented
     training split, a dataset or its loader) is where units that come from training patches are cut out;
-    ``options`` go to ``model.explain`` (interventions, samples, ...)."""
+    ``options`` go to ``model.explain`` (interventions, samples, ...). ``out_dir`` is replaced as a whole, so it
+    must be new, empty or an earlier export (``overwrite``: any folder), and never hold the ``inputs`` files
+    (``check_export_target``). The ``html`` report is built from the other formats' files, so it writes them
+    too; ``card`` (default: the loaded release's) and ``training_log`` (a run's ``metrics.csv``) go into its
+    overview."""
     formats = list(formats)
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown export format(s) {unknown}; choose from {list(FORMATS)}")
+    if "html" in formats:
+        formats = [f for f in FORMATS if f in formats or f in REPORT_READS]
     out_dir = Path(out_dir)
+    check_export_target(out_dir, overwrite, inputs)
     name = model.variant or type(model).__name__
     options = options or {}
     explanation = None
@@ -139,8 +183,6 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
         result = ExportResult(out_dir)
         with ExitStack() as stack:
             jsonl = JsonlWriter(stack, tmp / "explanations.jsonl", top_k) if "jsonl" in formats else None
-            page = HtmlWriter(stack, tmp / "index.html", title or f"{name}: explanations", sources) \
-                if "html" in formats else None
             position = 0  # inputs explained so far
             for batch in iterate_batches(data):
                 if limit is not None and position >= limit:
@@ -152,22 +194,16 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
                 records = model.explain(batch, top_k=top_k, explain_class=explain_class, **options)
                 record_ids(records, batch_ids)
                 for record in records:
+                    if "png" in formats and (image_limit is None or result.records < image_limit):
+                        overlay_index += images.save_record_pictures(record, tmp, model.unit_score)
                     if jsonl is not None:
                         jsonl.add(record)
-                    if image_limit is None or result.records < image_limit:
-                        overlays = images.render_overlays(record) if ("png" in formats or page) else []
-                        if "png" in formats:
-                            overlay_index += images.save_overlays(overlays, tmp, "overlays")
-                        if page is not None:
-                            page.add(record, overlays)
                     record.image, record.unit_maps = None, {}  # written; keep memory flat
                     result.records += 1
                 position += len(batch)
             result.inputs = position
         if jsonl is not None:
             result.files["jsonl"] = out_dir / "explanations.jsonl"
-        if page is not None:
-            result.files["html"] = out_dir / "index.html"
         if "png" in formats and overlay_index:
             write_json(tmp / "overlays.json", overlay_index)
             result.files["png"] = out_dir / "overlays"
@@ -182,24 +218,38 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
                 write_json(tmp / "units" / "index.json", unit_index)
                 result.files["units"] = out_dir / "units"
                 result.unit_images = len(unit_index)
-        write_json(tmp / "manifest.json", manifest(model, result, formats, options))
+        if "html" in formats:
+            result.files["html"] = out_dir / "index.html"
+        entries = manifest(model, result, formats, options, card, image_limit)
+        write_json(tmp / "manifest.json", entries)
         result.files["manifest"] = out_dir / "manifest.json"
+        if "html" in formats:
+            report.write_report(tmp, title=title or f"{name}: explanations", training_log=training_log,
+                                progress=progress)
     return result
 
 
-def manifest(model, result: ExportResult, formats: list[str], options: dict[str, Any]) -> dict[str, Any]:
-    """What every record of the export shares, written once."""
+def manifest(model, result: ExportResult, formats: list[str], options: dict[str, Any],
+             card: dict[str, Any] | None = None, image_limit: int | None = None) -> dict[str, Any]:
+    """What every record of the export shares, written once: the model (its card), what its numbers are (the
+    output, the unit score), the data spec, the counts and the files."""
     try:
         units = model.unit_names()
     except NotImplementedError:
         units = None
-    spec = model.spec
+    spec = model.spec.to_dict()
+    spec.pop("tokenizer_data", None)
+    card = card if card is not None else model.card or {}  # a loaded release carries its card
     return {
         "format": MANIFEST_FORMAT, "model": model.variant or type(model).__name__, "kind": model.kind,
-        "output": model.output, "data": spec.name, "task": spec.task, "class_names": spec.class_names,
-        "concept_names": spec.concept_names,
+        "model_class": type(model).__name__, "output": model.output, "output_label": model.output_label,
+        "unit_score": model.unit_score.to_dict(),
+        "data": spec["name"], "task": spec["task"], "class_names": spec["class_names"],
+        "concept_names": spec["concept_names"], "spec": spec,
+        "card": {k: card.get(k) for k in CARD_KEYS if k in card},
         "unit_names": units if units is not None and len(units) <= MAX_LISTED_UNITS else None,
         "inputs": result.inputs, "records": result.records, "overlays": result.overlays, "formats": formats,
+        "image_limit": image_limit,
         "options": options, "files": {k: str(Path(v).relative_to(result.out_dir)) for k, v in result.files.items()
                                       if k != "manifest"},
     }

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from models.explanation import Explanation, GlobalExplanation
+from models.explanation import Explanation, GlobalExplanation, UnitScore
 from models.release import atomic_path
 
 from . import render
@@ -48,15 +48,17 @@ class Overlay:
                 "box": list(self.box)}
 
 
-def render_overlays(record: Explanation) -> list[Overlay]:
-    """One overlay per unit map of the record, in evidence order."""
+def render_overlays(record: Explanation, unit_score: UnitScore | None = None) -> list[Overlay]:
+    """One overlay per unit map of the record, in evidence order; none for a unit that ``unit_score`` says is
+    absent from the input (a map of a component that was not detected would point at nothing)."""
     if record.image is None or not record.unit_maps:
         return []
     names = {e.index: e.unit for e in record.evidence}
+    absent = {e.index for e in record.evidence if unit_score is not None and unit_score.is_absent(e.score)}
     order = [e.index for e in record.evidence if e.index in record.unit_maps]
     order += sorted(set(record.unit_maps) - set(order))
     overlays = []
-    for unit in order:
+    for unit in (u for u in order if u not in absent):
         png, box = render.render_overlay(record.image, record.unit_maps[unit])
         overlays.append(Overlay(record.input_id or "input", unit, names.get(unit, f"unit {unit}"), png, box))
     return overlays
@@ -70,6 +72,19 @@ def save_overlays(overlays: list[Overlay], root: Path, folder: str = "") -> list
         overlay.file = str(Path(folder) / f"{file_stem(overlay.input_id)}_unit{overlay.unit}.png")
         write_bytes(root / overlay.file, overlay.png)
         entries.append(overlay.index_entry())
+    return entries
+
+
+def save_record_pictures(record: Explanation, root: Path, unit_score: UnitScore | None = None) -> list[dict[str, Any]]:
+    """The record's input (``inputs/<stem>.png``) and its unit overlays (``overlays/``), written under ``root``
+    and named in ``record.assets``; returns the overlays' index entries."""
+    if record.image is None:
+        return []
+    record.assets["input"] = f"inputs/{file_stem(record.input_id or 'input')}.png"
+    write_bytes(root / record.assets["input"], render.render_image(record.image))
+    entries = save_overlays(render_overlays(record, unit_score), root, "overlays")
+    if entries:
+        record.assets["overlays"] = {str(e["unit"]): e["file"] for e in entries}
     return entries
 
 

@@ -39,7 +39,7 @@ from configs.validation import check_kwargs
 from datamodules.base import DataSpec
 from datamodules.batch import Batch, BatchError, as_batch
 
-from .explanation import OUTPUT_KINDS, SECTIONS, Evidence, Explanation, GlobalExplanation
+from .explanation import OUTPUT_KINDS, SECTIONS, Evidence, Explanation, GlobalExplanation, UnitScore
 
 
 class InputError(ValueError):
@@ -140,6 +140,9 @@ class InterpretableModel(L.LightningModule):
     phases: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()  # Batch fields the training needs beyond inputs and targets (e.g. concepts)
     ignore_index = -100  # targets the loss and the metrics skip (sequence models: <pad> positions)
+    unit_score = UnitScore()  # what a unit's score in a record means (similarity, distance, detection, ...)
+    output_label: str | None = None  # what the outputs are called on a page (None: the output kind's name)
+    card: dict[str, Any] | None = None  # a loaded release's model card (set by load_release)
 
     def __init__(self, spec: dict[str, Any] | DataSpec):
         super().__init__()
@@ -299,6 +302,14 @@ class InterpretableModel(L.LightningModule):
             classes[known] = targets[known].to(classes.device)
         contributions = decomposition.contributions_for(classes).detach().double()  # (N, U)
         bias = decomposition.bias_for(classes).detach().double()
+        # The runner-up: the highest other output. Only the difference to it decides the prediction, so each
+        # unit's part in it (the contrast) is what a page shows beside the absolute parts.
+        others = outputs.clone()
+        others[torch.arange(len(classes)), classes] = -torch.inf
+        runner_up = others.argmax(-1) if outputs.shape[-1] > 1 else None
+        if runner_up is not None:
+            contrast = (contributions - decomposition.contributions_for(runner_up).detach().double()).cpu().numpy()
+            contrast_bias = (bias - decomposition.bias_for(runner_up).detach().double()).cpu().numpy()
         weights = decomposition.weights_for(classes)
         scores = decomposition.scores
         sections = self.explanation_sections(decomposition, batch, classes)
@@ -323,10 +334,17 @@ class InterpretableModel(L.LightningModule):
                 explained_class=int(classes[n]), contributions=row, num_units=row.size, bias=float(bias[n]),
                 complete=decomposition.complete, exact=decomposition.exact, target=target,
                 sequence=sequence, position=position, evidence=evidence,
+                runner_up=None if runner_up is None else int(runner_up[n]),
+                contrast=None if runner_up is None else contrast[n],
+                contrast_bias=None if runner_up is None else float(contrast_bias[n]),
+                inputs=None if self.spec.is_image or self.spec.is_sequence else
+                batch.inputs[n].detach().float().cpu().tolist(),
                 image=None if images is None else images[image_row].detach().float().cpu().permute(1, 2, 0)
                 .clamp(0, 1).numpy(),
                 unit_maps=self.unit_maps(decomposition, n, top), class_names=self.spec.class_names,
                 **sections[n]))
+            if not records[-1].numbers_are_finite():  # NaN weights or inputs: never a complete record
+                records[-1].complete, records[-1].exact = False, "none: the record holds non-finite numbers"
         return records
 
     # ---- training and evaluation ---------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 OUTPUT_KINDS = ("logit", "probability", "mean_probability")
+RECORD_VERSION = 3  # v3: the runner-up, the contrast, a vector input's values, the files an export drew
 
 
 def json_safe(value: Any) -> Any:
@@ -42,6 +43,23 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+@dataclass(frozen=True)
+class UnitScore:
+    """What a unit's ``score`` in a record is, declared once per family (``InterpretableModel.unit_score``), so
+    every page labels the number with its kind and never draws a unit that is not there."""
+
+    name: str = "activation"  # e.g. "similarity", "squared distance", "detection", "concept probability"
+    distance: bool = False  # lower is closer: the nearest unit scores lowest ("far from" reads as such)
+    absent_below: float | None = None  # a unit scoring below this is absent from the input: no map, no box
+    about: str = ""  # one sentence for the reader: what a high (or low) score means
+
+    def is_absent(self, score: float | None) -> bool:
+        return self.absent_below is not None and score is not None and score < self.absent_below
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class _Section:
@@ -134,6 +152,11 @@ class Explanation:
     certificate: CertificateSection | None = None
     tokens: TokenSection | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    runner_up: int | None = None  # the highest output other than the explained class's
+    contrast: np.ndarray | None = None  # (n,) each unit's part in value - outputs[runner_up] (units as contributions)
+    contrast_bias: float | None = None  # the bias's part in it: sum(contrast) + contrast_bias == margin
+    inputs: list[float] | None = None  # a feature vector's values (vector tasks; images and tokens have their own)
+    assets: dict[str, Any] = field(default_factory=dict)  # files an export wrote for this record (input, overlays)
     image: np.ndarray | None = field(default=None, repr=False)  # (H, W, C) in [0, 1]
     unit_maps: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # unit -> (h, w) map
     class_names: list[str] | None = field(default=None, repr=False)
@@ -164,6 +187,18 @@ class Explanation:
     def predicted_label(self) -> str:
         return self.label(self.prediction)
 
+    @property
+    def margin(self) -> float | None:
+        """value - outputs[runner_up]: how far the explained class is ahead of (or behind) the runner-up."""
+        return None if self.runner_up is None else self.value - float(self.outputs[self.runner_up])
+
+    def dense_contrast(self) -> np.ndarray | None:
+        if self.contrast is None or self.units is None:
+            return self.contrast
+        dense = np.zeros(self.num_units)
+        np.add.at(dense, self.units, self.contrast)
+        return dense
+
     def dense_contributions(self) -> np.ndarray:
         """(num_units,) with zeros for the units a sparse record leaves out."""
         if self.units is None:
@@ -191,6 +226,18 @@ class Explanation:
         if not gap <= atol * max(1.0, abs(self.value)):
             raise AssertionError(f"explanation is not complete: contributions + bias differ from the "
                                  f"{self.output} by {gap:.3g}")
+        if self.runner_up is not None:
+            gap = abs(math.fsum(self.contrast.tolist()) + self.contrast_bias - self.margin)
+            if not gap <= atol * max(1.0, abs(self.value), abs(self.margin)):
+                raise AssertionError(f"the contrast to the runner-up is not complete: its parts + bias differ from "
+                                     f"the margin by {gap:.3g}")
+
+    def numbers_are_finite(self) -> bool:
+        """Whether every number of the record is finite (a record with NaN or inf is never complete)."""
+        arrays = [self.outputs, self.contributions, [self.bias]]
+        if self.contrast is not None:
+            arrays += [self.contrast, [self.contrast_bias]]
+        return all(np.isfinite(np.asarray(a, dtype=np.float64)).all() for a in arrays)
 
     # ---- serialisation ----------------------------------------------------------------------------------
     def to_dict(self, top_k: int = 5, full: bool = False) -> dict[str, Any]:
@@ -199,7 +246,7 @@ class Explanation:
         keep = np.arange(len(contributions)) if full else np.flatnonzero(contributions)
         units = keep if (full or self.units is None) else self.units[keep]
         record: dict[str, Any] = {
-            "kind": self.kind, "output": self.output, "input_id": self.input_id,
+            "record_version": RECORD_VERSION, "kind": self.kind, "output": self.output, "input_id": self.input_id,
             "sequence": self.sequence, "position": self.position,
             "prediction": self.prediction, "predicted_label": self.predicted_label,
             "target": self.target, "target_label": self.label(self.target),
@@ -210,6 +257,16 @@ class Explanation:
             "contributions": {"units": units, "values": contributions[keep]},
             "evidence": self.evidence,
         }
+        if self.runner_up is not None:
+            contrast = self.dense_contrast() if full else self.contrast
+            kept = np.arange(len(contrast)) if full else np.flatnonzero(contrast)
+            record.update(runner_up=self.runner_up, runner_up_label=self.label(self.runner_up), margin=self.margin,
+                          contrast={"units": kept if (full or self.units is None) else self.units[kept],
+                                    "values": contrast[kept], "bias": self.contrast_bias})
+        if self.inputs is not None:
+            record["inputs"] = self.inputs
+        if self.assets:
+            record["assets"] = self.assets
         for name in SECTIONS:
             if getattr(self, name) is not None:
                 record[name] = getattr(self, name)
@@ -233,6 +290,12 @@ class Explanation:
 def record_completeness_gap(record: dict[str, Any]) -> float:
     """``completeness_gap`` of an exported (JSON) record: its sparse contributions + bias against its value."""
     return abs(math.fsum(record["contributions"]["values"]) + record["bias"] - record["value"])
+
+
+def record_contrast_gap(record: dict[str, Any]) -> float:
+    """The same for the contrast: its parts + its bias against the margin to the runner-up."""
+    contrast = record["contrast"]
+    return abs(math.fsum(contrast["values"]) + contrast["bias"] - record["margin"])
 
 
 # ---- global explanations ---------------------------------------------------------------------------------

@@ -696,10 +696,15 @@ class LanguageModel(SequenceModel):
         return mlp["hidden"]
 
     def records(self, decomposition, batch, top_k=5, explain_class="prediction"):
-        """The shared records, made sparse: only the units with a non-zero part are kept (``units``)."""
+        """The shared records, made sparse: only the units with a non-zero part (in the output or in the margin
+        over the runner-up) are kept (``units``)."""
         records = super().records(decomposition, batch, top_k, explain_class)
         for record in records:
-            keep = np.flatnonzero(record.contributions)
+            nonzero = record.contributions != 0
+            if record.contrast is not None:
+                nonzero |= record.contrast != 0
+                record.contrast = record.contrast[nonzero]
+            keep = np.flatnonzero(nonzero)
             record.units, record.contributions = keep, record.contributions[keep]
             record.evidence = [e for e in record.evidence if e.contribution != 0]
         return records

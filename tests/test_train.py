@@ -216,8 +216,8 @@ def test_explanations_cover_the_test_split_and_are_complete(linear_run):
     assert len({r["input_id"] for r in records}) == DIGITS_TEST_SIZE
     for record in records:
         assert_record_complete(record)
-    page = (out / "index.html").read_text()
-    assert page.count("<section>") == 8 and "data:image/png;base64," in page
+    assert (out / "index.html").is_file() and len(list((out / "predictions").iterdir())) == DIGITS_TEST_SIZE
+    assert len(list((out / "inputs").iterdir())) == 8  # drawn up to the image limit
     assert json.loads((out / "global_explanation.json").read_text())["kind"] == "channel"
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["class_names"] == [str(i) for i in range(10)] and manifest["output"] == "logit"

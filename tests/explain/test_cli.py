@@ -40,7 +40,7 @@ def test_explains_a_datamodule_split(release, tmp_path, capsys):
     records = read_jsonl(tmp_path / "explanations.jsonl")
     assert [r["input_id"] for r in records[:2]] == ["val-00000", "val-00001"] and len(records) == 12
     assert all(r["target"] is not None for r in records)
-    assert (tmp_path / "index.html").read_text().count("<section>") == 3
+    assert (tmp_path / "index.html").is_file() and len(list((tmp_path / "predictions").iterdir())) == 12
 
 
 def test_explains_a_folder_of_own_images_of_any_size_and_mode(release, tmp_path, capsys):
@@ -187,3 +187,40 @@ def test_unreadable_images_are_skipped_on_request_and_class_folders_give_targets
     assert code == 0, err
     records = read_jsonl(tmp_path / "o" / "explanations.jsonl")
     assert [(r["input_id"], r["target"]) for r in records] == [("3/a.png", 3), ("7/a.png", 7)]
+
+
+# ---- --out replaces only an earlier export ---------------------------------------------------------------------
+def _images(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.new("L", (8, 8), 128).save(folder / "grey.png")
+    return folder
+
+
+def test_out_never_deletes_what_is_not_an_export(release, tmp_path, capsys):
+    """--out naming the --images folder, a folder of the user's files or an existing file is refused and leaves
+    them as they were; an earlier export (its manifest says so) and an empty folder are replaced."""
+    images = _images(tmp_path / "mine")
+    code, err = run_cli(["--checkpoint", release, "--images", images, "--out", images, "--overwrite"], capsys)
+    assert code == 2 and "holds the input" in err and (images / "grey.png").is_file()
+    code, err = run_cli(["--checkpoint", release, "--images", images / "grey.png", "--out", images], capsys)
+    assert code == 2 and (images / "grey.png").is_file()
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "thesis.tex").write_text("months of work")
+    code, err = run_cli(["--checkpoint", release, "--images", images, "--out", notes], capsys)
+    assert code == 2 and "not an earlier export" in err and "--overwrite" in err
+    assert (notes / "thesis.tex").read_text() == "months of work"
+
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("keep me")
+    code, err = run_cli(["--checkpoint", release, "--images", images, "--out", a_file], capsys)
+    assert code == 2 and "not a folder" in err and a_file.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "notes", "results.txt"]  # no hidden leftovers
+
+    out = tmp_path / "out"
+    out.mkdir()  # empty: fine
+    assert run_cli(["--checkpoint", release, "--images", images, "--out", out], capsys)[0] == 0
+    assert run_cli(["--checkpoint", release, "--images", images, "--out", out], capsys)[0] == 0  # an export: fine
+    assert run_cli(["--checkpoint", release, "--images", images, "--out", notes, "--overwrite"], capsys)[0] == 0
+    assert not (notes / "thesis.tex").exists() and (notes / "manifest.json").is_file()

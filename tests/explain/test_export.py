@@ -16,7 +16,7 @@ import torch
 from PIL import Image
 from records import make_record, temp_files
 
-from explain import export_explanations, write_jsonl
+from explain import export_explanations, file_stem, write_jsonl
 from models import create_model
 from models.explanation import record_completeness_gap
 
@@ -68,7 +68,8 @@ def test_export_streams_batches_and_writes_every_format(tmp_path):
     assert len(lines) == 150 and lines[149]["input_id"] == "val-00149"
     for record in lines[:20]:
         assert record["target"] is not None and len(record["evidence"]) == 5 and record_completeness_gap(record) < 1e-5
-    assert (tmp_path / "index.html").read_text().count("<section>") == 5
+    assert (tmp_path / "index.html").is_file() and len(list((tmp_path / "predictions").iterdir())) == 150
+    assert len(list((tmp_path / "inputs").iterdir())) == 5  # pictures up to the image limit
     assert json.loads((tmp_path / "global_explanation.json").read_text())["kind"] == "channel"
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert manifest["class_names"] == [str(i) for i in range(10)] and manifest["records"] == 150
@@ -147,9 +148,11 @@ def test_export_of_a_prototype_model_writes_overlays_and_unit_pictures(tmp_path)
             np.testing.assert_allclose(patch, image[0, h0:h1, w0:w1].numpy(), atol=1 / 255)
     for entry in json.loads((tmp_path / "overlays.json").read_text()):
         assert Image.open(tmp_path / entry["file"]).size == (64, 64)  # 8x8 digits drawn 8 times larger
-    page = (tmp_path / "index.html").read_text()
-    # per record: the input, and each overlay beside its prototype's picture
-    assert page.count("data:image/png") == 2 * (1 + 3 * 2) and page.count("the unit</figcaption>") == 2 * 3
+    first = json.loads((tmp_path / "explanations.jsonl").read_text().splitlines()[0])
+    page = (tmp_path / "predictions" / f"{file_stem(first['input_id'])}.html").read_text()
+    # the input, and each overlay beside its prototype's picture and a link to its source image
+    assert page.count('src="../inputs/') == 1 and page.count('src="../overlays/') == 3
+    assert page.count('src="../units/unit_') == 3 and page.count('_source.png"') == 3
 
 
 def test_sequence_models_give_one_record_per_position_named_by_it(tmp_path):

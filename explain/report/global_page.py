@@ -1,0 +1,115 @@
+"""The global page: what the model learned, from ``global_explanation.json`` and the unit pictures: a gallery
+of its units (with their training sources), every matrix as a heat map, a decompiled program highlighted, the
+expert atlas when the export wrote one. A family with more to show registers a view in ``GLOBAL_VIEWS``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from . import plots
+from .context import ReportContext
+from .html import esc, img, key_values, link, num, section, table
+
+MAX_UNITS_SHOWN = 2_000  # the gallery's rows; the page says how many more there are
+GLOBAL_VIEWS: dict[str, Callable[[ReportContext], tuple[str, str] | None]] = {}  # name -> (title, html)
+
+
+def global_view(name: str):
+    def register(fn):
+        GLOBAL_VIEWS[name] = fn
+        return fn
+    return register
+
+
+def units_gallery(ctx: ReportContext) -> str:
+    units = list(ctx.units.values())
+    if not units:
+        return '<p class="note">The model lists no units.</p>'
+    rows = []
+    for unit in units[:MAX_UNITS_SHOWN]:
+        u = int(unit["index"])
+        picture = ctx.unit_pictures.get(u)
+        pic = img(f"units/{picture['png']}", unit.get("name", ""), "thumb") if picture else ""
+        if picture and picture.get("source_png"):
+            pic += " " + link(f"units/{picture['source_png']}", "source image")
+        weights = unit.get("weights")
+        strongest = ""
+        if weights:
+            best = max(range(len(weights)), key=lambda c: weights[c])
+            strongest = f"{esc(ctx.class_name(best))} ({num(weights[best])})"
+        flags = [esc(k) for k, v in (unit.get("details") or {}).items() if v is True]
+        rows.append([num(u), esc(unit.get("name")), esc(unit.get("role")), esc(ctx.class_name(unit.get("class_index"))
+                                                                               or "—"),
+                     pic, strongest, esc(", ".join(flags))])
+    more = len(units) - min(len(units), MAX_UNITS_SHOWN)
+    note = f'<p class="note">{more} more unit(s) are in global_explanation.json.</p>' if more else ""
+    return table(["#", "unit", "role", "class", "picture", "strongest weight", "flags"], rows) + note
+
+
+def matrices(ctx: ReportContext) -> str:
+    parts = []
+    for name, values in ((ctx.global_explanation or {}).get("matrices") or {}).items():
+        path = plots.matrix(values, name, None, None, ctx.root / "plots" / f"matrix_{_slug(name)}.png")
+        shape = "x".join(str(s) for s in _shape(values))
+        if path is not None:
+            parts.append(f"<figure>{img(str(path.relative_to(ctx.root)), name, 'plot')}"
+                         f"<figcaption>{esc(name)} ({shape})</figcaption></figure>")
+        else:
+            parts.append(f'<p class="note">{esc(name)}: a {shape} matrix, too large to draw '
+                         f'(in global_explanation.json).</p>')
+    return "".join(parts)
+
+
+def _shape(values: Any) -> list[int]:
+    shape = []
+    while isinstance(values, list):
+        shape.append(len(values))
+        values = values[0] if values else None
+    return shape
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name)[:60]
+
+
+def program(ctx: ReportContext) -> str:
+    source = ((ctx.global_explanation or {}).get("details") or {}).get("program")
+    if not source:
+        return ""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, linenos="table"))
+
+
+def details(ctx: ReportContext) -> str:
+    items = [(k, f"<code>{esc(json.dumps(v)[:1000])}</code>")
+             for k, v in ((ctx.global_explanation or {}).get("details") or {}).items() if k != "program"]
+    return key_values(items) if items else ""
+
+
+def global_page(ctx: ReportContext) -> tuple[str, list[tuple[str, str]]]:
+    parts, toc = [], []
+
+    def add(anchor: str, title: str, body: str, note: str = "") -> None:
+        if body:
+            parts.append(section(anchor, title, body, note))
+            toc.append((anchor, title))
+
+    if ctx.global_explanation is None:
+        return '<p class="note">This export holds no global explanation.</p>', []
+    add("units", f"{ctx.role().capitalize()}s", units_gallery(ctx),
+        f"{len(ctx.units)} unit(s); pictures are the units themselves or the training patches they came from.")
+    add("program", "The decompiled program", program(ctx))
+    add("matrices", "Matrices", matrices(ctx), "Red is positive, blue negative; the scale is symmetric.")
+    for name, view in GLOBAL_VIEWS.items():
+        shown = view(ctx)
+        if shown:
+            add(name, *shown)
+    if (ctx.root / "units" / "index.html").is_file():
+        add("atlas", "Unit atlas", link("units/index.html", "every unit with its top-activating contexts"))
+    add("details", "Details", details(ctx))
+    return "".join(parts), toc

@@ -1,0 +1,164 @@
+"""One page per prediction: the input, the prediction against the runner-up, the evidence and the record's
+typed sections.
+
+The evidence table shows each unit's part in the explained output and its part in the margin over the
+runner-up (the contrast: only that difference decides the prediction). The rows shown are the record's
+evidence and the units that move the margin most; every other unit is summed into a labelled remainder row
+("other prototypes of class 3", "prototypes of other classes"), so the rows on screen add up to the output and
+to the margin shown. Every number is labelled with what it is (the family's declared unit score, the output)."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from typing import Any
+
+from .context import ReportContext
+from .html import esc, img, labelled, link, num, section, table
+from .inputs import render_input
+from .sections import render_sections
+
+EXTRA_BY_CONTRAST = 5  # units that move the margin most, shown beside the record's own evidence
+
+
+def _parts(record: dict[str, Any], key: str) -> dict[int, float]:
+    entry = record.get(key) or {}
+    return {int(u): float(v) for u, v in zip(entry.get("units", []), entry.get("values", []))}
+
+
+def shown_units(record: dict[str, Any]) -> list[int]:
+    evidence = [int(e["index"]) for e in record.get("evidence", [])]
+    contrast = _parts(record, "contrast")
+    strongest = sorted(contrast, key=lambda u: (-abs(contrast[u]), u))[:EXTRA_BY_CONTRAST]
+    return evidence + [u for u in strongest if u not in evidence]
+
+
+def evidence_rows(record: dict[str, Any], ctx: ReportContext) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(unit rows, remainder rows): each a dict with the numbers a page shows (the test reads them back)."""
+    contributions, contrast = _parts(record, "contributions"), _parts(record, "contrast")
+    evidence = {int(e["index"]): e for e in record.get("evidence", [])}
+    shown = shown_units(record)
+    units = []
+    for u in shown:
+        e = evidence.get(u, {})
+        units.append({"unit": u, "name": e.get("unit") or ctx.unit_name(u), "score": e.get("score"),
+                      "weight": e.get("weight"), "contribution": contributions.get(u, 0.0),
+                      "contrast": contrast.get(u, 0.0) if "contrast" in record else None,
+                      "absent": ctx.unit_score.is_absent(e.get("score"))})
+    groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"contribution": 0.0, "contrast": 0.0, "count": 0})
+    rest = (set(contributions) | set(contrast)) - set(shown)
+    for u in sorted(rest):
+        group = groups[ctx.unit_group(u, record["explained_class"], record.get("runner_up"))]
+        group["contribution"] += contributions.get(u, 0.0)
+        group["contrast"] += contrast.get(u, 0.0)
+        group["count"] += 1
+    remainders = [{"name": f"{name} ({g['count']})", **g} for name, g in sorted(groups.items())]
+    return units, remainders
+
+
+def _bar(value: float | None, scale: float) -> str:
+    if value is None or not scale or not math.isfinite(value):
+        return ""
+    width = max(1, round(60 * min(1.0, abs(value) / scale)))
+    return f'<span class="bar {"pos" if value >= 0 else "neg"}" style="width:{width}px"></span>'
+
+
+def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
+    units, remainders = evidence_rows(record, ctx)
+    score = ctx.unit_score
+    explained, runner = ctx.class_name(record["explained_class"]), ctx.class_name(record.get("runner_up"))
+    has_contrast = "contrast" in record
+    overlays = (record.get("assets") or {}).get("overlays") or {}
+    scale = max([abs(r["contrast"] or 0.0) for r in units + remainders] + [1e-12])
+    header = ["unit", "picture", "on this input", f"{score.name}", "weight",
+              f"part of the {ctx.output_label} of {explained}"]
+    if has_contrast:
+        header.append(f"part of the margin over {runner}")
+    rows, classes = [], []
+    for r in units:
+        u = r["unit"]
+        picture = ctx.unit_pictures.get(u)
+        pic = img(f"../units/{picture['png']}", f"{r['name']}", "thumb") if picture else ""
+        if picture and picture.get("source_png"):
+            pic += " " + link(f"../units/{picture['source_png']}", "source")
+        overlay = overlays.get(str(u))
+        if r["absent"]:
+            where = f'<span class="note">absent ({esc(score.name)} below {num(score.absent_below)})</span>'
+        else:
+            where = img(f"../{overlay}", f"{r['name']} on this input", "thumb") if overlay else ""
+        cells = [esc(r["name"]), pic, where, labelled(r["score"], score.name), labelled(r["weight"], "weight"),
+                 labelled(r["contribution"], f"part of the {ctx.output_label}", signed=True)]
+        if has_contrast:
+            cells.append(labelled(r["contrast"], "part of the margin", signed=True) + " " + _bar(r["contrast"], scale))
+        rows.append(cells)
+        classes.append("absent" if r["absent"] else "")
+    for g in remainders:
+        cells = [esc(g["name"]), "", "", "", "", labelled(g["contribution"], f"part of the {ctx.output_label}",
+                                                          signed=True)]
+        if has_contrast:
+            cells.append(labelled(g["contrast"], "part of the margin", signed=True) + " " + _bar(g["contrast"], scale))
+        rows.append(cells)
+        classes.append("group")
+    bias = ["bias", "", "", "", "", labelled(record.get("bias"), "bias", signed=True)]
+    total = [f"{esc(ctx.output_label)} of {esc(explained)}", "", "", "", "",
+             labelled(record["value"], ctx.output_label)]
+    if has_contrast:
+        bias.append(labelled(record["contrast"].get("bias"), "bias's part of the margin", signed=True))
+        total[0] += f" and margin over {esc(runner)}"
+        total.append(labelled(record.get("margin"), "margin", signed=True))
+    rows += [bias, total]
+    classes += ["group", "total"]
+    notes = []
+    if score.about:
+        notes.append(esc(score.about))
+    if score.distance:
+        notes.append(f"A {esc(score.name)} is lower for a closer unit: a high value means the input is far from it.")
+    if not record.get("complete", True):
+        notes.append(f'<span class="warn">Not complete: {esc(record.get("exact"))}.</span>')
+    else:
+        notes.append("The rows add up to the total (up to rounding in the last digit shown).")
+    return table(header, rows, cls="evidence", row_classes=classes) + "".join(f'<p class="note">{n}</p>' for n in notes)
+
+
+def verdict(record: dict[str, Any], ctx: ReportContext) -> str:
+    predicted = ctx.class_name(record["prediction"])
+    top = {int(t["class"]): t for t in record.get("top", [])}
+    p = top.get(record["prediction"], {}).get("probability")
+    text = f"Predicted <b>{esc(predicted)}</b> (probability {labelled(p, 'probability', 3)})"
+    if record.get("target") is not None:
+        right = record["target"] == record["prediction"]
+        text += (f', target <b>{esc(ctx.class_name(record["target"]))}</b> '
+                 f'<span class="badge {"ok" if right else "bad"}">{"right" if right else "wrong"}</span>')
+    if record["explained_class"] != record["prediction"]:
+        text += f"; explained: class <b>{esc(ctx.class_name(record['explained_class']))}</b> (the target)"
+    if record.get("runner_up") is not None:
+        text += (f". Runner-up <b>{esc(ctx.class_name(record['runner_up']))}</b>; margin "
+                 f"{labelled(record.get('margin'), 'margin of the ' + ctx.output_label, signed=True)} "
+                 f"({esc(ctx.output_label)}).")
+    rows = [[esc(ctx.class_name(int(t["class"]))), labelled(t["output"], ctx.output_label),
+             labelled(t["probability"], "probability", 3)] for t in record.get("top", [])]
+    return f"<p>{text}</p>" + table(["class", ctx.output_label, "probability"], rows, caption="highest outputs")
+
+
+def prediction_page(record: dict[str, Any], ctx: ReportContext, number: int, total: int,
+                    previous: str | None, following: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """(body, toc) of a record's page; links are relative to ``predictions/``."""
+    parts = [section("input", "Input", render_input(record, ctx)),
+             section("prediction", "Prediction", verdict(record, ctx)),
+             section("evidence", "Evidence", evidence_table(record, ctx),
+                     f"What each {esc(ctx.role())} adds to the output, and to the margin that decides it.")]
+    toc = [("input", "Input"), ("prediction", "Prediction"), ("evidence", "Evidence")]
+    for anchor, title, body in render_sections(record, ctx):
+        parts.append(section(anchor, title, body))
+        toc.append((anchor, title))
+    raw = esc(json.dumps(record, indent=1)[:200_000])
+    parts.append(section("record", "The record", f"<details><summary>as exported (JSONL)</summary><pre>{raw}</pre>"
+                                                  f"</details>"))
+    toc.append(("record", "Record"))
+    steps = [f"prediction {number} of {total}"]
+    if previous:
+        steps.append(link(previous, "previous"))
+    if following:
+        steps.append(link(following, "next"))
+    return f'<p class="note">{" · ".join(steps)}</p>' + "".join(parts), toc

@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "protopnet": [],
     "tp_programs": [],
     "tp_summary": [],
+    "report": [],
 }
 
 

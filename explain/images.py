@@ -17,14 +17,14 @@ from typing import Any
 import torch
 
 from models.explanation import Explanation, GlobalExplanation, UnitScore
-from models.release import atomic_path
 
 from . import render
 
 
 def write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+    """A picture of an export: written plainly, as the export's folder is moved into place whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def file_stem(input_id: str) -> str:

@@ -35,6 +35,8 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     if isinstance(value, np.ndarray):
+        if value.dtype.kind in "iub" or (value.dtype.kind == "f" and np.isfinite(value).all()):
+            return value.tolist()  # already plain numbers: no need to visit each one
         return json_safe(value.tolist())
     if hasattr(value, "to_dict") and callable(value.to_dict):
         return json_safe(value.to_dict())

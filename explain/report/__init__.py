@@ -55,21 +55,31 @@ def write_report(root: str | Path, title: str = "Explanations", training_log: st
 
     root = Path(root)
     ctx = ReportContext.read(root, title)
+    if ctx.manifest.get("records") is None:  # a manifest without counts: count once
+        ctx.manifest["records"] = sum(1 for _ in read_records(root))
     _write(root / "assets" / "report.css", CSS)
     _write(root / "assets" / "overview.js", OVERVIEW_JS)
-    ids = [record_page(r) for r in read_records(root)]  # pass 1: the order, for previous / next links
     rows: list[dict[str, Any]] = []
     nav_home = [("../index.html", "Overview"), ("../global.html", "Global")]
+    total = ctx.manifest.get("records")
+
+    def write_page(i: int, record: dict[str, Any], following: str | None) -> None:
+        previous = "../" + rows[i - 1]["page"] if i else None
+        body, toc = prediction_page(record, ctx, i + 1, total, previous, following and "../" + following)
+        heading = f"{record.get('input_id')}: {ctx.class_name(record['prediction'])}"
+        _write(root / rows[i]["page"], page(heading, body, depth=1, nav=nav_home, toc=toc))
+
     with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("report pages", total=len(ids))
-        for i, record in enumerate(read_records(root)):  # pass 2: one page per record, written as it is read
+        task = bar.add_task("report pages", total=total)
+        held: dict[str, Any] | None = None  # a page is written once the next record (its "next" link) is read
+        for i, record in enumerate(read_records(root)):
             rows.append(_row(i, record, ctx))
-            previous = "../" + ids[i - 1] if i else None
-            following = "../" + ids[i + 1] if i + 1 < len(ids) else None
-            body, toc = prediction_page(record, ctx, i + 1, len(ids), previous, following)
-            heading = f"{record.get('input_id')}: {ctx.class_name(record['prediction'])}"
-            _write(root / ids[i], page(heading, body, depth=1, nav=nav_home, toc=toc))
-            bar.advance(task)
+            if held is not None:
+                write_page(i - 1, held, rows[i]["page"])
+                bar.advance(task)
+            held = record
+        if held is not None:
+            write_page(len(rows) - 1, held, None)
     body, toc = global_page(ctx)
     _write(root / "global.html", page(f"{title}: what the model learned", body,
                                       nav=[("index.html", "Overview"), ("global.html", "Global")], toc=toc))

@@ -152,7 +152,7 @@ def prediction_page(record: dict[str, Any], ctx: ReportContext, number: int, tot
     for anchor, title, body in render_sections(record, ctx):
         parts.append(section(anchor, title, body))
         toc.append((anchor, title))
-    raw = esc(json.dumps(record, indent=1)[:200_000])
+    raw = esc(json.dumps(record)[:200_000])
     parts.append(section("record", "The record", f"<details><summary>as exported (JSONL)</summary><pre>{raw}</pre>"
                                                   f"</details>"))
     toc.append(("record", "Record"))

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine, stamp, time_it  # noqa: E402
 
+from configs.validation import positive_int  # noqa: E402
 from models import create_model  # noqa: E402
 
 
@@ -145,15 +146,21 @@ def report(release: str, limit: int | None, max_iter: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--batch", type=positive_int, default=128)
+    parser.add_argument("--steps", type=positive_int, default=20)
     parser.add_argument("--report", help="a release name.tag: certified and empirical robust accuracy")
-    parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--max-iter", type=int, default=100)
+    parser.add_argument("--limit", type=positive_int, default=None)
+    parser.add_argument("--max-iter", type=positive_int, default=100)
     args = parser.parse_args()
     torch.manual_seed(0)
     if args.report:
-        print(json.dumps(report(args.report, args.limit, args.max_iter), indent=2))
+        from models.release import CheckpointError
+        from models.robustness import CertificateError
+
+        try:
+            print(json.dumps(report(args.report, args.limit, args.max_iter), indent=2))
+        except (CertificateError, CheckpointError, KeyError, ValueError) as err:
+            sys.exit(f"error: --report {args.report}: {err.args[0] if err.args else err}")
         return
     print(f"{stamp()}, {machine()}\n")
     print("| measure | value |\n|---|---|")

@@ -4,6 +4,7 @@ and explain options (``check_kwargs``: names only; ``validate_args``: names and 
 from __future__ import annotations
 
 import inspect
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -86,3 +87,37 @@ def key_values(items: list[str], flag: str) -> dict[str, Any]:
         except yaml.YAMLError as err:
             raise ConfigError(f"{flag} {item!r}: the value is not valid YAML ({' '.join(str(err).split())})") from None
     return values
+
+
+# ---- command-line numbers: one parser per kind, used by every command (argparse turns the ValueError into a
+# usage error that names the flag) -----------------------------------------------------------------------------
+def _number(kind: type, low: float | None, high: float | None, what: str) -> Callable[[str], Any]:
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse_error(f"{text!r} is not {what}") from None
+        if kind is float and not math.isfinite(value):
+            raise argparse_error(f"{text!r} is not a finite number")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse_error(f"{text!r} is outside {_range_text(low, high)}")
+        return value
+
+    parse.__name__ = what
+    return parse
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    return f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+
+
+def argparse_error(message: str) -> Exception:
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
+
+
+positive_int = _number(int, 1, None, "a positive integer")
+non_negative_int = _number(int, 0, None, "an integer >= 0")
+fraction = _number(float, 0.0, 1.0, "a number in [0, 1]")
+seed = _number(int, 0, 2**63 - 1, "a seed (an integer in [0, 2**63 - 1])")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from configs.validation import ConfigError, key_values
+from configs.validation import ConfigError, key_values, non_negative_int, positive_int
 from datamodules import DataRootError, SpecError, create_datamodule
 from datamodules.batch import Batch, BatchError
 from datamodules.images import ImageReadError, image_files, load_images_for_spec, unreadable_images
@@ -57,13 +57,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="output folder: new, empty or an earlier export (it is replaced as a whole)")
     parser.add_argument("--overwrite", action="store_true",
                         help="let --out replace a folder that is not an earlier export (never one holding the input)")
-    parser.add_argument("--limit", type=int, default=None, help="explain at most N inputs")
-    parser.add_argument("--image-limit", type=int, default=1000,
+    parser.add_argument("--limit", type=positive_int, default=None, help="explain at most N inputs")
+    parser.add_argument("--image-limit", type=non_negative_int, default=1000,
                         help="records whose input and unit maps are drawn (every record gets a page)")
-    parser.add_argument("--top-k", type=int, default=5, help="evidence units per explanation")
+    parser.add_argument("--top-k", type=positive_int, default=5, help="evidence units per explanation")
     parser.add_argument("--explain-class", default="prediction", choices=["prediction", "target"])
     parser.add_argument("--formats", default=",".join(FORMATS), help=f"comma list from {','.join(FORMATS)}")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
     parser.add_argument("--skip-unreadable", action="store_true",
                         help="--images: leave out files that cannot be read (listed), instead of stopping")
     parser.add_argument("--other-data", action="store_true",
@@ -153,12 +153,26 @@ def text_batches(source: str, model, batch_size: int, limit: int | None) -> tupl
     return batches(), [f"line{n}" for n, _ in numbered]
 
 
+def device(name: str) -> torch.device:
+    """A device this machine has, or an ExportError that says which it has."""
+    try:
+        chosen = torch.device(name)
+    except RuntimeError:
+        raise ExportError(f"--device {name!r} is not a device name; use cpu, cuda or cuda:N") from None
+    if chosen.type == "cuda" and (not torch.cuda.is_available() or (chosen.index or 0) >= torch.cuda.device_count()):
+        raise ExportError(f"--device {name}: this machine has {torch.cuda.device_count()} CUDA device(s); use "
+                          f"--device cpu")
+    if chosen.type not in ("cpu", "cuda"):
+        raise ExportError(f"--device {name}: only cpu and cuda are supported")
+    return chosen
+
+
 def run(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ExportError(f"--formats: unknown {unknown}; choose from {', '.join(FORMATS)}")
-    model = load_any(args.checkpoint).to(args.device)
+    model = load_any(args.checkpoint).to(device(args.device))
     options = key_values(args.option, "--option")
     unknown = sorted(set(options) - set(model.explain_options()))
     if unknown:

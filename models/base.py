@@ -46,6 +46,10 @@ class InputError(ValueError):
     """An input batch the model cannot take; the message says what was expected."""
 
 
+class OptionError(InputError, TypeError):
+    """An option a family's ``explain`` / ``forward`` does not take; the message lists the ones it does."""
+
+
 @contextmanager
 def evaluating(module: nn.Module) -> Iterator[nn.Module]:
     """Eval mode inside the block; every submodule's own mode restored after (a frozen part may be in eval)."""
@@ -277,8 +281,16 @@ class InterpretableModel(L.LightningModule):
         the family's (``explain_options()``), e.g. interventions or the number of samples."""
         if explain_class not in ("prediction", "target"):
             raise ValueError(f"explain_class must be 'prediction' or 'target', got {explain_class!r}")
-        check_kwargs(self.decompose, options, f"{type(self).__name__}.explain", skip=("x",))
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+            raise ValueError(f"top_k must be a positive integer (the evidence units per record), got {top_k!r}")
+        try:
+            check_kwargs(self.decompose, options, f"{type(self).__name__}.explain", skip=("x",))
+        except TypeError as err:
+            raise OptionError(str(err)) from None
         batch = self.check_batch(batch).to(self.device)
+        if explain_class == "target" and batch.targets is None:
+            raise InputError("explain_class='target' explains each input's target class, and these inputs have no "
+                             "targets; explain the prediction instead (explain_class='prediction')")
         with evaluating(self):
             decomposition = self.explain_decompose(batch, **options)
         return self.records(decomposition, batch, top_k, explain_class)

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from configs.validation import positive_int
 from datamodules.batch import as_batch
 
 from .base import evaluating
@@ -354,7 +355,7 @@ def parse_args(argv):
     parser.add_argument("--data-arg", action="append", default=[], metavar="KEY=VALUE",
                         help="a datamodule argument, e.g. --data-arg root=/data (repeatable)")
     parser.add_argument("--split", default="test", choices=["train", "val", "test"])
-    parser.add_argument("--limit", type=int, default=None, help="evaluate the first N inputs of the split")
+    parser.add_argument("--limit", type=positive_int, default=None, help="evaluate the first N inputs of the split")
     parser.add_argument("--out", help="also write the results to this JSON file")
     parser.add_argument("--no-card", action="store_true", help="do not write the results into the release card")
     parser.add_argument("--device", default="cpu")

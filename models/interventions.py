@@ -327,6 +327,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     [--policy random --policy uncertainty ...] [--orders 5] [--percentiles evaluated|training] [--out folder]"""
     import argparse
 
+    from configs.validation import fraction, positive_int, seed
     from datamodules import create_datamodule
 
     from .factory import create_model
@@ -339,9 +340,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="a datamodule argument (e.g. root=/data/cub)")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))
     parser.add_argument("--policy", action="append", choices=POLICIES)
-    parser.add_argument("--orders", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--competence", type=float, default=1.0)
+    parser.add_argument("--orders", type=positive_int, default=5)
+    parser.add_argument("--seed", type=seed, default=0)
+    parser.add_argument("--competence", type=fraction, default=1.0,
+                        help="the chance that an intervention sets a concept to its true value")
     parser.add_argument("--percentiles", default="training", choices=PERCENTILES,
                         help="logit models: intervene with the 5th / 95th percentile of the evaluated split's "
                              "logits (Koh's tti.py) or of the training logits stored with the weights")

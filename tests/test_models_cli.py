@@ -106,3 +106,13 @@ def test_refresh_reads_data_only_where_the_user_says(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert "--data-arg root=" in err and "card_root" not in err
     assert not (tmp_path / "card_root").exists()
+
+
+@pytest.mark.parametrize("argv", [["--orders", "0"], ["--competence", "2.0"], ["--seed", "-5"], ["--seed", "abc"],
+                                  ["--seed", str(2**70)]])
+def test_intervention_command_numbers_are_checked(argv, capsys):
+    from models.interventions import main as interventions
+
+    with pytest.raises(SystemExit) as exit_info:
+        interventions(["cbm_joint_mlp.xor", *argv])
+    assert exit_info.value.code == 2 and argv[0] in capsys.readouterr().err

@@ -224,3 +224,38 @@ def test_out_never_deletes_what_is_not_an_export(release, tmp_path, capsys):
     assert run_cli(["--checkpoint", release, "--images", images, "--out", out], capsys)[0] == 0  # an export: fine
     assert run_cli(["--checkpoint", release, "--images", images, "--out", notes, "--overwrite"], capsys)[0] == 0
     assert not (notes / "thesis.tex").exists() and (notes / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("flag, value", [("--top-k", "0"), ("--top-k", "-1"), ("--batch-size", "0"),
+                                         ("--batch-size", "-2"), ("--limit", "-1"), ("--limit", "0"),
+                                         ("--image-limit", "-1"), ("--top-k", "two")])
+def test_numbers_out_of_range_are_usage_errors_naming_the_flag(release, tmp_path, flag, value, capsys):
+    """Once, for every command's numbers: a bad count is refused by the parser, never explains 0 inputs."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--checkpoint", str(release), "--data", "digits", "--out", str(tmp_path / "o"), flag, value])
+    assert exit_info.value.code == 2 and flag in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("device, message", [("tpu9", "not a device name"), ("cuda:7", "CUDA device")])
+def test_a_device_the_machine_lacks_is_one_line(release, tmp_path, capsys, device, message):
+    code, err = run_cli(["--checkpoint", release, "--data", "digits", "--out", tmp_path / "o", "--device", device],
+                        capsys)
+    assert code == 2 and message in err
+
+
+def test_explaining_the_target_without_targets_is_refused(release, tmp_path, capsys):
+    folder = _images(tmp_path / "mine")
+    code, err = run_cli(["--checkpoint", release, "--images", folder, "--out", tmp_path / "o",
+                         "--explain-class", "target"], capsys)
+    assert code == 2 and "no targets" in err
+
+
+def test_explain_api_checks_top_k_and_options():
+    from models import InputError
+
+    model = create_model("linear_small8")
+    for top_k in (0, -3, 1.5, True):
+        with pytest.raises(ValueError, match="top_k must be a positive integer"):
+            model.explain(torch.rand(1, 1, 8, 8), top_k=top_k)
+    with pytest.raises(InputError, match=r"unknown argument\(s\) \['bogus'\]; it takes"):
+        model.explain(torch.rand(1, 1, 8, 8), bogus=1)

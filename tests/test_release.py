@@ -331,3 +331,28 @@ def test_an_atomic_folder_write_never_replaces_a_file_or_touches_other_hidden_fi
     save_release(create_model("linear_small8"), tmp_path / "rel")
     assert (tmp_path / ".rel.backup").is_dir()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".rel.backup", "rel", "target"]
+
+
+def test_non_finite_weights_are_refused_at_load(release, ckpt, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(str(release / "model.safetensors"))
+    name = next(k for k, v in state.items() if v.is_floating_point())
+    state[name][0] = float("nan")
+    save_file(state, str(release / "model.safetensors"), metadata={"format": "intrinsic-zoo/release-v2"})
+    with pytest.raises(CheckpointError, match="non-finite"):
+        load_release(release)
+    checkpoint = torch.load(ckpt, weights_only=True)
+    key = next(k for k, v in checkpoint["state_dict"].items() if v.is_floating_point())
+    checkpoint["state_dict"][key] = checkpoint["state_dict"][key].clone().fill_(float("inf"))
+    torch.save(checkpoint, tmp_path / "inf.ckpt")
+    with pytest.raises(CheckpointError, match="non-finite"):
+        load_checkpoint(tmp_path / "inf.ckpt")
+
+
+def test_a_record_with_non_finite_numbers_is_never_complete():
+    model = create_model("linear_small8")
+    with torch.no_grad():
+        model.head.weight[0, 0] = float("nan")
+    records = model.explain(torch.rand(2, 1, 8, 8))
+    assert all(not r.complete and "non-finite" in r.exact for r in records)

@@ -192,6 +192,7 @@ def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
                 raise ConfigError(f"{run_dir} holds a run with a different {key!r} config ({before}, now "
                                   f"{now}); pass run_dir=<new folder> for a new run")
     if _readable(last):
+        _check_identity(last, cfg)
         return last
     others = sorted((p for p in last.parent.glob("*.ckpt") if p != last), key=lambda p: p.stat().st_mtime,
                     reverse=True)
@@ -200,8 +201,24 @@ def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
         raise ConfigError(f"{last} cannot be read (cut short or corrupt) and the run has no other readable "
                           f"checkpoint: delete {run_dir / 'checkpoints'} to start this run again, or pass "
                           f"run_dir=<new folder>")
+    _check_identity(fallback, cfg)
     _echo(f"[yellow]{last} cannot be read (cut short or corrupt): resuming from {fallback.name} instead[/]")
     return fallback
+
+
+def _check_identity(path: Path, cfg: DictConfig) -> None:
+    """A checkpoint in the run folder must be of the model the config trains (a file copied or planted there
+    from another run is refused before Lightning loads it)."""
+    import torch
+
+    from models.registry import class_key, model_entry
+
+    identity = torch.load(path, map_location="cpu", weights_only=True).get("intrinsic_zoo") or {}
+    expected = class_key(model_entry(cfg.model.name).model_class)
+    if identity.get("model_class") != expected or identity.get("variant") not in (None, cfg.model.name):
+        raise ConfigError(f"{path} is a checkpoint of {identity.get('variant') or identity.get('model_class')!r}, "
+                          f"not of {cfg.model.name!r} as this run's config says; remove it or pass "
+                          f"run_dir=<new folder>")
 
 
 def _readable(path: Path) -> bool:

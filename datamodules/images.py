@@ -56,7 +56,7 @@ def read_image(path: str | Path, channels: int, size: tuple[int, int],
                 img = img.crop(box)
             img = img.resize((size[1], size[0]), Image.BILINEAR)
             array = np.asarray(img, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as error:
         raise ImageReadError(f"cannot read image {path}: {error}") from error
     if array.ndim == 2:
         array = array[:, :, None]
@@ -107,7 +107,7 @@ def unreadable_images(paths: Sequence[Path]) -> list[tuple[Path, str]]:
         try:
             with Image.open(path) as img:
                 img.load()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
             bad.append((path, f"{type(error).__name__}: {error}"))
     return bad
 

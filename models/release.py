@@ -349,11 +349,28 @@ def load_release(directory: str | Path, expected_class: str | None = None, expec
     return model.eval()
 
 
+def _check_checkpoint_kind(path: Path) -> None:
+    """Name what a file is when it is not a Lightning checkpoint (a zip, or a legacy pickle) before unpickling."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\x80"):
+        return
+    if head.startswith(b"\x93NUMPY"):
+        raise CheckpointError(f"{path} is a NumPy array file, not a checkpoint")
+    if len(head) >= 9 and head[8:9] == b"{" or path.suffix == ".safetensors":
+        hint = (f"; its release folder is {path.parent}" if (path.parent / "config.json").is_file() else
+                "; a release is a folder with model.safetensors and config.json")
+        raise CheckpointError(f"{path} is a bare weights file (or a corrupt one) without its model card: pass the "
+                              f"release folder instead{hint}")
+    raise CheckpointError(f"{path} is not a checkpoint (neither a Lightning .ckpt nor a release folder)")
+
+
 def load_checkpoint(path: str | Path, expected_class: str | None = None):
     """Rebuild a model from a Lightning ``.ckpt`` (loaded with ``weights_only=True``)."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
+    _check_checkpoint_kind(path)
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

@@ -448,3 +448,18 @@ def test_checkpoints_are_selected_in_the_models_own_direction():
     model.selection_metric, model.selection_mode = "val/loss", "min"
     best, _ = train.make_callbacks(load_config(["model=linear_small8"]), model, Path("/tmp/unused"))
     assert (best.monitor, best.mode) == ("val/loss", "min")
+
+
+def test_a_checkpoint_of_another_model_planted_in_a_run_folder_is_refused(tmp_path, capsys):
+    argv = ["model=linear_small8", "trainer=cpu", f"run_dir={tmp_path}", "explain.enabled=false",
+            "release.enabled=false", "checkpoint.every_n_train_steps=0"]
+    train.main([*argv, "trainer.max_epochs=1"])
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    checkpoint = torch.load(last, weights_only=True)
+    checkpoint["intrinsic_zoo"] = {**checkpoint["intrinsic_zoo"], "model_class": "protopnet.ProtoPNet",
+                                   "variant": "protopnet_small8"}
+    torch.save(checkpoint, last)
+    with pytest.raises(SystemExit) as exit_info:
+        train.main([*argv, "trainer.max_epochs=2"])
+    assert exit_info.value.code == 2 and "checkpoint of 'protopnet_small8', not of 'linear_small8'" in \
+        capsys.readouterr().err

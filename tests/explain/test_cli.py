@@ -259,3 +259,22 @@ def test_explain_api_checks_top_k_and_options():
             model.explain(torch.rand(1, 1, 8, 8), top_k=top_k)
     with pytest.raises(InputError, match=r"unknown argument\(s\) \['bogus'\]; it takes"):
         model.explain(torch.rand(1, 1, 8, 8), bogus=1)
+
+
+def test_files_that_are_not_what_they_claim_are_one_line(release, tmp_path, capsys, monkeypatch):
+    """A bare or corrupt .safetensors, a NumPy file, and a decompression-bomb image each say what they are."""
+    import numpy as np
+    from PIL import Image as PILImage
+
+    for path, message in ((release / "model.safetensors", "pass the release folder"),
+                          (tmp_path / "x.npy", "NumPy array file")):
+        if path.suffix == ".npy":
+            np.save(path, np.zeros(3))
+        code, err = run_cli(["--checkpoint", path, "--data", "digits", "--out", tmp_path / "o"], capsys)
+        assert code == 2 and message in err
+    folder = tmp_path / "bomb"
+    folder.mkdir()
+    PILImage.new("L", (64, 64)).save(folder / "big.png")
+    monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 100)  # 64 x 64 is then over twice the bound
+    code, err = run_cli(["--checkpoint", release, "--images", folder, "--out", tmp_path / "o"], capsys)
+    assert code == 2 and "DecompressionBombError" in err

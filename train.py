@@ -283,6 +283,9 @@ def trainer_kwargs(cfg: DictConfig) -> dict[str, Any]:
     for key in ("limit_train_batches", "limit_val_batches", "limit_test_batches"):
         value = t[key]
         if value is not None:
+            if not value > 0:  # 0 trains (or validates, or tests) nothing, and a run would release nothing
+                raise ConfigError(f"trainer.{key} must be a fraction in (0, 1] or a number of batches >= 1, got "
+                                  f"{value}")
             kwargs[key] = int(value) if value > 1 else float(value)
     extra = to_plain(t.extra)
     import lightning as L
@@ -352,6 +355,8 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
     from models.release import atomic_write_text
 
     run_dir = Path(cfg.run_dir).resolve()
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"run_dir {run_dir} is a file; name a folder (new, or a run to resume)")
     resume_from = _check_resume(cfg, run_dir)
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
@@ -364,12 +369,16 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
     if cfg.trainer.max_epochs < 1:
         raise ConfigError(f"trainer.max_epochs must be at least 1, got {cfg.trainer.max_epochs}")
     finished = _finished(cfg, run_dir)
+    if finished is not None and cfg.release.publish:  # publishing a finished run's release is all that is asked
+        return {**finished, "run_dir": run_dir, "finished": True, "rank": _global_rank(),
+                "published": _publish_finished(cfg, run_dir)}
     if finished is not None:
         _echo(f"[bold]{run_dir} already finished[/] its {finished['max_epochs']} epochs: "
               f"{', '.join(f'{k} {v:.4f}' for k, v in finished['metrics'].items())}. Nothing to do: pass "
               f"trainer.max_epochs=<more> to continue it, or run_dir=<new folder> for a new run")
         return {**finished, "run_dir": run_dir, "finished": True, "rank": _global_rank()}
     datamodule.setup("fit")  # a missing root or bad data fails here, before the run folder is written
+    trainer_kwargs(cfg)  # and so does a trainer option Lightning would refuse
     if _global_rank() == 0:
         atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
         (run_dir / "failed.json").unlink(missing_ok=True)
@@ -379,6 +388,24 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
         if _global_rank() == 0 and not isinstance(err, SystemExit):
             atomic_write_text(run_dir / "failed.json", json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n")
         raise
+
+
+def _publish_finished(cfg: DictConfig, run_dir: Path) -> Path:
+    """Copy a finished run's release into the publish folder under the configured tag (written whole)."""
+    import shutil
+
+    from models.release import atomic_path, update_card
+
+    source, target = run_dir / "release", publish_target(cfg)
+    if not (source / "config.json").is_file():
+        raise ConfigError(f"{run_dir} finished without a release (release.enabled=false): nothing to publish; "
+                          f"run it again in a new run_dir with release.publish=true")
+    if _global_rank() == 0:
+        with atomic_path(target, is_dir=True) as tmp:
+            shutil.copytree(source, tmp, dirs_exist_ok=True)
+            update_card(tmp, tag=cfg.release.tag)
+        _echo(f"[bold]published[/] the finished run's release as {target}")
+    return target
 
 
 def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_from: Path | None,

@@ -463,3 +463,30 @@ def test_a_checkpoint_of_another_model_planted_in_a_run_folder_is_refused(tmp_pa
         train.main([*argv, "trainer.max_epochs=2"])
     assert exit_info.value.code == 2 and "checkpoint of 'protopnet_small8', not of 'linear_small8'" in \
         capsys.readouterr().err
+
+
+def test_bad_run_folders_and_trainer_options_write_nothing(tmp_path, capsys):
+    (tmp_path / "a_file").write_text("mine")
+    cases = [("run_dir", tmp_path / "a_file", "is a file"),
+             ("trainer.limit_train_batches", 0, "limit_train_batches must be"),
+             ("trainer.extra.bogus", 1, "unknown argument(s) bogus")]
+    for key, value, message in cases:
+        run_dir = tmp_path / "a_file" if key == "run_dir" else tmp_path / "run"
+        argv = ["model=linear_small8", "trainer=cpu", "trainer.max_epochs=1", f"run_dir={run_dir}", f"{key}={value}"]
+        with pytest.raises(SystemExit) as exit_info:
+            train.main(argv)
+        assert exit_info.value.code == 2 and message in capsys.readouterr().err
+        assert not (tmp_path / "run").exists()
+    assert (tmp_path / "a_file").read_text() == "mine"
+
+
+def test_publishing_a_finished_run_publishes_its_release(tmp_path, capsys):
+    argv = ["model=linear_small8", "trainer=cpu", "trainer.max_epochs=1", f"run_dir={tmp_path / 'run'}",
+            "explain.enabled=false", f"release.publish_dir={tmp_path / 'shelf'}"]
+    train.main(argv)
+    summary = train.main([*argv, "release.publish=true", "release.tag=later"])
+    target = tmp_path / "shelf" / "linear_small8.later"
+    assert summary["published"] == target and json.loads((target / "config.json").read_text())["tag"] == "later"
+    assert (target / "model.safetensors").read_bytes() == (tmp_path / "run" / "release" / "model.safetensors"
+                                                           ).read_bytes()
+    assert "published" in capsys.readouterr().out

@@ -23,7 +23,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from configs import ConfigError, available, load_config, to_plain, validate_args
 
@@ -170,6 +170,29 @@ def build(cfg: DictConfig):
     except (ValueError, TypeError) as err:  # an argument the model refuses, or data it cannot take
         raise ConfigError(f"model {cfg.model.name!r} on data {cfg.data.name!r}: {err}") from None
     return datamodule, model
+
+
+def _model_image_size(model_name: str, data_class: type) -> dict[str, Any]:
+    """Data whose image size is the user's choice (an image folder) gets the model's own input size and
+    channels by default: a 28-pixel grey model is not silently trained on 224-pixel colour images."""
+    import inspect
+
+    from datamodules import SpecError
+    from models.registry import default_spec
+
+    params = inspect.signature(data_class.__init__).parameters
+    if "image_size" not in params:
+        return {}
+    try:
+        spec = default_spec(model_name)
+    except (SpecError, KeyError, TypeError):
+        return {}
+    if not spec.is_image:
+        return {}
+    size = {"image_size": list(spec.input_shape[1:])}
+    if "channels" in params:
+        size["channels"] = spec.input_shape[0]
+    return size
 
 
 def _check_resume(cfg: DictConfig, run_dir: Path) -> Path | None:
@@ -352,8 +375,14 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
     import lightning as L
     import torch
 
+    from datamodules import base as datamodule_base
     from models.release import atomic_write_text
 
+    data_class = datamodule_base._DATAMODULES.get(cfg.data.name)
+    for key, value in (_model_image_size(cfg.model.name, data_class) if data_class else {}).items():
+        if cfg.data.args.get(key) is None:  # recorded in config.yaml: the run says what it trained on
+            with open_dict(cfg.data.args):
+                cfg.data.args[key] = value
     run_dir = Path(cfg.run_dir).resolve()
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"run_dir {run_dir} is a file; name a folder (new, or a run to resume)")

@@ -490,3 +490,20 @@ def test_publishing_a_finished_run_publishes_its_release(tmp_path, capsys):
     assert (target / "model.safetensors").read_bytes() == (tmp_path / "run" / "release" / "model.safetensors"
                                                            ).read_bytes()
     assert "published" in capsys.readouterr().out
+
+
+def test_an_image_folder_defaults_to_the_models_own_input_size(tmp_path):
+    from PIL import Image
+
+    for label in ("cat", "dog"):
+        (tmp_path / "images" / label).mkdir(parents=True)
+        for i in range(10):
+            Image.new("RGB", (40, 30), (20 * i, 100, 200 if label == "dog" else 0)).save(
+                tmp_path / "images" / label / f"{i}.png")
+    run_dir = tmp_path / "run"
+    train.main(["model=linear_small8", "data=image_folder", f"data.args.root={tmp_path / 'images'}", "trainer=cpu",
+                "trainer.max_epochs=1", f"run_dir={run_dir}", "explain.enabled=false"])
+    saved = OmegaConf.load(run_dir / "config.yaml").data.args
+    assert list(saved.image_size) == [8, 8] and saved.channels == 1
+    card = json.loads((run_dir / "release" / "config.json").read_text())
+    assert card["data"]["input_shape"] == [1, 8, 8]

@@ -397,6 +397,12 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
         cfg.trainer.max_epochs = getattr(model, "total_epochs", None) or DEFAULT_MAX_EPOCHS
     if cfg.trainer.max_epochs < 1:
         raise ConfigError(f"trainer.max_epochs must be at least 1, got {cfg.trainer.max_epochs}")
+    schedule = getattr(model, "total_epochs", None)
+    if schedule is not None and cfg.trainer.max_epochs < schedule:  # said before training, and kept in the card
+        _echo(f"[bold yellow]note:[/] {cfg.model.name}'s training schedule has {schedule} epochs and "
+              f"trainer.max_epochs={cfg.trainer.max_epochs} stops it early: the model is released from an "
+              f"unfinished schedule (its card says so). Leave trainer.max_epochs unset to run the whole schedule, "
+              f"or shorten the schedule's own arguments (model.args...).")
     finished = _finished(cfg, run_dir)
     if finished is not None and cfg.release.publish:  # publishing a finished run's release is all that is asked
         return {**finished, "run_dir": run_dir, "finished": True, "rank": _global_rank(),
@@ -490,6 +496,9 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
                 paper_metrics=to_plain(cfg.release.paper_metrics),
                 training={"device": _device_name(trainer), "threads": torch.get_num_threads(),
                           "fit_seconds": fit_seconds, "best_epoch": _epoch_of(best_path), **training})
+    schedule = getattr(model, "total_epochs", None)
+    if schedule is not None:
+        card["training"].update(schedule_epochs=schedule, schedule_complete=cfg.trainer.max_epochs >= schedule)
     targets = [("release", run_dir / "release")] if cfg.release.enabled or cfg.release.publish else []
     if cfg.release.publish:
         targets.append(("published", publish_target(cfg)))

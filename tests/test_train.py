@@ -507,3 +507,12 @@ def test_an_image_folder_defaults_to_the_models_own_input_size(tmp_path):
     assert list(saved.image_size) == [8, 8] and saved.channels == 1
     card = json.loads((run_dir / "release" / "config.json").read_text())
     assert card["data"]["input_shape"] == [1, 8, 8]
+
+
+def test_a_run_shorter_than_its_schedule_says_so_first_and_in_the_card(tmp_path, capsys):
+    train.main(["model=cbm_joint_mlp", "data=xor", "trainer=cpu", "trainer.max_epochs=1", f"run_dir={tmp_path}",
+                "explain.enabled=false"])
+    out = capsys.readouterr().out
+    assert "stops it early" in out and out.index("stops it early") < out.index("release")
+    card = json.loads((tmp_path / "release" / "config.json").read_text())
+    assert card["training"]["schedule_complete"] is False and card["training"]["schedule_epochs"] > 1

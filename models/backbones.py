@@ -69,17 +69,23 @@ def local_pretrained_file(name: str) -> Path | None:
     return None
 
 
+HUB = "hub"  # backbone_weights=hub: the user opts in to timm's own download (and its cache)
+
+
 def local_weights(name: str, pretrained: bool, weights_file: str | None) -> dict:
     """timm keyword arguments that load ``weights_file`` or the locally cached pretrained weights of ``name``
-    (empty when neither is asked for); a clear error when they are not on this machine."""
+    (empty when neither is asked for); a clear error when they are not on this machine. ``weights_file="hub"``
+    is the one way to download: timm fetches the weights into its cache (later runs find them there)."""
     if not (weights_file or pretrained):
         return {}
+    if weights_file == HUB:
+        return {"pretrained": True}
     path = Path(weights_file) if weights_file else local_pretrained_file(name)
     if path is None:
         raise BackboneWeightsError(
-            f"the pretrained weights of {name!r} are not on this machine (nothing is downloaded at run time): "
-            f"pass backbone_weights=<path to a {name} .safetensors/.pth file>, or train from scratch with "
-            f"backbone_pretrained=false")
+            f"the pretrained weights of {name!r} are not on this machine (nothing is downloaded unless you ask): "
+            f"pass backbone_weights=<path to a {name} .safetensors/.pth file>, or backbone_weights=hub to let "
+            f"timm download them into its cache, or train from scratch with backbone_pretrained=false")
     if not path.is_file():
         raise BackboneWeightsError(f"backbone weights file {path} does not exist")
     return {"pretrained_cfg_overlay": dict(file=str(path))}
@@ -94,7 +100,7 @@ class TimmFeatures(nn.Module):
         import timm
 
         kwargs = local_weights(name, pretrained, weights_file)
-        pretrained = bool(kwargs)
+        pretrained = kwargs.pop("pretrained", False) or bool(kwargs)
         self.body = timm.create_model(name, pretrained=pretrained, features_only=True, out_indices=(-1,),
                                       in_chans=in_chans, **kwargs)
         self.out_channels = self.body.feature_info.channels()[-1]
@@ -201,11 +207,12 @@ class TimmTokens(TokenBackbone):
         import timm
 
         kwargs: dict = {"num_classes": 0, "in_chans": in_chans, **local_weights(name, pretrained, weights_file)}
+        download = kwargs.pop("pretrained", False)
         family = "vit" if "vit" in name or "deit" in name else "swin" if "swin" in name else "convnext"
         if family in ("vit", "swin"):
             kwargs["img_size"] = image_size
         self.family, self.has_class_token = family, family == "vit"
-        self.body = timm.create_model(name, pretrained=bool(weights_file or pretrained), **kwargs)
+        self.body = timm.create_model(name, pretrained=download or "pretrained_cfg_overlay" in kwargs, **kwargs)
         self.dim = self.body.num_features
         self.prefix = getattr(self.body, "num_prefix_tokens", 0) if family == "vit" else 0
         if family == "vit":

@@ -62,3 +62,31 @@ def test_backbone_weight_errors_say_what_to_do(tmp_path):
     assert time.perf_counter() - start < 5
     with pytest.raises(ValueError, match="trained from scratch"):
         create_backbone("small_cnn_8", in_chans=1, pretrained=True)
+
+
+def test_backbone_weights_hub_is_the_opt_in_download_through_timms_cache(tmp_path, monkeypatch):
+    """backbone_weights=hub lets timm fetch the weights (here from a fake hub: a local file), and only then."""
+    import timm
+    import timm.models._hub as hub
+    from safetensors.torch import save_file
+
+    reference = timm.create_model("resnet18", pretrained=False)
+    with torch.no_grad():
+        for p in reference.parameters():
+            p.normal_()
+    save_file({k: v.contiguous() for k, v in reference.state_dict().items()}, str(tmp_path / "model.safetensors"))
+    asked = []
+
+    def fake_download(repo_id, filename=None, **kwargs):
+        asked.append(repo_id)
+        return str(tmp_path / "model.safetensors")
+
+    monkeypatch.setattr(hub, "hf_hub_download", fake_download)
+    backbone = create_backbone("resnet18", in_chans=3, weights_file="hub")
+    assert asked and asked[0].startswith("timm/resnet18")
+    weight = dict(backbone.named_parameters())["body.conv1.weight"]
+    torch.testing.assert_close(weight, reference.conv1.weight)
+    asked.clear()
+    with pytest.raises(BackboneWeightsError, match="backbone_weights=hub"):
+        create_backbone("resnet18", in_chans=3, pretrained=True)  # the default stays offline
+    assert not asked

@@ -154,7 +154,10 @@ def _explain(err: OmegaConfBaseException, base: DictConfig, source: str) -> Conf
         parent = OmegaConf.select(base, parent_path) if parent_path else base
         valid = ", ".join(sorted(parent.keys())) if isinstance(parent, DictConfig) else "?"
         where = f" in {parent_path!r}" if parent_path else ""
-        return ConfigError(f"unknown config key {full_key!r}{where} ({source}); valid keys: {valid}")
+        hint = ""
+        if not parent_path:  # a model or data argument written at the top level
+            hint = "; model and data arguments go under model.args. / data.args. (e.g. model.args." + key + "=...)"
+        return ConfigError(f"unknown config key {full_key!r}{where} ({source}); valid keys: {valid}{hint}")
     if isinstance(err, ValidationError):
         message = str(err).splitlines()[0]
         return ConfigError(f"bad value for {full_key!r} ({source}): {message}")

@@ -274,12 +274,26 @@ class DataSpec:
         """The fields (all, or ``fields``) in which ``other`` differs from this spec, as 'field: this != other'."""
         mine, theirs = self.to_dict(), other.to_dict()
         keys = [k for k in {**mine, **theirs} if k != "tokenizer_data" and (fields is None or k in fields)]
-        return [f"{k}: {_short(mine.get(k))} != {_short(theirs.get(k))}" for k in keys if mine.get(k) != theirs.get(k)]
+        found = []
+        for k in keys:
+            a, b = mine.get(k), theirs.get(k)
+            if a == b:
+                continue
+            if isinstance(a, dict) and isinstance(b, dict):  # only the entries that differ, each whole
+                found += [f"{k}.{key}: {_short(a.get(key))} != {_short(b.get(key))}" for key in {**a, **b}
+                          if a.get(key) != b.get(key)]
+            else:
+                found.append(f"{k}: {_short(a)} != {_short(b)}")
+        return found
 
 
-def _short(value: Any, limit: int = 40) -> str:
+def _short(value: Any, limit: int = 60) -> str:
+    """A value's repr, shortened only between items (never inside a word or a number)."""
     text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(", ", 0, limit), text.rfind(" ", 0, limit))
+    return (text[:cut] if cut > 0 else text[:limit]) + " ...(" + f"{len(text):,} characters)"
 
 
 class DataRootError(FileNotFoundError):

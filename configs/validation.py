@@ -8,11 +8,45 @@ import math
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Union
+from dataclasses import dataclass
+from typing import Annotated, Any, Union
 
 
 class ConfigError(ValueError):
     """A user mistake in the configuration; train.py prints it as one ``error: ...`` line and exits 2."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """The allowed values of a numeric argument, both ends included (None: unbounded); on a list, of each item.
+    Used as ``Annotated[int, Range(1, 256)]`` in a constructor's signature, so that a card, a config and a direct
+    call are checked by the same bound before anything is allocated."""
+
+    low: float | None = None
+    high: float | None = None
+
+    def __str__(self) -> str:
+        return f"[{'-inf' if self.low is None else self.low}, {'inf' if self.high is None else self.high}]"
+
+    def holds(self, value: Any) -> bool:
+        if isinstance(value, (list, tuple)):
+            return all(self.holds(v) for v in value)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return True  # a type error is reported as such
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+
+# The bounds the zoo's constructors use (sizes well beyond any model here, far below what would exhaust memory).
+Count = Annotated[int, Range(1, 2**20)]  # units, prototypes, widths, experts, classes of something
+NonNegativeCount = Annotated[int, Range(0, 2**20)]
+Depth = Annotated[int, Range(1, 1024)]  # layers, heads, blocks: each is a module built in Python
+Epochs = Annotated[int, Range(0, 100_000)]
+Samples = Annotated[int, Range(1, 10_000)]  # Monte Carlo samples per input: per-call work
+NonNegative = Annotated[float, Range(0.0, None)]  # weights of loss terms, learning rates, decays
+Positive = Annotated[float, Range(1e-30, None)]  # scales, epsilons, temperatures
+Probability = Annotated[float, Range(0.0, 1.0)]
 
 
 def _parameters(fn: Callable) -> tuple[dict[str, inspect.Parameter], bool]:
@@ -37,6 +71,8 @@ def _matches(value: Any, annotation: Any) -> bool:
     if annotation is inspect.Parameter.empty or annotation is Any:
         return True
     origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        return _matches(value, typing.get_args(annotation)[0])
     if origin in (Union, types.UnionType):
         return any(_matches(value, a) for a in typing.get_args(annotation))
     if annotation is type(None):
@@ -48,7 +84,8 @@ def _matches(value: Any, annotation: Any) -> bool:
     if annotation in (int, str):
         return isinstance(value, annotation) and not isinstance(value, bool)
     if origin in (list, tuple) or annotation in (list, tuple):
-        return isinstance(value, (list, tuple))
+        items = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return isinstance(value, (list, tuple)) and (not items or all(_matches(v, items[0]) for v in value))
     if origin is dict or annotation is dict:
         return isinstance(value, dict)
     return True
@@ -63,14 +100,55 @@ def validate_args(fn: Any, args: dict[str, Any], what: str, skip: tuple[str, ...
         valid = ", ".join(k for k in params if k not in skip)
         raise ConfigError(f"{what} got unknown argument(s) {', '.join(unknown)}; valid: {valid}")
     try:
-        hints = typing.get_type_hints(target)
+        hints = typing.get_type_hints(target, include_extras=True)
     except Exception:  # unresolvable annotations: leave the types to the constructor
         hints = {}
     for key, value in args.items():
-        if key in hints and not _matches(value, hints[key]):
-            expected = getattr(hints[key], "__name__", None) or str(hints[key]).replace("typing.", "")
-            raise ConfigError(f"{what}: argument {key}={value!r} has type {type(value).__name__}, "
+        if key not in hints:
+            continue
+        if not _matches(value, hints[key]):
+            expected = _type_name(hints[key])
+            raise ConfigError(f"{what}: argument {key}={_show(value)} has type {type(value).__name__}, "
                               f"expected {expected}")
+        bound = _range_for(value, hints[key])
+        if bound is not None and not bound.holds(value):
+            raise ConfigError(f"{what}: argument {key}={_show(value)} is outside its allowed range {bound}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + f"... ({len(text):,} characters)"
+
+
+def _type_name(annotation: Any) -> str:
+    """``int``, ``list[int] | None``: an annotation as a reader writes it (bounds left to the range message)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is Annotated:
+        return _type_name(args[0])
+    if origin in (Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in args)
+    if origin is not None:
+        inner = ", ".join("..." if a is Ellipsis else _type_name(a) for a in args)
+        return f"{getattr(origin, '__name__', str(origin))}[{inner}]"
+    return "None" if annotation is type(None) else getattr(annotation, "__name__", str(annotation))
+
+
+def _range_for(value: Any, annotation: Any) -> Range | None:
+    """The Range of the annotation's arm that ``value`` matches (``Annotated[int, Range] | None``, lists of it)."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *extras = typing.get_args(annotation)
+        found = next((e for e in extras if isinstance(e, Range)), None)
+        return found if found is not None else _range_for(value, base)
+    if origin in (Union, types.UnionType):
+        for arm in typing.get_args(annotation):
+            if _matches(value, arm):
+                return _range_for(value, arm)
+        return None
+    if origin in (list, tuple) and isinstance(value, (list, tuple)):
+        items = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        return _range_for(value[0], items[0]) if items and value else None
+    return None
 
 
 def key_values(items: list[str], flag: str) -> dict[str, Any]:

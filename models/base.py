@@ -169,6 +169,18 @@ class InterpretableModel(L.LightningModule):
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
 
+    def save_hyperparameters(self, *args: Any, ignore: Any = None, frame: Any = None, logger: bool = True) -> None:
+        """Lightning's, then every constructor argument checked against the constructor's annotations (types and
+        ``Range`` bounds): a direct call, a config and a card meet the same bounds (a ``ConfigError``, which is a
+        ``ValueError``, naming the argument and its range)."""
+        import inspect
+
+        from configs.validation import validate_args
+
+        super().save_hyperparameters(*args, ignore=ignore, frame=frame or inspect.currentframe().f_back,
+                                     logger=logger)
+        validate_args(type(self), {k: v for k, v in self.hparams.items() if k != "spec"}, type(self).__name__)
+
     # ---- input checks and preprocessing -------------------------------------------------------------
     def check_input(self, x: Any) -> torch.Tensor:
         expected = tuple(self.spec.input_shape)

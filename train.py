@@ -504,7 +504,11 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
         targets.append(("published", publish_target(cfg)))
     for key, directory in targets:
         summary[key] = save_release(model, directory, **card)
-        checks = model.release_checks(directory, datamodule)
+        try:
+            checks = model.release_checks(directory, datamodule)
+        except Exception as err:  # the release is written: its card says its checks did not finish
+            update_card(directory, checks={"failed": f"{type(err).__name__}: {err}"})
+            raise
         if checks:
             update_card(directory, checks=checks)
             summary.setdefault("checks", checks)

@@ -55,3 +55,14 @@ def test_an_attack_on_a_model_without_a_certificate_is_refused():
     with pytest.raises(CertificateError, match="not a metric"):
         verify_certificates(create_model("rbf_shallow8", distance="squared_euclidean"),
                             (torch.rand(2, 1, 8, 8), torch.tensor([0, 1])))
+
+
+def test_a_two_class_model_is_verified_with_a_loss_that_fits_it():
+    """DLR needs three classes: a user's two-class robust CBC is attacked with cross-entropy only."""
+    from datamodules.base import DataSpec
+
+    spec = DataSpec(name="two", input_shape=(1, 8, 8), num_classes=2, class_names=["no", "yes"])
+    model = create_model("robust_cbc_shallow8", spec=spec).eval()
+    x, y = torch.rand(6, 1, 8, 8), torch.tensor([0, 1] * 3)
+    result = verify_certificates(model, (x, y), (0.5,), max_iter=5)
+    assert result["losses"] == ["cross_entropy"] and result["violations"] == 0

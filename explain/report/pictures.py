@@ -37,8 +37,9 @@ def unit_picture(ctx: ReportContext, unit: int, name: str, up: str = "") -> str:
         size = ""
         if picture.get("box") and len(picture["box"]) == 4:  # a patch: drawn larger, never out of proportion
             size = f' style="{patch_style(picture["box"])}"'
+        caption = f"<figcaption>{esc(what)}</figcaption>" if source or what != "picture" else ""
         parts.append(f'<figure><img src="{esc(up)}units/{esc(picture["png"])}" alt="{esc(name)}: {esc(what)}" '
-                     f'class="thumb unit-picture"{size} loading="eager"><figcaption>{esc(what)}</figcaption></figure>')
+                     f'class="thumb unit-picture"{size} loading="eager">{caption}</figure>')
         if source:
             whole = img(f"{up}units/{source}", f"{name}: the training image it was cut from", "thumb unit-source")
             parts.append(f"<figure>{whole}<figcaption>source image</figcaption></figure>")

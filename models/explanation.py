@@ -9,9 +9,8 @@ experts, program variables) play in ``value = outputs[explained_class]``; a reco
 Contributions may be sparse (``units`` gives the unit index of each), so a record over 262k experts stays small.
 
 Optional typed sections, filled by the families and rendered by the exporters: ``concepts``, ``uncertainty``,
-``certificate``, ``tokens``, ``sums_to`` (what the contributions add up to where that is not the output).
-``image`` and ``unit_maps`` (heat maps of units over the image) are arrays for the image exporters and are left
-out of ``to_dict()``; so are the class names, which an export writes once.
+``certificate``, ``tokens``. ``image`` and ``unit_maps`` (heat maps of units over the image) are arrays for the
+image exporters and are left out of ``to_dict()``; so are the class names, which an export writes once.
 
 ``GlobalExplanation`` is what a model learned, as a list of ``GlobalUnit`` (name, role, class, read-out weights,
 an image of the unit or a reference to the training patch it came from) plus named matrices.

@@ -5,9 +5,7 @@ The evidence table shows each unit's part in the explained output and its part i
 runner-up (the contrast: only that difference decides the prediction). The rows shown are the record's
 evidence and the units that move the margin most; every other unit is summed into a labelled remainder row
 ("other prototypes of class 3", "prototypes of other classes"), so the rows on screen add up to the output and
-to the margin shown (or, where the record says its parts add up to another number, ``sums_to``, to that number,
-with the output shown apart). Every number is labelled with what it is (the family's declared unit score, the
-output)."""
+to the margin shown. Every number is labelled with what it is (the family's declared unit score, the output)."""
 
 from __future__ import annotations
 

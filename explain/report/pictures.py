@@ -20,7 +20,7 @@ def patch_style(box: list[int], side: int = PATCH_SIDE) -> str:
 
 def unit_badges(ctx: ReportContext, unit: int) -> str:
     badges = []
-    for flag in ctx.unit_flags(unit):
+    for flag in (f for f in ctx.unit_flags(unit) if f in FLAG_TEXT):  # known flags only: a badge warns
         title = ctx.global_details.get(f"{flag}_criterion") or ""
         badges.append(f'<span class="badge warn" data-flag="{esc(flag)}" title="{esc(title)}">'
                       f'{esc(FLAG_TEXT.get(flag, flag))}</span>')

@@ -177,6 +177,8 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
             pass
     source_set = _as_dataset(source_data)
     sources = images.unit_patches(explanation, source_set) if explanation is not None else {}
+    if explanation is not None:
+        images.flag_background(explanation, sources)  # training patches that show no foreground, in the details
     id_iter = iter(ids) if ids is not None else None
     overlay_index: list[dict[str, Any]] = []
     with atomic_path(out_dir, is_dir=True) as tmp:

@@ -3,7 +3,8 @@
 They read records and global explanations only: a record's ``image`` with its ``unit_maps`` becomes one overlay
 per unit (the map upsampled onto the image with its high-activation box); a global unit's ``image`` (a decoded
 prototype, an input-space component) or its ``source`` (an item of the training split and a box in it) becomes
-``units/unit_<i>.png`` (+ ``unit_<i>_source.png``, the whole training image with the box).
+``units/unit_<i>.png`` (+ ``unit_<i>_source.png``, the whole training image with the box). A patch that shows
+only the image's background is flagged (``is_background_patch``; ``background`` in the unit's global details).
 """
 
 from __future__ import annotations
@@ -106,6 +107,38 @@ class UnitPatch:
     png: bytes
     source_index: int | None = None
     box: tuple[int, int, int, int] | None = None
+    background: bool | None = None  # a patch of the training image's background only (``is_background_patch``)
+
+
+BACKGROUND_TOLERANCE = 0.1  # of the [0, 1] pixel range
+BACKGROUND_CRITERION = (f"every pixel of the unit's training patch (the box drawn from its source image) "
+                        f"lies within {BACKGROUND_TOLERANCE:g} of that image's background level, the median of its "
+                        f"border pixels, in every channel: the patch holds no foreground pixel")
+
+
+def is_background_patch(image: torch.Tensor, box: tuple[int, int, int, int],
+                        tolerance: float = BACKGROUND_TOLERANCE) -> bool:
+    """Whether the patch ``box`` of ``image`` (C, H, W) in [0, 1] shows only the image's background
+    (``BACKGROUND_CRITERION``): a unit cut from it was matched to empty space, which its picture cannot show."""
+    image = image.float()
+    border = torch.cat([image[:, 0], image[:, -1], image[:, :, 0], image[:, :, -1]], dim=1)  # (C, 2H + 2W)
+    level = border.median(dim=1).values[:, None, None]
+    patch = image[:, box[0]:box[1], box[2]:box[3]]
+    return bool((patch - level).abs().max() <= tolerance)
+
+
+def flag_background(explanation: GlobalExplanation, patches: dict[int, UnitPatch]) -> int:
+    """Write each patch's background flag into its global unit's details (``background``) and the criterion into
+    the explanation's details; returns the number of background units."""
+    flagged = 0
+    for unit in explanation.units:
+        patch = patches.get(unit.index)
+        if patch is not None and patch.background is not None:
+            unit.details["background"] = patch.background
+            flagged += patch.background
+    if any(p.background is not None for p in patches.values()):
+        explanation.details["background_criterion"] = BACKGROUND_CRITERION
+    return flagged
 
 
 def _item_image(dataset, index: int) -> torch.Tensor | None:
@@ -132,7 +165,8 @@ def unit_patches(explanation: GlobalExplanation, source_set) -> dict[int, UnitPa
         h, w = image.shape[-2:]
         box = (max(0, box[0]), min(h, box[1]), max(0, box[2]), min(w, box[3]))
         if box[1] > box[0] and box[3] > box[2]:
-            patches[unit.index] = UnitPatch(unit.index, render.render_crop(image, box), source.index, box)
+            patches[unit.index] = UnitPatch(unit.index, render.render_crop(image, box), source.index, box,
+                                            is_background_patch(image, box))
     return patches
 
 
@@ -145,7 +179,8 @@ def write_unit_images(explanation: GlobalExplanation, patches: dict[int, UnitPat
         entry: dict[str, Any] = {"unit": unit, "png": f"unit_{unit}.png"}
         write_bytes(folder / entry["png"], patch.png)
         if patch.source_index is not None:
-            entry.update(source_index=patch.source_index, box=list(patch.box), source_png=f"unit_{unit}_source.png")
+            entry.update(source_index=patch.source_index, box=list(patch.box), source_png=f"unit_{unit}_source.png",
+                         background=patch.background)
             image = _item_image(source_set, patch.source_index)
             write_bytes(folder / entry["source_png"], render.render_image(image, patch.box))
         index.append(entry)

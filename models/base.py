@@ -146,6 +146,9 @@ class InterpretableModel(L.LightningModule):
     ignore_index = -100  # targets the loss and the metrics skip (sequence models: <pad> positions)
     unit_score = UnitScore()  # what a unit's score in a record means (similarity, distance, detection, ...)
     output_label: str | None = None  # what the outputs are called on a page (None: the output kind's name)
+    # Whether records carry the unit maps to draw over the image. False where a map would point at no place
+    # (a latent grid whose every cell sees most of the image); unit_maps() stays available to the metrics.
+    draw_unit_maps = True
     card: dict[str, Any] | None = None  # a loaded release's model card (set by load_release)
 
     def __init__(self, spec: dict[str, Any] | DataSpec):
@@ -365,7 +368,8 @@ class InterpretableModel(L.LightningModule):
                 batch.inputs[n].detach().float().cpu().tolist(),
                 image=None if images is None else images[image_row].detach().float().cpu().permute(1, 2, 0)
                 .clamp(0, 1).numpy(),
-                unit_maps=self.unit_maps(decomposition, n, top), class_names=self.spec.class_names,
+                unit_maps=self.unit_maps(decomposition, n, top) if self.draw_unit_maps else {},
+                class_names=self.spec.class_names,
                 **sections[n]))
             if not records[-1].numbers_are_finite():  # NaN weights or inputs: never a complete record
                 records[-1].complete, records[-1].exact = False, "none: the record holds non-finite numbers"

@@ -19,13 +19,17 @@ from torch import nn
 
 from .backbones import create_backbone
 from .base import Decomposition, InterpretableModel
-from .explanation import GlobalExplanation, GlobalUnit
+from .explanation import GlobalExplanation, GlobalUnit, UnitScore
 from .registry import register_model
 from .sequence import MASKED_LOGIT, SequenceModel
 
 
 class LinearHeadClassifier(InterpretableModel):
     kind = "channel"
+    unit_score = UnitScore(name="mean channel activation", about=(
+        "A channel's score is the backbone's last feature map in that channel, averaged over the map (global "
+        "average pooling); its part is that mean times the head's weight. A channel is no concept: it says how "
+        "much of the logit passes through it, not what it sees."))
 
     def __init__(self, spec: dict[str, Any], backbone: str = "small_cnn_28", backbone_pretrained: bool = False,
                  backbone_weights: str | None = None, lr: float = 1e-3, weight_decay: float = 1e-4):

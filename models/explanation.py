@@ -57,6 +57,11 @@ class UnitScore:
     absent_below: float | None = None  # a unit scoring below this is absent from the input: no map, no box
     about: str = ""  # one sentence for the reader: what a high (or low) score means
 
+    @property
+    def heading(self) -> str:
+        """The name as a column heading: a distance says which way is closer."""
+        return f"{self.name} (lower = closer)" if self.distance else self.name
+
     def is_absent(self, score: float | None) -> bool:
         return self.absent_below is not None and score is not None and score < self.absent_below
 
@@ -108,6 +113,8 @@ class UncertaintySection(_Section):
     distance_percentile: float | None = None  # the input's distance among training distances
     uninformed: bool = False  # the prediction rests on no prototype the model is sure of
     samples: int | None = None
+    seed: int | None = None  # the seed of the Monte Carlo samples (None: none drawn, e.g. the prototypes' modes)
+    entropy_unit: str = "nats"  # the entropies' unit (natural logarithms)
 
 
 @dataclass
@@ -132,6 +139,21 @@ SECTIONS = {"concepts": ConceptSection, "uncertainty": UncertaintySection, "cert
 
 
 @dataclass
+class SumsToSection(_Section):
+    """What the contributions add up to when the outputs are not a sum of parts (a record that is not
+    ``complete`` but exact for another number), e.g. Prob-PSENN's Monte Carlo mean logit: there
+    ``sum(contributions) + bias == value`` and ``sum(contrast) + contrast_bias == margin``."""
+
+    name: str  # what the number is, e.g. "Monte Carlo mean logit"
+    value: float  # the number for the explained class
+    margin: float | None  # value minus the number for the record's runner-up (the contrast adds up to it)
+    outputs: list[float]  # the number for every class
+
+
+SECTIONS["sums_to"] = SumsToSection
+
+
+@dataclass
 class Explanation:
     kind: str  # "prototype", "component", "concept", "expert", "program", ...
     output: str  # one of OUTPUT_KINDS: what ``outputs`` hold
@@ -153,6 +175,7 @@ class Explanation:
     uncertainty: UncertaintySection | None = None
     certificate: CertificateSection | None = None
     tokens: TokenSection | None = None
+    sums_to: SumsToSection | None = None  # what the contributions add up to, where it is not the output
     extras: dict[str, Any] = field(default_factory=dict)
     runner_up: int | None = None  # the highest output other than the explained class's
     contrast: np.ndarray | None = None  # (n,) each unit's part in value - outputs[runner_up] (units as contributions)
@@ -292,6 +315,17 @@ class Explanation:
 def record_completeness_gap(record: dict[str, Any]) -> float:
     """``completeness_gap`` of an exported (JSON) record: its sparse contributions + bias against its value."""
     return abs(math.fsum(record["contributions"]["values"]) + record["bias"] - record["value"])
+
+
+def record_sums_to_gaps(record: dict[str, Any]) -> tuple[float, float | None]:
+    """For a record with a ``sums_to`` section: how far its contributions + bias are from that number, and its
+    contrast + contrast bias from that number's margin (None without a runner-up)."""
+    sums_to = record["sums_to"]
+    value_gap = abs(math.fsum(record["contributions"]["values"]) + record["bias"] - sums_to["value"])
+    if "contrast" not in record or sums_to.get("margin") is None:
+        return value_gap, None
+    contrast = record["contrast"]
+    return value_gap, abs(math.fsum(contrast["values"]) + contrast["bias"] - sums_to["margin"])
 
 
 def record_contrast_gap(record: dict[str, Any]) -> float:

@@ -38,7 +38,7 @@ from datamodules.batch import as_batch, collate
 
 from .backbones import create_backbone, receptive_field_boxes
 from .base import Decomposition, InterpretableModel, in_eval_mode
-from .explanation import GlobalExplanation, GlobalUnit, SourceRef
+from .explanation import GlobalExplanation, GlobalUnit, SourceRef, UnitScore
 from .layers.activation_maps import high_activation_boxes
 from .phases import PhaseSchedule
 from .registry import register_model
@@ -444,6 +444,20 @@ class ProtoPNet(InterpretableModel):
         return torch.nonzero(pruned).flatten().tolist()
 
     # ---- explanations --------------------------------------------------------------------------------
+    @property
+    def unit_score(self) -> UnitScore:
+        """A prototype's score is g_pj (Sec. 2.1): the similarity of the input's closest latent patch to p_j,
+        log((d + 1) / (d + epsilon)) of its squared distance d (or -d for ``similarity="linear"``)."""
+        if self.hparams.similarity == "log":
+            epsilon = self.hparams.epsilon
+            return UnitScore(name="log-similarity", about=(
+                f"A prototype's score is ProtoPNet's log-similarity log((d + 1) / (d + {epsilon:g})) of the input's "
+                f"closest latent patch at squared distance d from the prototype (Sec. 2.1): "
+                f"{math.log(1 / epsilon):.3g} when the patch is the prototype, near 0 when it is far."))
+        return UnitScore(name="negative squared distance", about=(
+            "A prototype's score is minus the squared distance d of the input's closest latent patch to the "
+            "prototype: 0 when the patch is the prototype, lower the farther it is."))
+
     def unit_names(self) -> list[str]:
         names = self.spec.class_names
         return [f"prototype {j} (class {names[c]})" for j, c in enumerate(self.prototype_classes.tolist())]
@@ -509,7 +523,9 @@ class ProtoPNet(InterpretableModel):
             kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,
             matrices={"last_layer": weights.numpy()},
             details={"prototype_shape": list(self.prototype_shape), "similarity": self.hparams.similarity,
-                     "projected": bool(self.prototypes_projected)})
+                     "projected": bool(self.prototypes_projected),
+                     "unit_picture": "training patch and its source image",
+                     "matrix_axes": {"last_layer": ["class", "prototype"]}})
 
 
 def _masked_min(values: torch.Tensor, mask: torch.Tensor, empty: float) -> torch.Tensor:

@@ -37,7 +37,9 @@ the predicted class's prototype mode among training inputs' distances to their o
 ``uninformed`` when that percentile is above ``uninformed_percentile`` (95).
 
 The mean probability is not a sum over prototypes: records are not complete; what is exact is the
-decomposition of the Monte Carlo mean logit, E_s[z_c] = sum_j E_s[D_sj] W_jc.
+decomposition of the Monte Carlo mean logit, E_s[z_c] = sum_j E_s[D_sj] W_jc, which every record holds (its
+``sums_to`` section: the value, the margin over the runner-up, every class's) beside the seed and the number of
+samples it was drawn with (its ``UncertaintySection``).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import Decomposition, InputError, InterpretableModel, evaluating
-from .explanation import GlobalExplanation, GlobalUnit, UncertaintySection
+from .explanation import GlobalExplanation, GlobalUnit, SumsToSection, UncertaintySection, UnitScore
 from .phases import PhaseSchedule
 from .registry import register_model
 
@@ -108,6 +110,15 @@ class PrototypeAutoencoder(InterpretableModel):
 
     kind = "prototype"
     scores_are_distances = True  # a unit's score is its squared distance: the nearest prototype is the lowest
+    unit_score = UnitScore(name="squared distance", distance=True, about=(
+        "A prototype's score is the squared distance ||z - p||^2 between the input's code z and the prototype p in "
+        "the latent space: lower = closer, 0 = the prototype itself. A part is distance x weight: a prototype "
+        "moves a class by how far the input is from it, so a far prototype can be the largest part. The picture is "
+        "the prototype decoded, not a part of the input. No map over the image: the code's few latent cells each "
+        "see most of the image."))
+    # The code's cells (2 x 2 on 28 x 28 inputs, 1 on 8 x 8) have overlapping receptive fields 16 to 28 pixels
+    # wide: a per-cell map upsampled onto the image would point at places it does not measure.
+    draw_unit_maps = False
 
     def __init__(self, spec: dict[str, Any], num_prototypes: int = 15,
                  channels: tuple[int, ...] | list[int] = (32, 32, 32, 10), lr: float = 2e-3,
@@ -201,7 +212,9 @@ class PrototypeAutoencoder(InterpretableModel):
                  for j in range(self.num_prototypes)]
         return GlobalExplanation(kind=self.kind, model=self.variant, class_names=list(self.spec.class_names),
                                  units=units, matrices={"last_layer": weights.numpy()},
-                                 details={"latent_shape": list(self.autoencoder.latent_shape)})
+                                 details={"latent_shape": list(self.autoencoder.latent_shape),
+                                          "unit_picture": "decoded prototype",
+                                          "matrix_axes": {"last_layer": ["prototype", "class"]}})
 
 
 # ---- Prob-PSENN -------------------------------------------------------------------------------------------
@@ -228,6 +241,11 @@ class ProbPSENN(PrototypeAutoencoder):
 
     output = "mean_probability"
     complete = False
+    unit_score = UnitScore(name="mean squared distance", distance=True, about=(
+        "A prototype's score is the squared distance between the input's code and the prototype's samples, "
+        "averaged over the Monte Carlo samples: lower = closer. A part is distance x weight, and the parts add up to "
+        "the Monte Carlo mean logit, not to the mean probability. The picture is the decoded mode of the prototype "
+        "distribution. No map over the image: the code's few latent cells each see most of the image."))
     phases = ("autoencoder", "joint")
     selection_metric = "val/acc"
 
@@ -319,7 +337,9 @@ class ProbPSENN(PrototypeAutoencoder):
         else:
             generator = torch.Generator(device=z.device).manual_seed(int(seed))
             prototypes = self.sample_prototypes(samples, generator)
-        return self._decomposition(z, prototypes)
+        decomposition = self._decomposition(z, prototypes)
+        decomposition.extras["seed"] = None if mode else int(seed)  # what the records say they were drawn with
+        return decomposition
 
     def _decomposition(self, z: torch.Tensor, prototypes: torch.Tensor) -> Decomposition:
         # ||z||^2 - 2 z.p + ||p||^2 for S x P sampled prototypes at once (as the reference code)
@@ -486,14 +506,26 @@ class ProbPSENN(PrototypeAutoencoder):
         predictions = decomposition.outputs.argmax(1)
         percentile = self.distance_percentile(z, predictions)
         fitted = bool(self.training_distance_quantiles.abs().sum() > 0)
+        # What the contributions add up to: the Monte Carlo mean logit E_s[z_c] = sum_j E_s[D_sj] W_jc (bias 0),
+        # for the explained class and, for the contrast, minus the runner-up's (the record builder's runner-up:
+        # the highest other mean probability).
+        mean_logits = extras["logits"].detach().double().mean(0)  # (B, C)
+        others = decomposition.outputs.detach().double().clone()
+        rows = torch.arange(len(classes), device=others.device)
+        others[rows, classes] = -torch.inf
+        runner_up = others.argmax(1) if others.shape[1] > 1 else None
         sections = []
         for n in range(len(classes)):
+            value = float(mean_logits[n, classes[n]])
+            margin = None if runner_up is None else value - float(mean_logits[n, runner_up[n]])
+            sums_to = SumsToSection(name="Monte Carlo mean logit", value=value, margin=margin,
+                                    outputs=mean_logits[n].tolist())
             overlap = explanatory_overlap(distances[:, n].detach().cpu().double().numpy(), int(predictions[n]))
             uninformed = bool(fitted and percentile[n] > self.hparams.uninformed_percentile)
             sections.append({"uncertainty": UncertaintySection(
                 predictive=float(predictive[n]), aleatoric=float(aleatoric[n]), epistemic=float(epistemic[n]),
                 explanatory=overlap, distance_percentile=float(percentile[n]) if fitted else None,
-                uninformed=uninformed, samples=len(probabilities))})
+                uninformed=uninformed, samples=len(probabilities), seed=extras.get("seed")), "sums_to": sums_to})
         return sections
 
     @torch.no_grad()
@@ -540,7 +572,11 @@ class ProbPSENN(PrototypeAutoencoder):
                  for j in range(self.num_classes)]
         return GlobalExplanation(kind=self.kind, model=self.variant, class_names=list(self.spec.class_names),
                                  units=units, matrices={"last_layer": weights.numpy()},
-                                 details={"distribution": self.hparams.distribution})
+                                 details={"distribution": self.hparams.distribution,
+                                          "unit_picture": "decoded prototype (its mode)",
+                                          "decoded_samples": "4 samples of each prototype distribution (seed 0), "
+                                                             "decoded (first channel)",
+                                          "matrix_axes": {"last_layer": ["prototype", "class"]}})
 
 
 def explanatory_overlap(distances: np.ndarray, predicted: int, grid: int = 256) -> float | None:

@@ -106,7 +106,7 @@ def model_card(ctx: ReportContext) -> str:
              ("paper", esc(card.get("paper") or "—")),
              ("data", esc(f"{spec.get('name')} ({spec.get('task')}, input {spec.get('input_shape')}, "
                           f"{spec.get('num_classes')} classes)")),
-             ("outputs", esc(ctx.output_label)), ("unit score", esc(ctx.unit_score.name))]
+             ("outputs", esc(ctx.output_label)), ("unit score", esc(ctx.unit_score.heading))]
     for key, label in (("metrics", "metrics at release"), ("paper_metrics", "the paper's")):
         if card.get(key):
             items.append((label, ", ".join(f"{esc(k)} {num(v)}" for k, v in card[key].items())))

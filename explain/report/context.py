@@ -101,3 +101,33 @@ class ReportContext:
         if owner in (explained, runner_up):
             return f"other {role}s of class {self.class_name(owner)}"
         return f"{role}s of other classes"
+
+    # ---- what the global explanation says of its units -------------------------------------------------------
+    @property
+    def global_details(self) -> dict[str, Any]:
+        return (self.global_explanation or {}).get("details") or {}
+
+    @property
+    def picture_label(self) -> str:
+        """What a unit's picture is ("decoded prototype", "training patch and its source image"), as the model's
+        global explanation says; "picture" where it says nothing."""
+        return str(self.global_details.get("unit_picture") or "picture")
+
+    def unit_flags(self, unit: int) -> list[str]:
+        """The unit's flags: the names of its global details that are true ("background", "pruned")."""
+        details = self.units.get(unit, {}).get("details") or {}
+        return [str(k) for k, v in details.items() if v is True]
+
+    def matrix_axes(self, name: str) -> tuple[str | None, str | None]:
+        """What the rows and the columns of a matrix of the global explanation are ("class", "prototype"), where
+        the model declares it (``details["matrix_axes"]``)."""
+        axes = (self.global_details.get("matrix_axes") or {}).get(name) or [None, None]
+        return (axes + [None, None])[0], (axes + [None, None])[1]
+
+    def axis_labels(self, axis: str | None, length: int) -> list[str] | None:
+        """Labels along a matrix axis of ``length``: class names for "class", unit names for the units' role."""
+        if axis == "class" and len(self.class_names) == length:
+            return self.class_names
+        if axis is not None and axis == self.role() and len(self.units) == length:
+            return [self.unit_name(u) for u in sorted(self.units)]
+        return None

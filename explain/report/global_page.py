@@ -11,8 +11,10 @@ from typing import Any
 from . import plots
 from .context import ReportContext
 from .html import esc, img, key_values, link, num, section, table
+from .pictures import unit_picture
 
 MAX_UNITS_SHOWN = 2_000  # the gallery's rows; the page says how many more there are
+MAX_UNITS_OPEN = 60  # a longer table starts folded (a family view may show the units more compactly)
 GLOBAL_VIEWS: dict[str, Callable[[ReportContext], tuple[str, str] | None]] = {}  # name -> (title, html)
 
 
@@ -30,14 +32,12 @@ def units_gallery(ctx: ReportContext) -> str:
     rows = []
     for unit in units[:MAX_UNITS_SHOWN]:
         u = int(unit["index"])
-        picture = ctx.unit_pictures.get(u)
-        pic = img(f"units/{picture['png']}", unit.get("name", ""), "thumb") if picture else ""
-        if picture and picture.get("source_png"):
-            pic += " " + link(f"units/{picture['source_png']}", "source image")
+        pic = unit_picture(ctx, u, str(unit.get("name", "")))
         weights = unit.get("weights")
         strongest = ""
-        if weights:
-            best = max(range(len(weights)), key=lambda c: weights[c])
+        if weights:  # distance units favour, by closeness, the class they weigh least
+            pick = min if ctx.unit_score.distance else max
+            best = pick(range(len(weights)), key=lambda c: weights[c])
             strongest = f"{esc(ctx.class_name(best))} ({num(weights[best])})"
         flags = [esc(k) for k, v in (unit.get("details") or {}).items() if v is True]
         rows.append([num(u), esc(unit.get("name")), esc(unit.get("role")), esc(ctx.class_name(unit.get("class_index"))
@@ -45,14 +45,23 @@ def units_gallery(ctx: ReportContext) -> str:
                      pic, strongest, esc(", ".join(flags))])
     more = len(units) - min(len(units), MAX_UNITS_SHOWN)
     note = f'<p class="note">{more} more unit(s) are in global_explanation.json.</p>' if more else ""
-    return table(["#", "unit", "role", "class", "picture", "strongest weight", "flags"], rows) + note
+    strongest = "lowest weight (closeness favours)" if ctx.unit_score.distance else "strongest weight"
+    shown = table(["#", "unit", "role", "class", ctx.picture_label, strongest, "flags"], rows) + note
+    if len(units) > MAX_UNITS_OPEN:
+        shown = f"<details><summary>the table of all {len(units)} units</summary>{shown}</details>"
+    return shown
 
 
 def matrices(ctx: ReportContext) -> str:
     parts = []
     for name, values in ((ctx.global_explanation or {}).get("matrices") or {}).items():
-        path = plots.matrix(values, name, None, None, ctx.root / "plots" / f"matrix_{_slug(name)}.png")
-        shape = "x".join(str(s) for s in _shape(values))
+        shape = _shape(values)
+        axes = ctx.matrix_axes(name)  # what the rows and columns are, where the model says
+        labels = [ctx.axis_labels(a, n) for a, n in zip(axes, shape + [0, 0])]
+        path = plots.matrix(values, name, labels[0], labels[1], ctx.root / "plots" / f"matrix_{_slug(name)}.png",
+                            axes=axes)
+        shape = "x".join(str(s) for s in shape) + (f": {plots.plural(axes[0])} x {plots.plural(axes[1])}"
+                                                   if all(axes) else "")
         if path is not None:
             parts.append(f"<figure>{img(str(path.relative_to(ctx.root)), name, 'plot')}"
                          f"<figcaption>{esc(name)} ({shape})</figcaption></figure>")

@@ -127,8 +127,12 @@ def training_curves(logs: Path | list[Path] | None, path: Path) -> Path | None:
     return _save(plt, fig, path)
 
 
+def plural(noun: str) -> str:
+    return noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
+
+
 def matrix(values: list[list[float]], name: str, row_labels: list[str] | None, column_labels: list[str] | None,
-           path: Path) -> Path | None:
+           path: Path, axes: tuple[str | None, str | None] = (None, None)) -> Path | None:
     array = np.asarray(values, dtype=float)
     if array.ndim == 1:
         array = array[None]
@@ -144,4 +148,8 @@ def matrix(values: list[list[float]], name: str, row_labels: list[str] | None, c
         ax.set_yticks(range(array.shape[0]), [str(r)[:16] for r in row_labels], fontsize=7)
     if column_labels and len(column_labels) == array.shape[1] and array.shape[1] <= 40:
         ax.set_xticks(range(array.shape[1]), [str(c)[:16] for c in column_labels], rotation=90, fontsize=7)
+    if axes[0]:  # what the rows and columns are (e.g. classes x prototypes)
+        ax.set_ylabel(plural(axes[0]))
+    if axes[1]:
+        ax.set_xlabel(plural(axes[1]))
     return _save(plt, fig, path)

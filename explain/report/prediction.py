@@ -17,6 +17,7 @@ from typing import Any
 from .context import ReportContext
 from .html import esc, img, labelled, link, num, section, table
 from .inputs import render_input
+from .pictures import unit_picture
 from .sections import render_sections
 
 EXTRA_BY_CONTRAST = 5  # units that move the margin most, shown beside the record's own evidence
@@ -71,42 +72,41 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
     has_contrast = "contrast" in record
     overlays = (record.get("assets") or {}).get("overlays") or {}
     scale = max([abs(r["contrast"] or 0.0) for r in units + remainders] + [1e-12])
-    header = ["unit", "picture", "on this input", f"{score.name}", "weight",
-              f"part of the {ctx.output_label} of {explained}"]
+    sums_to = record.get("sums_to")  # the parts add up to another number than the output (e.g. a mean logit)
+    summed = sums_to["name"] if sums_to else ctx.output_label
+    header = ["unit", ctx.picture_label, "on this input", score.heading, "weight",
+              f"part of the {summed} of {explained}"]
     if has_contrast:
         header.append(f"part of the margin over {runner}")
     rows, classes = [], []
     for r in units:
         u = r["unit"]
-        picture = ctx.unit_pictures.get(u)
-        pic = img(f"../units/{picture['png']}", f"{r['name']}", "thumb") if picture else ""
-        if picture and picture.get("source_png"):
-            pic += " " + link(f"../units/{picture['source_png']}", "source")
+        pic = unit_picture(ctx, u, r["name"], up="../")
         overlay = overlays.get(str(u))
         if r["absent"]:
             where = f'<span class="note">absent ({esc(score.name)} below {num(score.absent_below)})</span>'
         else:
             where = img(f"../{overlay}", f"{r['name']} on this input", "thumb") if overlay else ""
         cells = [esc(r["name"]), pic, where, labelled(r["score"], score.name), labelled(r["weight"], "weight"),
-                 labelled(r["contribution"], f"part of the {ctx.output_label}", signed=True)]
+                 labelled(r["contribution"], f"part of the {summed}", signed=True)]
         if has_contrast:
             cells.append(labelled(r["contrast"], "part of the margin", signed=True) + " " + _bar(r["contrast"], scale))
         rows.append(cells)
         classes.append("absent" if r["absent"] else "")
     for g in remainders:
-        cells = [esc(g["name"]), "", "", "", "", labelled(g["contribution"], f"part of the {ctx.output_label}",
-                                                          signed=True)]
+        cells = [esc(g["name"]), "", "", "", "", labelled(g["contribution"], f"part of the {summed}", signed=True)]
         if has_contrast:
             cells.append(labelled(g["contrast"], "part of the margin", signed=True) + " " + _bar(g["contrast"], scale))
         rows.append(cells)
         classes.append("group")
     bias = ["bias", "", "", "", "", labelled(record.get("bias"), "bias", signed=True)]
-    total = [f"{esc(ctx.output_label)} of {esc(explained)}", "", "", "", "",
-             labelled(record["value"], ctx.output_label)]
+    total = [f"{esc(summed)} of {esc(explained)}", "", "", "", "",
+             labelled(sums_to["value"] if sums_to else record["value"], summed)]
     if has_contrast:
         bias.append(labelled(record["contrast"].get("bias"), "bias's part of the margin", signed=True))
         total[0] += f" and margin over {esc(runner)}"
-        total.append(labelled(record.get("margin"), "margin", signed=True))
+        total.append(labelled(sums_to["margin"] if sums_to else record.get("margin"), f"margin of the {summed}",
+                              signed=True))
     rows += [bias, total]
     classes += ["group", "total"]
     notes = []
@@ -114,7 +114,14 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
         notes.append(esc(score.about))
     if score.distance:
         notes.append(f"A {esc(score.name)} is lower for a closer unit: a high value means the input is far from it.")
-    if not record.get("complete", True):
+    if sums_to:
+        margin = (f", margin {labelled(record.get('margin'), 'margin of the ' + ctx.output_label, signed=True)} over "
+                  f"{esc(runner)}" if has_contrast else "")
+        notes.append(f"The rows add up to the {esc(summed)} (up to rounding in the last digit shown). The "
+                     f"{esc(ctx.output_label)} of {esc(explained)} is "
+                     f'<span class="output-value">{labelled(record["value"], ctx.output_label)}</span>{margin}: it '
+                     f"is not a sum of the rows ({esc(record.get('exact'))}).")
+    elif not record.get("complete", True):
         notes.append(f'<span class="warn">Not complete: {esc(record.get("exact"))}.</span>')
     else:
         notes.append("The rows add up to the total (up to rounding in the last digit shown).")

@@ -47,12 +47,25 @@ def concepts_view(record: dict[str, Any], ctx: ReportContext) -> str:
 @section_view("uncertainty", "Uncertainty")
 def uncertainty_view(record: dict[str, Any], ctx: ReportContext) -> str:
     section = record["uncertainty"]
-    labels = {"predictive": "predictive entropy (nats)", "aleatoric": "aleatoric entropy (nats)",
-              "epistemic": "epistemic: mutual information (nats)", "explanatory": "explanatory uncertainty",
-              "distance_percentile": "distance percentile among training inputs", "samples": "Monte Carlo samples",
+    unit = str(section.get("entropy_unit") or "nats")  # records before the unit was recorded: natural logarithms
+    entropies = {"predictive": "predictive entropy", "aleatoric": "aleatoric entropy",
+                 "epistemic": "epistemic: mutual information"}
+    labels = {"explanatory": "explanatory uncertainty (overlap of distance densities, 0 to 1)",
+              "distance_percentile": "distance percentile among training inputs (%)",
+              "samples": "Monte Carlo samples", "seed": "Monte Carlo seed",
               "uninformed": "rests on no prototype the model is sure of"}
-    return key_values((labels.get(k, k), esc(v) if isinstance(v, bool) else num(v)) for k, v in section.items()
-                      if v is not None)
+    items = []
+    for key, value in section.items():
+        if value is None or key == "entropy_unit":
+            continue
+        if key in entropies:
+            name = f"{entropies[key]} ({unit})"
+            items.append((name, f"{labelled(value, name)} {esc(unit)}"))
+        else:
+            items.append((labels.get(key, key), esc(value) if isinstance(value, bool) else num(value)))
+    if "seed" in section and section.get("seed") is None:
+        items.append(("Monte Carlo seed", "none: no samples drawn (the prototypes' modes)"))
+    return key_values(items)
 
 
 @section_view("certificate", "Certified robustness")

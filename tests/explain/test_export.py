@@ -150,9 +150,9 @@ def test_export_of_a_prototype_model_writes_overlays_and_unit_pictures(tmp_path)
         assert Image.open(tmp_path / entry["file"]).size == (64, 64)  # 8x8 digits drawn 8 times larger
     first = json.loads((tmp_path / "explanations.jsonl").read_text().splitlines()[0])
     page = (tmp_path / "predictions" / f"{file_stem(first['input_id'])}.html").read_text()
-    # the input, and each overlay beside its prototype's picture and a link to its source image
+    # the input, and each overlay beside its prototype's picture and its source image (drawn, not only linked)
     assert page.count('src="../inputs/') == 1 and page.count('src="../overlays/') == 3
-    assert page.count('src="../units/unit_') == 3 and page.count('_source.png"') == 3
+    assert page.count('src="../units/unit_') == 6 and page.count('_source.png"') == 3
 
 
 def test_sequence_models_give_one_record_per_position_named_by_it(tmp_path):

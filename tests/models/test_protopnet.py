@@ -484,3 +484,17 @@ def test_resume_from_checkpoint_continues_the_schedule(digits, tmp_path):
     assert trainer.current_epoch == 4 and resumed.phase == "last_layer"
     assert bool(resumed.prototypes_projected) and (resumed.source_index >= 0).all()
     assert not torch.equal(resumed.source_distance, first.source_distance)
+
+
+def test_the_unit_score_is_declared_as_the_papers_similarity(digits):
+    """Sec. 2.1: g = log((d + 1) / (d + epsilon)) of the closest patch; the linear variant scores -d."""
+    model = small_model(digits.spec).eval()
+    score = model.unit_score
+    assert (score.name, score.distance) == ("log-similarity", False) and "log((d + 1) / (d + 0.0001))" in score.about
+    x = torch.rand(2, 1, 8, 8)
+    record = model.explain(x)[0]
+    for e in record.evidence:
+        d = e.details["distance"]
+        assert e.score == pytest.approx(math.log((d + 1) / (d + 1e-4)), rel=1e-4)
+    linear = small_model(digits.spec, similarity="linear")
+    assert linear.unit_score.name == "negative squared distance" and not linear.unit_score.distance

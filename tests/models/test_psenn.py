@@ -172,3 +172,36 @@ def test_prob_psenn_starts_from_its_deterministic_base():
               callbacks=[Check()]).fit(model, datamodule=data)
     assert seen["same"]
     assert model.training_distance_quantiles.abs().sum() > 0  # the distance percentile is fitted at validation
+
+
+@pytest.mark.parametrize("name", ["prob_psenn8", "prob_psenn_mixture"])
+def test_prob_psenn_records_hold_the_mean_logit_they_add_up_to_and_how_they_were_sampled(name):
+    """The contributions add up to the Monte Carlo mean logit, not to the mean probability the outputs hold: the
+    record carries that number (and its margin over the runner-up), the seed and the number of samples."""
+    model = create_model(name).eval()
+    x = torch.rand(5, *model.spec.input_shape)
+    records = model.explain((x, torch.arange(5)), samples=6, seed=11)
+    mean_logits = model.decompose(x, samples=6, seed=11).extras["logits"].double().mean(0)  # (B, C), directly
+    for n, record in enumerate(records):
+        sums_to, c, r = record.sums_to, record.explained_class, record.runner_up
+        assert sums_to.name == "Monte Carlo mean logit"
+        assert sums_to.value == pytest.approx(float(mean_logits[n, c]), rel=1e-5, abs=1e-5)
+        assert sums_to.margin == pytest.approx(float(mean_logits[n, c] - mean_logits[n, r]), rel=1e-5, abs=1e-5)
+        assert math.fsum(record.contributions) + record.bias == pytest.approx(sums_to.value, rel=1e-4, abs=1e-4)
+        assert math.fsum(record.contrast) + record.contrast_bias == pytest.approx(sums_to.margin, rel=1e-4, abs=1e-4)
+        assert (record.uncertainty.seed, record.uncertainty.samples, record.uncertainty.entropy_unit) == (11, 6, "nats")
+        data = record.to_dict()
+        assert data["sums_to"]["value"] == sums_to.value and data["uncertainty"]["seed"] == 11
+    modes = model.explain((x, torch.arange(5)), mode=True)
+    assert modes[0].uncertainty.seed is None and modes[0].uncertainty.samples == 1
+
+
+@pytest.mark.parametrize("name", ["prototype_ae", "prob_psenn"])
+def test_distance_scores_are_declared_and_no_map_is_drawn_but_the_metrics_keep_theirs(name):
+    model = create_model(name).eval()
+    assert model.unit_score.distance and "distance" in model.unit_score.name
+    x = torch.rand(2, 1, 28, 28)
+    records = model.explain(x)
+    assert all(r.unit_maps == {} for r in records)  # a 2 x 2 latent grid is no map of the image
+    decomposition = model.decompose(x)
+    assert model.unit_maps(decomposition, 0, [1])[1].shape == (2, 2)  # still there for the explanation metrics

@@ -290,16 +290,19 @@ def _numel(shape: tuple[int, ...]) -> int:
     return n
 
 
-def _check_finite(state: dict[str, torch.Tensor], source: Path) -> None:
-    """Weights with NaN or infinite values give explanations of nothing: refused at load."""
-    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+def _check_finite(model, state: dict[str, torch.Tensor], source: Path) -> None:
+    """Weights with NaN or infinite values give explanations of nothing: refused at load. (Only learned
+    parameters: a buffer may hold inf as a sentinel, e.g. a prototype not yet projected.)"""
+    parameters = {name for name, _ in model.named_parameters()}
+    bad = [k for k, v in state.items() if k in parameters and v.is_floating_point()
+           and not bool(torch.isfinite(v).all())]
     if bad:
         raise CheckpointError(f"{source} holds non-finite values (NaN or inf) in {len(bad)} tensor(s), e.g. "
                               f"{', '.join(bad[:3])}; the weights are corrupt or diverged in training")
 
 
 def _load_state(model, state: dict[str, torch.Tensor], source: Path) -> None:
-    _check_finite(state, source)
+    _check_finite(model, state, source)
     try:
         result = model.load_state_dict(state, strict=False)
     except RuntimeError as err:  # same names, other shapes: weights of another architecture or size

@@ -61,6 +61,11 @@ class ReportContext:
         return str(self.manifest.get("output_label") or OUTPUT_LABELS.get(output, output))
 
     @property
+    def output_is_distribution(self) -> bool:
+        """Whether the outputs give class probabilities (False: CBC's agreements; no page shows a probability)."""
+        return bool(self.manifest.get("output_is_distribution", True))
+
+    @property
     def unit_score(self) -> UnitScore:
         return UnitScore(**(self.manifest.get("unit_score") or {}))
 

@@ -50,12 +50,20 @@ def units_gallery(ctx: ReportContext) -> str:
 
 def matrices(ctx: ReportContext) -> str:
     parts = []
+    # a family may name a matrix's rows and columns: details["matrix_axes"][name] = {rows, columns, row_title,
+    # column_title} (labels and what they are)
+    axes = ((ctx.global_explanation or {}).get("details") or {}).get("matrix_axes") or {}
     for name, values in ((ctx.global_explanation or {}).get("matrices") or {}).items():
-        path = plots.matrix(values, name, None, None, ctx.root / "plots" / f"matrix_{_slug(name)}.png")
+        axis = axes.get(name) or {}
+        path = plots.matrix(values, name, axis.get("rows"), axis.get("columns"),
+                            ctx.root / "plots" / f"matrix_{_slug(name)}.png", axis.get("row_title"),
+                            axis.get("column_title"))
         shape = "x".join(str(s) for s in _shape(values))
+        if axis.get("row_title") and axis.get("column_title"):
+            shape += f": rows {axis['row_title']}, columns {axis['column_title']}"
         if path is not None:
             parts.append(f"<figure>{img(str(path.relative_to(ctx.root)), name, 'plot')}"
-                         f"<figcaption>{esc(name)} ({shape})</figcaption></figure>")
+                         f"<figcaption>{esc(name)} ({esc(shape)})</figcaption></figure>")
         else:
             parts.append(f'<p class="note">{esc(name)}: a {shape} matrix, too large to draw '
                          f'(in global_explanation.json).</p>')
@@ -87,7 +95,8 @@ def program(ctx: ReportContext) -> str:
 
 def details(ctx: ReportContext) -> str:
     items = [(k, f"<code>{esc(json.dumps(v)[:1000])}</code>")
-             for k, v in ((ctx.global_explanation or {}).get("details") or {}).items() if k != "program"]
+             for k, v in ((ctx.global_explanation or {}).get("details") or {}).items()
+             if k not in ("program", "matrix_axes")]  # matrix axes label the matrices' plots
     return key_values(items) if items else ""
 
 

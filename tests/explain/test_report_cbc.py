@@ -20,7 +20,6 @@ from report_cases import exported
 
 from explain.report.context import read_records, record_page
 from explain.report.html import num
-from explain.report.views.cbc import certified_at, certified_curve
 
 pytestmark = pytest.mark.slow
 
@@ -201,6 +200,8 @@ def test_global_page_labels_the_reasoning_matrices_and_shows_each_classs_reasoni
 def test_global_page_draws_certified_accuracy_against_the_radius_from_the_records(case, browser_driver):
     from selenium.webdriver.common.by import By
 
+    from explain.report.views.cbc import certified_at
+
     root = exported(case)
     records = list(read_records(root))
     assert all(r.get("certificate") for r in records)
@@ -227,6 +228,8 @@ def test_no_certified_accuracy_without_certificates(case):
 
 
 def test_certified_curve_counts_right_predictions_certified_at_least_eps():
+    from explain.report.views.cbc import certified_at, certified_curve
+
     def record(target, prediction, radius):
         return {"target": target, "prediction": prediction, "certificate": {"radius": radius, "norm": "l2"}}
 

@@ -514,3 +514,15 @@ def test_deep_component_pictures_come_from_the_training_image_where_it_is_detect
         y0, y1, x0, x1 = unit.source.boxes["high_activation"]
         assert 0 <= y0 < y1 <= 28 and 0 <= x0 < x1 <= 28
     assert any(u.source is not None for u in explanation.units)
+
+
+def test_a_record_of_a_model_with_many_components_lists_those_that_move_the_output_or_the_margin_most():
+    from models.cbc import REASONING_LISTED
+
+    model = toy("stable", num_components=REASONING_LISTED + 16)
+    record = model.explain(torch.rand(1, 1, 4, 4), top_k=5)[0]
+    units = record.reasoning.units
+    assert len(units) <= REASONING_LISTED and units == sorted(units)
+    assert {e.index for e in record.evidence} <= set(units)  # the strongest parts in the output
+    strongest = sorted(range(record.num_units), key=lambda u: -abs(record.contrast[u]))[:REASONING_LISTED // 2]
+    assert set(strongest) <= set(units)  # and in the margin

@@ -142,9 +142,14 @@ def reasoning_view(record: dict[str, Any], ctx: ReportContext) -> str:
     notes.append(f"Each {esc(label)} lies in [0, 1] on its own; over the classes they do not add up to 1, so they "
                  f"are not probabilities of the classes.")
     if section.get("concept") is not None:
+        named = _concept_names(ctx)
+
+        def concept(m: int) -> str:  # as the global page's matrices name it, e.g. "3 (2)"
+            return esc(named[m]) if 0 <= m < len(named) else f"concept {num(m)}"
+
         notes.append(f"With several reasoning concepts per class, a class's {esc(label)} is its best concept's: "
-                     f"concept {num(section['concept'])} for {esc(explained)}"
-                     + (f", {num(section['runner_up_concept'])} for {esc(runner)}" if has_runner else "") + ".")
+                     f"{concept(section['concept'])} for {esc(explained)}"
+                     + (f", {concept(section['runner_up_concept'])} for {esc(runner)}" if has_runner else "") + ".")
     if silent:
         notes.append(f"{len(silent)} listed component(s) add nothing to either {esc(label)} here (not shown).")
     if more:
@@ -156,6 +161,12 @@ def reasoning_view(record: dict[str, Any], ctx: ReportContext) -> str:
             f'<tbody>{"".join(rows)}</tbody></table>')
     return "".join(f'<p class="note">{n}</p>' for n in notes[:1]) + body + "".join(
         f'<p class="note">{n}</p>' for n in notes[1:])
+
+
+def _concept_names(ctx: ReportContext) -> list[str]:
+    """The reasoning concepts' names, as the global explanation labels its reasoning matrices' columns."""
+    details = (ctx.global_explanation or {}).get("details") or {}
+    return list(((details.get("matrix_axes") or {}).get("positive_reasoning") or {}).get("columns") or [])
 
 
 # ---- the global page -----------------------------------------------------------------------------------------
@@ -174,8 +185,7 @@ def class_reasoning(ctx: ReportContext) -> tuple[str, str] | None:
         return None
     concepts = len(positive[0])
     owners = details.get("concept_classes") or list(range(concepts))
-    columns = (((details.get("matrix_axes") or {}).get("positive_reasoning") or {}).get("columns")
-               or [ctx.class_name(c) for c in owners])
+    columns = _concept_names(ctx) or [ctx.class_name(c) for c in owners]
 
     def strongest(matrix: list[list[float]], m: int) -> str:
         column = [row[m] for row in matrix]

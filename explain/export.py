@@ -176,6 +176,8 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
         except NotImplementedError:
             pass
     source_set = _as_dataset(source_data)
+    if explanation is not None and source_set is not None:
+        model.locate_unit_sources(explanation, source_set)  # units without a picture: their best training patch
     sources = images.unit_patches(explanation, source_set) if explanation is not None else {}
     if explanation is not None:
         images.flag_background(explanation, sources)  # training patches that show no foreground, in the details
@@ -245,6 +247,7 @@ def manifest(model, result: ExportResult, formats: list[str], options: dict[str,
     return {
         "format": MANIFEST_FORMAT, "model": model.variant or type(model).__name__, "kind": model.kind,
         "model_class": type(model).__name__, "output": model.output, "output_label": model.output_label,
+        "output_is_distribution": model.output_is_distribution,
         "unit_score": model.unit_score.to_dict(),
         "data": spec["name"], "task": spec["task"], "class_names": spec["class_names"],
         "concept_names": spec["concept_names"], "spec": spec,

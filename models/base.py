@@ -149,6 +149,9 @@ class InterpretableModel(L.LightningModule):
     # Whether records carry the unit maps to draw over the image. False where a map would point at no place
     # (a latent grid whose every cell sees most of the image); unit_maps() stays available to the metrics.
     draw_unit_maps = True
+    # Whether a row's outputs (softmaxed, for logits) are a distribution over the classes; False where they are not
+    # (CBC's class agreements, each in [0, 1], summing to more than 1): no record or page derives a probability
+    output_is_distribution: bool = True
     card: dict[str, Any] | None = None  # a loaded release's model card (set by load_release)
 
     def __init__(self, spec: dict[str, Any] | DataSpec):
@@ -272,6 +275,11 @@ class InterpretableModel(L.LightningModule):
     def global_explanation(self) -> GlobalExplanation:
         raise NotImplementedError
 
+    def locate_unit_sources(self, explanation: GlobalExplanation, dataset) -> None:
+        """At export, for units with no picture of their own: set each ``GlobalUnit.source`` to the item of
+        ``dataset`` (the un-augmented training split) and the box where the unit is found most strongly, so the
+        exporters cut its picture from there. Default: nothing (units are images, or their sources are stored)."""
+
     def release_files(self, directory) -> dict[str, Any]:
         """Write any files a release carries beside the weights (e.g. a decompiled program) into
         ``directory`` and return entries for the model card. Called inside the release's atomic write."""
@@ -369,7 +377,7 @@ class InterpretableModel(L.LightningModule):
                 image=None if images is None else images[image_row].detach().float().cpu().permute(1, 2, 0)
                 .clamp(0, 1).numpy(),
                 unit_maps=self.unit_maps(decomposition, n, top) if self.draw_unit_maps else {},
-                class_names=self.spec.class_names,
+                class_names=self.spec.class_names, output_is_distribution=self.output_is_distribution,
                 **sections[n]))
             if not records[-1].numbers_are_finite():  # NaN weights or inputs: never a complete record
                 records[-1].complete, records[-1].exact = False, "none: the record holds non-finite numbers"

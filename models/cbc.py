@@ -59,8 +59,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics import MeanMetric, MetricCollection
 
-from .base import Decomposition, InputError, InterpretableModel
-from .explanation import CertificateSection, GlobalExplanation, GlobalUnit
+from .base import Decomposition, InputError, InterpretableModel, evaluating
+from .explanation import CertificateSection, GlobalExplanation, GlobalUnit, ReasoningSection, SourceRef, UnitScore
 from .registry import register_model
 from .robustness import CertificateError
 
@@ -72,6 +72,51 @@ CERTIFIED_EPS = (0.5, 1.0, 1.58)  # the AAAI paper's L2 radii on MNIST
 
 def eps_name(eps: float) -> str:
     return f"certified_acc_eps{eps:g}".replace(".", "_")
+
+
+REASONING_LISTED = 64  # a record lists every component's reasoning up to this many components, else the strongest
+OUTPUT_LABEL = "agreement"  # p_c is how well the detections agree with class c's reasoning; no distribution
+
+
+def reasoning_sections(form: str, detections: torch.Tensor, explained: tuple[torch.Tensor, ...],
+                       runner_up: tuple[torch.Tensor, ...], concepts: tuple[torch.Tensor, torch.Tensor] | None = None,
+                       ) -> list[dict[str, ReasoningSection]]:
+    """One ``ReasoningSection`` per row: ``detections`` (B, K); ``explained`` / ``runner_up`` the (B, K) positive,
+    negative (and, for the original CBC, indefinite) reasoning of each row's explained class and runner-up;
+    ``concepts`` their winning reasoning concepts (B,). With more than ``REASONING_LISTED`` components, the
+    components with the largest part in the explained output or in the margin are listed."""
+    d = detections.detach().double().cpu()
+    ours, theirs = [[t.detach().double().cpu() for t in side] for side in (explained, runner_up)]
+    part = d * ours[0] + (1 - d) * ours[1]  # each component's part in the agreement (Eq. 4)
+    margin = part - (d * theirs[0] + (1 - d) * theirs[1])
+    K, half = d.shape[1], REASONING_LISTED // 2
+    sections = []
+    for n in range(len(d)):
+        if K <= REASONING_LISTED:
+            units = list(range(K))
+        else:
+            units = sorted({*part[n].abs().topk(half).indices.tolist(), *margin[n].abs().topk(half).indices.tolist()})
+
+        def pick(t: torch.Tensor | None, n: int = n, units: list[int] = units) -> list[float] | None:
+            return None if t is None else t[n, units].tolist()
+
+        sections.append({"reasoning": ReasoningSection(
+            form=form, units=units, detection=pick(d), positive=pick(ours[0]), negative=pick(ours[1]),
+            runner_up_positive=pick(theirs[0]), runner_up_negative=pick(theirs[1]),
+            indefinite=pick(ours[2] if len(ours) > 2 else None),
+            runner_up_indefinite=pick(theirs[2] if len(theirs) > 2 else None),
+            concept=None if concepts is None else int(concepts[0][n]),
+            runner_up_concept=None if concepts is None else int(concepts[1][n]))})
+    return sections
+
+
+def reasoning_axes(unit_names: list[str], class_names: list[str], concept_classes: list[int]) -> dict[str, Any]:
+    """The rows and columns of a (components x reasoning concepts) matrix, named for the global page."""
+    per_class = len(concept_classes) // max(1, len(class_names))
+    columns = [str(class_names[c]) if per_class == 1 else f"{class_names[c]} ({m % per_class + 1})"
+               for m, c in enumerate(concept_classes)]
+    title = "classes" if per_class == 1 else f"reasoning concepts of the classes ({per_class} each)"
+    return {"rows": list(unit_names), "columns": columns, "row_title": "components", "column_title": title}
 
 
 def radius_factor(pos_i: torch.Tensor, neg_i: torch.Tensor, beta_i: torch.Tensor, pos_j: torch.Tensor,
@@ -139,6 +184,13 @@ class ShallowCBC(InterpretableModel):
 
     kind = "component"
     output = "probability"
+    output_label = OUTPUT_LABEL
+    output_is_distribution = False  # each p_c is in [0, 1]; over the classes they sum to far more than 1
+    unit_score = UnitScore(
+        name="detection", about="A component's detection is d = exp(-||x - w|| / sigma), the probability that it "
+        "is detected in the input: 1 at the component itself, falling with the Euclidean distance. A class's "
+        "agreement adds, over the components, d r+ + (1 - d) r-: its positive reasoning r+ counts where the "
+        "component is detected, its negative reasoning r- where it is not.")
 
     def __init__(
         self,
@@ -413,9 +465,10 @@ class ShallowCBC(InterpretableModel):
         runner_up = probabilities.scatter(1, classes.unsqueeze(1), -math.inf).argmax(1)
         decomposition.extras["explained"] = classes
         decomposition.extras["runner_up"] = runner_up
+        reasoning = self.reasoning_of(decomposition, classes, runner_up)
         if not self.certifiable:
             reason = self.certificate_refusal()
-            for_rows = [{"extras": {"certificate": f"none: {reason}"}} for _ in range(len(classes))]
+            for_rows = [{"extras": {"certificate": f"none: {reason}"}, **r} for r in reasoning]
             return for_rows
         radius = decomposition.extras.get("certified_radius")
         if radius is None:
@@ -424,8 +477,37 @@ class ShallowCBC(InterpretableModel):
                                   parts=None if parts is None else tuple(t.detach() for t in parts))
         assumption = ("non-squared Euclidean distance in the raw input space, detections exp(-d / sigma), "
                       f"sigma_min = {float(self.sigmas().min()):.6g} (Saralajew et al. 2025, Thm. 1)")
-        return [{"certificate": CertificateSection(radius=float(r), norm="l2", assumption=assumption)}
-                for r in radius.tolist()]
+        return [{"certificate": CertificateSection(radius=float(r), norm="l2", assumption=assumption), **reasons}
+                for r, reasons in zip(radius.tolist(), reasoning)]
+
+    def reasoning_of(self, decomposition: Decomposition, classes: torch.Tensor,
+                     runner_up: torch.Tensor) -> list[dict[str, ReasoningSection]]:
+        """Each row's reasoning over the components for its explained class and the runner-up (their winning
+        reasoning concepts): r+, r- and, for the original CBC, the indefinite share pi q0 / Z (which adds
+        nothing to p)."""
+        extras, rows = decomposition.extras, torch.arange(len(classes), device=classes.device)
+        sides, concepts = [], []
+        for chosen in (classes, runner_up):
+            concept = extras["winners"][rows, chosen]  # (B,)
+            side = [extras["positive"][rows, chosen], extras["negative"][rows, chosen]]
+            if self.hparams.reasoning == "cbc":
+                side.append(self.indefinite_reasoning().t()[concept])
+            sides.append(tuple(side))
+            concepts.append(concept)
+        return reasoning_sections(self.hparams.reasoning, decomposition.scores, sides[0], sides[1],
+                                  (concepts[0], concepts[1]) if self.hparams.reasoning_per_class > 1 else None)
+
+    def indefinite_reasoning(self) -> torch.Tensor | None:
+        """(K, M) the original CBC's indefinite reasoning on the scale of r+ and r-: pi q0 / Z, the part of a
+        component's share of a concept's reasoning that says the component does not matter (NeurIPS 2019: it is
+        left out of the agreement). None for the stable and RBF forms, which have none."""
+        if self.hparams.reasoning != "cbc":
+            return None
+        q = self.requiredness
+        positive, negative = q[0], (1 - q[0]) * q[1]
+        prior = torch.softmax(self.component_prior_logits, 0).unsqueeze(1)
+        norm = (prior * (positive + negative)).sum(0, keepdim=True) + 1e-7  # as reasoning_probabilities
+        return prior * (1 - positive - negative) / norm
 
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
         """Each component's detection and distance, its positive / negative reasoning for the explained class
@@ -470,18 +552,26 @@ class ShallowCBC(InterpretableModel):
         units = []
         for k in range(self.hparams.num_components):
             image = images[k].view(shape).permute(1, 2, 0).numpy() if self.spec.is_image else None
+            # p_c is affine in d_k with slope r+ - r-: the read-out weight of a detection, one per class only
+            # with one reasoning concept per class (with several, p_c is their max)
+            per_class = self.hparams.reasoning_per_class == 1
+            weights = (positive[k] - negative[k]).tolist() if per_class else None
             units.append(GlobalUnit(
-                index=k, name=self.unit_name(k), role="component", weights=positive[k].tolist(), image=image,
-                details={"sigma": float(self.sigmas()[k].detach()), "negative_reasoning": negative[k].tolist()}))
+                index=k, name=self.unit_name(k), role="component", weights=weights,
+                image=image, details={"sigma": float(self.sigmas()[k].detach()),
+                                      "positive_reasoning": positive[k].tolist(),
+                                      "negative_reasoning": negative[k].tolist()}))
         matrices = {"positive_reasoning": positive.numpy(), "negative_reasoning": negative.numpy()}
         matrices.update({f"requiredness_{k}": v.detach().cpu().numpy()
                          for k, v in self.requiredness_probabilities().items()})
+        axes = reasoning_axes(self.unit_names(), list(self.spec.class_names), self.concept_classes.tolist())
         return GlobalExplanation(
             kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,
             matrices=matrices,
             details={"reasoning": self.hparams.reasoning, "distance": self.hparams.distance,
                      "concept_classes": self.concept_classes.tolist(), "certifiable": self.certifiable,
-                     "sigma_min": float(self.sigmas().min().detach())})
+                     "sigma_min": float(self.sigmas().min().detach()),
+                     "matrix_axes": {name: axes for name, m in matrices.items() if m.ndim == 2}})
 
 
 class DeepCBC(InterpretableModel):
@@ -512,8 +602,21 @@ class DeepCBC(InterpretableModel):
 
     kind = "component"
     output = "probability"
+    output_label = OUTPUT_LABEL
+    output_is_distribution = False  # each p_c is in [0, 1]; over the classes they sum to far more than 1
     phases = ("pretrain", "finetune", "joint")
     ddp_find_unused_parameters = True
+    SOURCES_SEARCHED = 10_000  # training images searched for each component's picture (at export)
+
+    @property
+    def unit_score(self) -> UnitScore:
+        """A detection, zeroed below the model's threshold: such a component is absent (no map, no box)."""
+        return UnitScore(
+            name="detection", absent_below=self.hparams.detection_threshold,
+            about=f"A component's detection is its largest share, at any location of the feature map, of the "
+                  f"softmax over the components (max-pooled); below {self.hparams.detection_threshold:g} the model "
+                  f"sets it to 0: the component is absent. A class's agreement adds, over the components, "
+                  f"d r+ + (1 - d) r-: an absent component still adds its negative reasoning r-.")
 
     def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
                  backbone_weights: str | None = None, reasoning: str = "stable", num_components: int | None = None,
@@ -654,16 +757,31 @@ class DeepCBC(InterpretableModel):
     def unit_names(self) -> list[str]:
         return [f"component {k}" for k in range(self.num_components)]
 
+    def explanation_sections(self, decomposition: Decomposition, batch, classes: torch.Tensor) -> list[dict]:
+        """Each row's reasoning over the components for its explained class and the runner-up (no certificate:
+        ``certificate_refusal``). unit_details needs both classes: the record builder calls this first."""
+        runner_up = decomposition.outputs.detach().scatter(1, classes.unsqueeze(1), -math.inf).argmax(1)
+        decomposition.extras["explained"], decomposition.extras["runner_up"] = classes, runner_up
+        positive, negative = (t.t() for t in self.reasoning_probabilities())  # (C, K)
+        return reasoning_sections(self.reasoning, decomposition.scores, (positive[classes], negative[classes]),
+                                  (positive[runner_up], negative[runner_up]))
+
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
+        """Each component's detection, where on the feature grid it is highest, and its positive / negative
+        reasoning for the explained class and for the runner-up."""
         maps = decomposition.extras["maps"][row, units]  # (k, H', W')
         width = maps.shape[-1]
         positive, negative = self.reasoning_probabilities()
-        explained = int(decomposition.outputs[row].argmax())
+        extras = decomposition.extras
+        explained = int(extras["explained"][row]) if "explained" in extras else int(decomposition.outputs[row].argmax())
+        runner = int(extras["runner_up"][row]) if "runner_up" in extras else explained
         details = []
         for unit, flat in zip(units, maps.flatten(1).argmax(1).tolist()):
             details.append({"location": list(divmod(flat, width)), "detection": float(decomposition.scores[row, unit]),
                             "positive_reasoning": float(positive[unit, explained]),
-                            "negative_reasoning": float(negative[unit, explained])})
+                            "negative_reasoning": float(negative[unit, explained]), "runner_up": runner,
+                            "runner_up_positive_reasoning": float(positive[unit, runner]),
+                            "runner_up_negative_reasoning": float(negative[unit, runner])})
         return details
 
     def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, Any]:
@@ -672,14 +790,61 @@ class DeepCBC(InterpretableModel):
         return dict(zip(units, maps))
 
     def global_explanation(self) -> GlobalExplanation:
+        """The components (their pictures come from the training data at export: ``locate_unit_sources``) and
+        the reasoning matrices (components x classes)."""
         positive, negative = (t.detach().cpu() for t in self.reasoning_probabilities())
-        units = [GlobalUnit(index=k, name=self.unit_name(k), role="component", weights=positive[k].tolist(),
-                            details={"negative_reasoning": negative[k].tolist()})
+        # weights: r+ - r-, the slope of p_c in d_k (p_c = d.(r+ - r-) + sum r-)
+        units = [GlobalUnit(index=k, name=self.unit_name(k), role="component",
+                            weights=(positive[k] - negative[k]).tolist(),
+                            details={"positive_reasoning": positive[k].tolist(),
+                                     "negative_reasoning": negative[k].tolist()})
                  for k in range(self.num_components)]
+        classes = list(range(self.num_classes))  # one reasoning concept per class
+        axes = reasoning_axes(self.unit_names(), list(self.spec.class_names), classes)
         return GlobalExplanation(kind=self.kind, model=self.variant, class_names=list(self.spec.class_names),
                                  units=units, matrices={"positive_reasoning": positive.numpy(),
                                                         "negative_reasoning": negative.numpy()},
-                                 details={"reasoning": self.reasoning, "backbone": self.hparams.backbone})
+                                 details={"reasoning": self.reasoning, "backbone": self.hparams.backbone,
+                                          "concept_classes": classes,
+                                          "detection_threshold": self.hparams.detection_threshold,
+                                          "matrix_axes": {"positive_reasoning": axes, "negative_reasoning": axes}})
+
+    @torch.no_grad()
+    def locate_unit_sources(self, explanation: GlobalExplanation, dataset) -> None:
+        """Each component's picture: the training image (of the first ``SOURCES_SEARCHED``) where its detection
+        is highest, boxed where its map is (the 95th-percentile box the overlays draw, as ProtoPNet's push). A
+        component never detected there (best detection below the threshold) gets no picture and is flagged."""
+        from torch.utils.data import DataLoader, Subset
+
+        from datamodules.batch import as_batch
+
+        from .layers.activation_maps import high_activation_boxes
+
+        searched = min(len(dataset), self.SOURCES_SEARCHED)
+        best = index = best_maps = None
+        with evaluating(self):
+            for start, batch in zip(range(0, searched, 128),
+                                    DataLoader(Subset(dataset, range(searched)), batch_size=128)):
+                maps = self.component_maps(as_batch(batch).inputs.to(self.device))  # (B, K, H', W')
+                value, row = maps.flatten(2).max(2).values.max(0)  # the best image of the batch per component
+                if best is None:
+                    best, index, best_maps = value, row + start, maps[row, torch.arange(maps.shape[1])]
+                    continue
+                better = value > best
+                best, index = torch.where(better, value, best), torch.where(better, row + start, index)
+                best_maps[better] = maps[row[better], better.nonzero().squeeze(1)]
+        if best is None:
+            return
+        boxes = high_activation_boxes(best_maps, tuple(self.spec.input_shape[1:])).tolist()
+        threshold = self.hparams.detection_threshold
+        for unit in explanation.units:
+            k, detection = unit.index, float(best[unit.index])
+            if detection < threshold:
+                unit.details["never detected in training"] = True
+                unit.details["best training detection"] = detection
+                continue
+            unit.source = SourceRef(split="train", index=int(index[k]), boxes={"high_activation": boxes[k]},
+                                    details={"detection": detection, "images_searched": searched})
 
 
 class DeepRBF(DeepCBC):
@@ -717,6 +882,18 @@ class DeepRBF(DeepCBC):
     RBF configs, and is not done either. No certificate (``DeepCBC``'s reason)."""
 
     phases = ("pretrain", "finetune", "partial", "joint")
+
+    @property
+    def unit_score(self) -> UnitScore:
+        """DeepCBC's detection (the same max-pooled channel softmax and threshold); the RBF head reads it with
+        positive reasoning only."""
+        return UnitScore(
+            name="detection", absent_below=self.hparams.detection_threshold,
+            about=f"A component's detection is its largest share, at any location of the feature map, of the "
+                  f"softmax over the components (max-pooled, PIP-Net's presence score); below "
+                  f"{self.hparams.detection_threshold:g} the model sets it to 0: the component is absent. The RBF "
+                  f"head has positive reasoning only: a class's agreement is the sum of d r+ over the components, so "
+                  f"an absent component adds nothing.")
 
     def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
                  backbone_weights: str | None = None, num_components: int | None = None,

@@ -154,6 +154,29 @@ SECTIONS["sums_to"] = SumsToSection
 
 
 @dataclass
+class ReasoningSection(_Section):
+    """Classification-by-components reasoning (Saralajew et al., NeurIPS 2019 Eq. 4; AAAI 2025): a class's
+    agreement is p = sum_k d_k r+_k + (1 - d_k) r-_k over the components k, with d_k the component's detection,
+    r+_k how much the class's reasoning requires it detected (positive) and r-_k how much it requires it absent
+    (negative). Lists are aligned with ``units``; ``runner_up_*`` are the runner-up class's reasoning."""
+
+    form: str  # "cbc" (with indefinite reasoning), "stable" (none), "rbf" (positive only)
+    units: list[int]  # the components listed (all of them for a model with few)
+    detection: list[float]
+    positive: list[float]  # r+ of the explained class (of its winning reasoning concept)
+    negative: list[float]  # r- of the explained class
+    runner_up_positive: list[float] | None = None
+    runner_up_negative: list[float] | None = None
+    indefinite: list[float] | None = None  # "cbc" only: the share that says the component does not matter
+    runner_up_indefinite: list[float] | None = None
+    concept: int | None = None  # the explained class's winning reasoning concept (several per class)
+    runner_up_concept: int | None = None
+
+
+SECTIONS["reasoning"] = ReasoningSection
+
+
+@dataclass
 class Explanation:
     kind: str  # "prototype", "component", "concept", "expert", "program", ...
     output: str  # one of OUTPUT_KINDS: what ``outputs`` hold
@@ -176,6 +199,7 @@ class Explanation:
     certificate: CertificateSection | None = None
     tokens: TokenSection | None = None
     sums_to: SumsToSection | None = None  # what the contributions add up to, where it is not the output
+    reasoning: ReasoningSection | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     runner_up: int | None = None  # the highest output other than the explained class's
     contrast: np.ndarray | None = None  # (n,) each unit's part in value - outputs[runner_up] (units as contributions)
@@ -185,6 +209,9 @@ class Explanation:
     image: np.ndarray | None = field(default=None, repr=False)  # (H, W, C) in [0, 1]
     unit_maps: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # unit -> (h, w) map
     class_names: list[str] | None = field(default=None, repr=False)
+    # Whether the outputs (a logit's softmax) are a distribution over the classes; False (CBC's class agreements):
+    # no probability is derived from them
+    output_is_distribution: bool = field(default=True, repr=False)
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUT_KINDS:
@@ -197,7 +224,9 @@ class Explanation:
         return float(self.outputs[self.explained_class])
 
     @property
-    def probabilities(self) -> np.ndarray:
+    def probabilities(self) -> np.ndarray | None:
+        if not self.output_is_distribution:
+            return None
         if self.output == "logit":
             shifted = np.exp(self.outputs - self.outputs.max())
             return shifted / shifted.sum()
@@ -233,9 +262,11 @@ class Explanation:
         return dense
 
     def top(self, k: int = 5) -> list[dict[str, Any]]:
-        """The k highest-scoring classes: class index, output and probability."""
+        """The k highest-scoring classes: class index, output and probability (where the outputs give one)."""
         order = np.argsort(-self.outputs, kind="stable")[:k]
         probabilities = self.probabilities
+        if probabilities is None:
+            return [{"class": int(c), "output": float(self.outputs[c])} for c in order]
         return [{"class": int(c), "output": float(self.outputs[c]), "probability": float(probabilities[c])}
                 for c in order]
 
@@ -300,8 +331,9 @@ class Explanation:
         return json_safe(record)
 
     def __str__(self) -> str:
-        head = (f"{self.kind} explanation: predicted {self.predicted_label} "
-                f"(p={float(self.probabilities[self.prediction]):.3f})")
+        shown = (f"p={float(self.probabilities[self.prediction]):.3f}" if self.output_is_distribution
+                 else f"output {float(self.outputs[self.prediction]):.3f}")  # e.g. CBC's agreements: no probability
+        head = f"{self.kind} explanation: predicted {self.predicted_label} ({shown})"
         if self.target is not None:
             head += f", target {self.label(self.target)}"
         where = "" if self.position is None else f" at position {self.position}"

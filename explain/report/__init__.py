@@ -154,7 +154,7 @@ def prediction_table(ctx: ReportContext) -> str:
         '<p id="rows-count" role="status"></p>'
         '<table class="predictions"><thead><tr><th data-key="id">input</th><th data-key="predicted">predicted</th>'
         '<th data-key="target">target</th><th data-key="wrong">right?</th>'
-        '<th data-key="probability" class="r">probability</th>'
+        + ('<th data-key="probability" class="r">probability</th>' if ctx.output_is_distribution else '') +
         f'<th data-key="value" class="r">{esc(ctx.output_label)}</th>'
         '<th data-key="runner_up">runner-up</th><th data-key="margin" class="r">margin</th>'
         '<th data-key="complete">complete</th></tr></thead><tbody id="rows-body"></tbody></table>'

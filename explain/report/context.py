@@ -61,6 +61,11 @@ class ReportContext:
         return str(self.manifest.get("output_label") or OUTPUT_LABELS.get(output, output))
 
     @property
+    def output_is_distribution(self) -> bool:
+        """Whether the outputs give class probabilities (False: CBC's agreements; no page shows a probability)."""
+        return bool(self.manifest.get("output_is_distribution", True))
+
+    @property
     def unit_score(self) -> UnitScore:
         return UnitScore(**(self.manifest.get("unit_score") or {}))
 
@@ -118,11 +123,21 @@ class ReportContext:
         details = self.units.get(unit, {}).get("details") or {}
         return [str(k) for k, v in details.items() if v is True]
 
-    def matrix_axes(self, name: str) -> tuple[str | None, str | None]:
-        """What the rows and the columns of a matrix of the global explanation are ("class", "prototype"), where
-        the model declares it (``details["matrix_axes"]``)."""
-        axes = (self.global_details.get("matrix_axes") or {}).get(name) or [None, None]
-        return (axes + [None, None])[0], (axes + [None, None])[1]
+    def matrix_axes(self, name: str, shape: list[int]) -> dict[str, Any]:
+        """What the rows and columns of a matrix of the global explanation are, where the model says
+        (``details["matrix_axes"][name]``): ``{rows, columns, row_title, column_title}`` (labels and what they
+        are), or the two nouns ``["class", "prototype"]``, whose labels are the class or unit names."""
+        declared = (self.global_details.get("matrix_axes") or {}).get(name)
+        if isinstance(declared, dict):
+            return declared
+        if isinstance(declared, (list, tuple)) and len(declared) == 2:
+            from .plots import plural
+
+            lengths = list(shape) + [0, 0]
+            return {"rows": self.axis_labels(declared[0], lengths[0]),
+                    "columns": self.axis_labels(declared[1], lengths[1]),
+                    "row_title": plural(declared[0]), "column_title": plural(declared[1])}
+        return {}
 
     def axis_labels(self, axis: str | None, length: int) -> list[str] | None:
         """Labels along a matrix axis of ``length``: class names for "class", unit names for the units' role."""

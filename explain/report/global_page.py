@@ -56,15 +56,16 @@ def matrices(ctx: ReportContext) -> str:
     parts = []
     for name, values in ((ctx.global_explanation or {}).get("matrices") or {}).items():
         shape = _shape(values)
-        axes = ctx.matrix_axes(name)  # what the rows and columns are, where the model says
-        labels = [ctx.axis_labels(a, n) for a, n in zip(axes, shape + [0, 0])]
-        path = plots.matrix(values, name, labels[0], labels[1], ctx.root / "plots" / f"matrix_{_slug(name)}.png",
-                            axes=axes)
-        shape = "x".join(str(s) for s in shape) + (f": {plots.plural(axes[0])} x {plots.plural(axes[1])}"
-                                                   if all(axes) else "")
+        axis = ctx.matrix_axes(name, shape)  # rows / columns labels and titles, where the model names them
+        path = plots.matrix(values, name, axis.get("rows"), axis.get("columns"),
+                            ctx.root / "plots" / f"matrix_{_slug(name)}.png", axis.get("row_title"),
+                            axis.get("column_title"))
+        shape = "x".join(str(s) for s in shape)
+        if axis.get("row_title") and axis.get("column_title"):
+            shape += f": rows {axis['row_title']}, columns {axis['column_title']}"
         if path is not None:
             parts.append(f"<figure>{img(str(path.relative_to(ctx.root)), name, 'plot')}"
-                         f"<figcaption>{esc(name)} ({shape})</figcaption></figure>")
+                         f"<figcaption>{esc(name)} ({esc(shape)})</figcaption></figure>")
         else:
             parts.append(f'<p class="note">{esc(name)}: a {shape} matrix, too large to draw '
                          f'(in global_explanation.json).</p>')
@@ -96,7 +97,8 @@ def program(ctx: ReportContext) -> str:
 
 def details(ctx: ReportContext) -> str:
     items = [(k, f"<code>{esc(json.dumps(v)[:1000])}</code>")
-             for k, v in ((ctx.global_explanation or {}).get("details") or {}).items() if k != "program"]
+             for k, v in ((ctx.global_explanation or {}).get("details") or {}).items()
+             if k not in ("program", "matrix_axes")]  # matrix axes label the matrices' plots
     return key_values(items) if items else ""
 
 

@@ -132,7 +132,7 @@ def plural(noun: str) -> str:
 
 
 def matrix(values: list[list[float]], name: str, row_labels: list[str] | None, column_labels: list[str] | None,
-           path: Path, axes: tuple[str | None, str | None] = (None, None)) -> Path | None:
+           path: Path, row_title: str | None = None, column_title: str | None = None) -> Path | None:
     array = np.asarray(values, dtype=float)
     if array.ndim == 1:
         array = array[None]
@@ -148,8 +148,24 @@ def matrix(values: list[list[float]], name: str, row_labels: list[str] | None, c
         ax.set_yticks(range(array.shape[0]), [str(r)[:16] for r in row_labels], fontsize=7)
     if column_labels and len(column_labels) == array.shape[1] and array.shape[1] <= 40:
         ax.set_xticks(range(array.shape[1]), [str(c)[:16] for c in column_labels], rotation=90, fontsize=7)
-    if axes[0]:  # what the rows and columns are (e.g. classes x prototypes)
-        ax.set_ylabel(plural(axes[0]))
-    if axes[1]:
-        ax.set_xlabel(plural(axes[1]))
+    if row_title:
+        ax.set_ylabel(row_title)
+    if column_title:
+        ax.set_xlabel(column_title)
+    return _save(plt, fig, path)
+
+
+def certified_accuracy(points: list[tuple[float, float]], norm: str, total: int, path: Path) -> Path | None:
+    """The certified accuracy curve: (radius eps, fraction of the ``total`` labelled predictions that are right
+    with a certified radius >= eps), a step down at every radius."""
+    if not points or total < 1:
+        return None
+    plt, fig = _figure(5.5, 3.2)
+    ax = fig.add_subplot()
+    ax.step([e for e, _ in points], [a for _, a in points], where="post", color="#1f5fa8")
+    ax.set_xlabel(f"radius eps ({norm})")
+    ax.set_ylabel("certified accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"right and certified at eps, of {total} labelled prediction(s)", fontsize=9)
+    ax.grid(alpha=0.3)
     return _save(plt, fig, path)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .context import ReportContext
@@ -21,6 +23,33 @@ from .pictures import unit_picture
 from .sections import render_sections
 
 EXTRA_BY_CONTRAST = 5  # units that move the margin most, shown beside the record's own evidence
+
+
+@dataclass
+class UnitFacts:
+    """What a family's records say about the units of the evidence table beyond the generic row: what its weight
+    column holds (CBC: each component's reasoning, not a weight) and the scores of units shown for their part in
+    the margin that the record's evidence does not list."""
+
+    weight_header: str = "weight"
+    weights: dict[int, str] = field(default_factory=dict)  # unit -> the weight cell's html
+    scores: dict[int, float] = field(default_factory=dict)  # unit -> its score on this input
+
+
+UNIT_FACTS: dict[str, Callable[[dict[str, Any], ReportContext], UnitFacts]] = {}  # record kind -> facts
+
+
+def unit_facts(kind: str):
+    """Register the ``UnitFacts`` of a kind of record (``@unit_facts("component")``)."""
+    def register(fn):
+        UNIT_FACTS[kind] = fn
+        return fn
+    return register
+
+
+def facts_for(record: dict[str, Any], ctx: ReportContext) -> UnitFacts:
+    view = UNIT_FACTS.get(str(record.get("kind")))
+    return view(record, ctx) if view else UnitFacts()
 
 
 def _parts(record: dict[str, Any], key: str) -> dict[int, float]:
@@ -40,13 +69,15 @@ def evidence_rows(record: dict[str, Any], ctx: ReportContext) -> tuple[list[dict
     contributions, contrast = _parts(record, "contributions"), _parts(record, "contrast")
     evidence = {int(e["index"]): e for e in record.get("evidence", [])}
     shown = shown_units(record)
+    facts = facts_for(record, ctx)
     units = []
     for u in shown:
         e = evidence.get(u, {})
-        units.append({"unit": u, "name": e.get("unit") or ctx.unit_name(u), "score": e.get("score"),
+        score = e.get("score") if e.get("score") is not None else facts.scores.get(u)
+        units.append({"unit": u, "name": e.get("unit") or ctx.unit_name(u), "score": score,
                       "weight": e.get("weight"), "contribution": contributions.get(u, 0.0),
                       "contrast": contrast.get(u, 0.0) if "contrast" in record else None,
-                      "absent": ctx.unit_score.is_absent(e.get("score"))})
+                      "absent": ctx.unit_score.is_absent(score), "weight_html": facts.weights.get(u)})
     groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"contribution": 0.0, "contrast": 0.0, "count": 0})
     rest = (set(contributions) | set(contrast)) - set(shown)
     for u in sorted(rest):
@@ -74,7 +105,7 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
     scale = max([abs(r["contrast"] or 0.0) for r in units + remainders] + [1e-12])
     sums_to = record.get("sums_to")  # the parts add up to another number than the output (e.g. a mean logit)
     summed = sums_to["name"] if sums_to else ctx.output_label
-    header = ["unit", ctx.picture_label, "on this input", score.heading, "weight",
+    header = ["unit", ctx.picture_label, "on this input", score.heading, facts_for(record, ctx).weight_header,
               f"part of the {summed} of {explained}"]
     if has_contrast:
         header.append(f"part of the margin over {runner}")
@@ -87,7 +118,8 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
             where = f'<span class="note">absent ({esc(score.name)} below {num(score.absent_below)})</span>'
         else:
             where = img(f"../{overlay}", f"{r['name']} on this input", "thumb") if overlay else ""
-        cells = [esc(r["name"]), pic, where, labelled(r["score"], score.name), labelled(r["weight"], "weight"),
+        weight = r["weight_html"] if r["weight_html"] is not None else labelled(r["weight"], "weight")
+        cells = [esc(r["name"]), pic, where, labelled(r["score"], score.name), weight,
                  labelled(r["contribution"], f"part of the {summed}", signed=True)]
         if has_contrast:
             cells.append(labelled(r["contrast"], "part of the margin", signed=True) + " " + _bar(r["contrast"], scale))
@@ -132,7 +164,11 @@ def verdict(record: dict[str, Any], ctx: ReportContext) -> str:
     predicted = ctx.class_name(record["prediction"])
     top = {int(t["class"]): t for t in record.get("top", [])}
     p = top.get(record["prediction"], {}).get("probability")
-    text = f"Predicted <b>{esc(predicted)}</b> (probability {labelled(p, 'probability', 3)})"
+    if ctx.output_is_distribution:
+        text = f"Predicted <b>{esc(predicted)}</b> (probability {labelled(p, 'probability', 3)})"
+    else:  # the outputs are no distribution (CBC's agreements): the predicted class's own output, by its name
+        shown = top.get(record["prediction"], {}).get("output")
+        text = f"Predicted <b>{esc(predicted)}</b> ({esc(ctx.output_label)} {labelled(shown, ctx.output_label, 3)})"
     if record.get("target") is not None:
         right = record["target"] == record["prediction"]
         text += (f', target <b>{esc(ctx.class_name(record["target"]))}</b> '
@@ -143,6 +179,10 @@ def verdict(record: dict[str, Any], ctx: ReportContext) -> str:
         text += (f". Runner-up <b>{esc(ctx.class_name(record['runner_up']))}</b>; margin "
                  f"{labelled(record.get('margin'), 'margin of the ' + ctx.output_label, signed=True)} "
                  f"({esc(ctx.output_label)}).")
+    if not ctx.output_is_distribution:
+        rows = [[esc(ctx.class_name(int(t["class"]))), labelled(t["output"], ctx.output_label)]
+                for t in record.get("top", [])]
+        return f"<p>{text}</p>" + table(["class", ctx.output_label], rows, caption="highest outputs")
     rows = [[esc(ctx.class_name(int(t["class"]))), labelled(t["output"], ctx.output_label),
              labelled(t["probability"], "probability", 3)] for t in record.get("top", [])]
     return f"<p>{text}</p>" + table(["class", ctx.output_label, "probability"], rows, caption="highest outputs")

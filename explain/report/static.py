@@ -56,6 +56,8 @@ OVERVIEW_JS = r"""
   var klass = document.getElementById("f-class");
   var search = document.getElementById("f-search");
   var size = 50, page = 0, key = "i", ascending = true;
+  // no probability column where the outputs are not a distribution (CBC's agreements)
+  var withProbability = document.querySelector('th[data-key="probability"]') !== null;
 
   function cell(text, cls) {
     var td = document.createElement("td");
@@ -101,7 +103,7 @@ OVERVIEW_JS = r"""
       tr.appendChild(cell(r.target === null ? "\u2014" : r.target));
       tr.appendChild(cell(r.correct === null ? "\u2014" : (r.correct ? "right" : "wrong"),
                           r.correct === null ? "" : (r.correct ? "ok" : "bad")));
-      tr.appendChild(cell(fmt(r.probability), "r n"));
+      if (withProbability) { tr.appendChild(cell(fmt(r.probability), "r n")); }
       tr.appendChild(cell(fmt(r.value), "r n"));
       tr.appendChild(cell(r.runner_up === null ? "\u2014" : r.runner_up));
       tr.appendChild(cell(fmt(r.margin), "r n"));

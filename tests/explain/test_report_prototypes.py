@@ -170,8 +170,9 @@ def test_prob_psenn_global_page_draws_the_decoded_samples():
 
 
 def test_prototype_matrices_are_labelled_by_what_their_rows_and_columns_are():
-    assert "last_layer (10x300: classes x prototypes)" in (exported("protopnet") / "global.html").read_text()
-    assert "last_layer (15x10: prototypes x classes)" in (exported("prototype_ae") / "global.html").read_text()
+    for family, caption in (("protopnet", "last_layer (10x300: rows classes, columns prototypes)"),
+                            ("prototype_ae", "last_layer (15x10: rows prototypes, columns classes)")):
+        assert caption in (exported(family) / "global.html").read_text()
 
 
 # ---- in the browser ----------------------------------------------------------------------------------------

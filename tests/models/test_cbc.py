@@ -406,3 +406,123 @@ def test_deep_rbf_trains_each_parameter_group_in_its_phases_only():
     decomposition = model.decompose(x)
     assert (decomposition.extras["maps"].flatten(2).max(2).values[decomposition.scores == 0] < 0.1).all()
     assert_complete(model, x)
+
+
+# ---- what the records and the global explanation say (the report reads them) ---------------------------------
+@pytest.mark.parametrize("reasoning", ["cbc", "stable", "rbf"])
+def test_records_hold_every_components_reasoning_for_the_class_and_the_runner_up(reasoning):
+    model = toy(reasoning, reasoning_per_class=2 if reasoning != "rbf" else 1)
+    x, y = torch.rand(4, 1, 4, 4), torch.tensor([0, 1, 2, 0])
+    for explain_class in ("prediction", "target"):
+        for record in model.explain((x, y), explain_class=explain_class):
+            section = record.reasoning
+            assert section.form == reasoning and section.units == list(range(5))
+            d = torch.tensor(section.detection, dtype=torch.float64)
+            parts = {}
+            for side in ("", "runner_up_"):
+                positive, negative = (torch.tensor(getattr(section, side + k)) for k in ("positive", "negative"))
+                parts[side] = d * positive + (1 - d) * negative  # NeurIPS 2019 Eq. 4, normalised
+                if reasoning == "rbf":
+                    assert (negative == 0).all()
+            assert float(parts[""].sum()) == pytest.approx(record.value, abs=1e-6)
+            assert float(parts[""].sum() - parts["runner_up_"].sum()) == pytest.approx(record.margin, abs=1e-6)
+            torch.testing.assert_close(parts[""], torch.from_numpy(record.contributions), atol=1e-6, rtol=0)
+            assert (section.indefinite is not None) == (reasoning == "cbc")
+            assert (section.concept is not None) == (reasoning != "rbf")  # several concepts per class
+            if section.concept is not None:
+                assert int(model.concept_classes[section.concept]) == record.explained_class
+                assert int(model.concept_classes[section.runner_up_concept]) == record.runner_up
+
+
+def test_original_cbcs_indefinite_reasoning_is_the_rest_of_a_components_share():
+    model = toy("cbc", reasoning_per_class=2, component_prior=True)
+    with torch.no_grad():
+        model.component_prior_logits.normal_()
+    positive, negative = model.reasoning_probabilities()
+    indefinite = model.indefinite_reasoning()
+    q = model.requiredness_probabilities()
+    share = positive + negative + indefinite  # (K, M): pi_k / Z_m, split into r+, r- and r0
+    torch.testing.assert_close(share / share.sum(0), q["component_prior"].unsqueeze(1).expand_as(share))
+    torch.testing.assert_close(indefinite / share, q["indefinite"])
+    torch.testing.assert_close((positive + negative).sum(0), torch.ones(model.num_concepts), atol=1e-6, rtol=0)
+    assert toy("stable").indefinite_reasoning() is None
+
+
+def test_cbc_outputs_are_agreements_no_record_calls_probabilities():
+    model = toy("stable", reasoning_per_class=2)
+    assert model.output_label == "agreement" and model.output_is_distribution is False
+    assert model.unit_score.name == "detection" and model.unit_score.absent_below is None
+    records = model.explain((torch.rand(2, 1, 4, 4), torch.tensor([0, 1])))
+    outputs = model(torch.rand(2, 1, 4, 4))
+    assert float(outputs.sum(1).min()) > 1  # the agreements are no distribution over the classes
+    for record in records:
+        assert record.probabilities is None
+        assert all(set(t) == {"class", "output"} for t in record.to_dict()["top"])
+        assert "p=" not in str(record) and f"output {record.value:.3f}" in str(record)
+
+
+def test_global_explanation_names_the_reasoning_matrices_axes_and_weights_only_per_class():
+    model = toy("stable", reasoning_per_class=2)
+    explanation = model.global_explanation()
+    axes = explanation.details["matrix_axes"]["positive_reasoning"]
+    assert axes["rows"] == [f"component {k}" for k in range(5)] and axes["row_title"] == "components"
+    assert axes["columns"] == ["a (1)", "a (2)", "b (1)", "b (2)", "c (1)", "c (2)"]
+    assert all(u.weights is None for u in explanation.units)  # 6 concepts for 3 classes: no per-class weight
+    single = toy("rbf").global_explanation()
+    positive, negative = toy("rbf").reasoning_probabilities()
+    assert single.details["matrix_axes"]["positive_reasoning"]["columns"] == ["a", "b", "c"]
+    torch.testing.assert_close(torch.tensor(single.units[1].weights), (positive - negative)[1].detach())
+
+
+@pytest.mark.parametrize("variant", ["deep_cbc_small", "deep_rbf_small"])
+def test_deep_records_mark_absent_components_and_hold_the_reasoning_of_both_classes(variant):
+    model = create_model(variant).eval()
+    assert model.unit_score.name == "detection" and model.unit_score.absent_below == model.hparams.detection_threshold
+    assert model.output_label == "agreement" and model.output_is_distribution is False
+    x, y = torch.rand(3, *model.spec.input_shape), torch.tensor([4, 5, 6])
+    records = model.explain((x, y), explain_class="target")
+    for n, record in enumerate(records):
+        assert record.explained_class == int(y[n])
+        section = record.reasoning
+        assert section.form == model.reasoning and len(section.units) == model.num_components
+        for e in record.evidence:  # the explained class's reasoning (not the prediction's) and the runner-up's
+            i = section.units.index(e.index)
+            assert e.details["positive_reasoning"] == pytest.approx(section.positive[i])
+            assert e.details["runner_up_positive_reasoning"] == pytest.approx(section.runner_up_positive[i])
+            assert e.details["runner_up"] == record.runner_up
+            assert model.unit_score.is_absent(e.score) == (e.score == 0)  # zeroed detections are the absent ones
+
+
+def test_deep_component_pictures_come_from_the_training_image_where_it_is_detected_most():
+    model = create_model("deep_cbc_small").eval()
+    with torch.no_grad():  # sharper channel softmax than at initialisation: some components are detected
+        model.add_on.weight.mul_(30)
+    images = torch.rand(40, 1, 28, 28)
+    dataset = [{"inputs": image, "targets": torch.tensor(0)} for image in images]
+    explanation = model.global_explanation()
+    model.locate_unit_sources(explanation, dataset)
+    with torch.no_grad():
+        detections = model.component_maps(images).flatten(2).max(2).values  # (N, K), before the threshold
+    best, where = detections.max(0)
+    for unit in explanation.units:
+        k = unit.index
+        if best[k] < model.hparams.detection_threshold:
+            assert unit.source is None and unit.details["never detected in training"] is True
+            continue
+        assert unit.source.index == int(where[k]) and unit.source.split == "train"
+        assert unit.source.details["detection"] == pytest.approx(float(best[k]), abs=1e-6)
+        y0, y1, x0, x1 = unit.source.boxes["high_activation"]
+        assert 0 <= y0 < y1 <= 28 and 0 <= x0 < x1 <= 28
+    assert any(u.source is not None for u in explanation.units)
+
+
+def test_a_record_of_a_model_with_many_components_lists_those_that_move_the_output_or_the_margin_most():
+    from models.cbc import REASONING_LISTED
+
+    model = toy("stable", num_components=REASONING_LISTED + 16)
+    record = model.explain(torch.rand(1, 1, 4, 4), top_k=5)[0]
+    units = record.reasoning.units
+    assert len(units) <= REASONING_LISTED and units == sorted(units)
+    assert {e.index for e in record.evidence} <= set(units)  # the strongest parts in the output
+    strongest = sorted(range(record.num_units), key=lambda u: -abs(record.contrast[u]))[:REASONING_LISTED // 2]
+    assert set(strongest) <= set(units)  # and in the margin

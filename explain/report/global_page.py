@@ -14,6 +14,7 @@ from .html import esc, img, key_values, link, num, section, table
 
 MAX_UNITS_SHOWN = 2_000  # the gallery's rows; the page says how many more there are
 GLOBAL_VIEWS: dict[str, Callable[[ReportContext], tuple[str, str] | None]] = {}  # name -> (title, html)
+FAMILY_MATRICES: dict[str, set[str]] = {}  # kind -> matrices its family view draws labelled (not repeated here)
 
 
 def global_view(name: str):
@@ -50,7 +51,10 @@ def units_gallery(ctx: ReportContext) -> str:
 
 def matrices(ctx: ReportContext) -> str:
     parts = []
+    claimed = FAMILY_MATRICES.get(str((ctx.global_explanation or {}).get("kind")), set())
     for name, values in ((ctx.global_explanation or {}).get("matrices") or {}).items():
+        if name in claimed:
+            continue
         path = plots.matrix(values, name, None, None, ctx.root / "plots" / f"matrix_{_slug(name)}.png")
         shape = "x".join(str(s) for s in _shape(values))
         if path is not None:

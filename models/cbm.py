@@ -120,6 +120,8 @@ class ConceptBottleneckModel(InterventionModel):
         name, read = what[self.hparams.concept_activation]
         if self.mode == "standard":
             name, read = "bottleneck value", "the value of an unsupervised bottleneck unit (not a concept)"
+        elif self.num_extra:  # a hybrid: the extra units are LeakyReLU activations, not concepts
+            name, read = "bottleneck value", f"for a concept {read}; for an extra unit its (LeakyReLU) activation"
         return UnitScore(name=name, about=f"The score is what the label predictor reads for a unit: {read}; a "
                                           f"unit's part is its weight times this value.")
 

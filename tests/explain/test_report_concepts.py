@@ -73,6 +73,9 @@ def test_concepts_are_named_and_led_by_their_part_in_the_margin(family, browser_
             assert row[3] == num(contributions[i] - margin, signed=True)  # the runner-up's logit gets the rest
         lead = _by(browser_driver, "#concepts p")[0].text
         assert num(record["margin"], signed=True) in lead and rows[0][0] in lead
+        # what the concepts add up to in the margin, beside the bias's part
+        assert f"Together the concepts add {num(sum(margins), signed=True)}" in lead
+        assert f"the bias {num(record['contrast']['bias'], signed=True)}" in lead
 
 
 def test_an_intervention_is_marked_and_shown_before_and_after(browser_driver):

@@ -180,6 +180,15 @@ def test_an_intervened_record_keeps_the_outputs_before_the_intervention():
     assert round(first.concepts.outputs_before[first.explained_class], 2) == 6.48 and round(first.value, 2) == 7.60
 
 
+def test_the_unit_score_is_what_f_reads(trig):
+    names = {variant: build(variant, trig.spec).unit_score.name for variant in
+             ("cbm_joint_mlp", "cbm_fuzzy_mlp", "cbm_bool_mlp", "cbm_hybrid_mlp", "cbm_no_concepts_mlp")}
+    assert names == {"cbm_joint_mlp": "concept logit", "cbm_fuzzy_mlp": "concept probability",
+                     "cbm_bool_mlp": "concept (0/1)", "cbm_hybrid_mlp": "bottleneck value",
+                     "cbm_no_concepts_mlp": "bottleneck value"}
+    assert "LeakyReLU" in build("cbm_hybrid_mlp", trig.spec).unit_score.about
+
+
 def test_records_of_a_policy_intervention(trig):
     model = build("cbm_independent_mlp", trig.spec).eval()
     batch = next(iter(trig.test_dataloader())).select(slice(0, 8))

@@ -39,8 +39,6 @@ STYLE = """<style>
 .pmap .cells{position:absolute;inset:0;display:grid}
 .pmap .cell{display:flex;align-items:center;justify-content:center;font-size:10px;color:#111;
   border:1px solid rgba(255,255,255,.25);text-shadow:0 0 2px #fff,0 0 2px #fff}
-tr.miss td.pred{color:var(--bad)}
-td.w{text-align:right;font-variant-numeric:tabular-nums}
 </style>"""
 
 
@@ -91,11 +89,21 @@ def lead(record: dict[str, Any], rows: list[dict[str, Any]], ctx: ReportContext)
     movers = ", ".join(f"<b>{esc(r['name'])}</b> {labelled(r['margin'], 'part of the margin', signed=True)}"
                        for r in rows[:SHOWN_IN_LEAD])
     ahead = "ahead of" if record["margin"] >= 0 else "behind"
+    # what the concepts add up to, so a page never suggests they carry a margin that other units carry
+    together = sum(r["margin"] for r in rows)
+    bias = (record.get("contrast") or {}).get("bias") or 0.0
+    rest = record["margin"] - together - bias
+    split = (f"Together the concepts add {labelled(together, 'the concepts part of the margin', signed=True)} to it, "
+             f"the bias {labelled(bias, 'the bias part of the margin', signed=True)}")
+    if abs(rest) > 1e-9 * max(1.0, abs(record["margin"])):
+        split += (f", and units that are not concepts (a hybrid model's extra units, unsupervised concepts) "
+                  f"{labelled(rest, 'the other units part of the margin', signed=True)}")
     return (f"<p>The margin decides: <b>{esc(explained)}</b> is {ahead} <b>{esc(runner)}</b> by "
             f"{labelled(record['margin'], 'margin', signed=True)} ({out}). The concepts that move this margin most: "
-            f"{movers}.</p><p class=\"note\">A concept's part in the {out} of {esc(explained)} alone says little: "
-            f"a concept that adds as much to the {out} of {esc(runner)} cancels in the margin. Rows are sorted by "
-            f"the size of their part in the margin; that part is the difference of the next two columns.</p>")
+            f"{movers}. {split}.</p><p class=\"note\">A concept's part in the {out} of {esc(explained)} alone says "
+            f"little: a concept that adds as much to the {out} of {esc(runner)} cancels in the margin. Rows are "
+            f"sorted by the size of their part in the margin; that part is the difference of the next two "
+            f"columns.</p>")
 
 
 def intervention(record: dict[str, Any], rows: list[dict[str, Any]], ctx: ReportContext) -> str:
@@ -165,20 +173,23 @@ def concept_table(record: dict[str, Any], rows: list[dict[str, Any]], ctx: Repor
     body, classes = [], []
     for r in rows:
         name = esc(r["name"]) + (' <span class="badge warn">set from outside</span>' if r["intervened"] else "")
+        wrong = (not attention_only and r["true"] is not None and r["predicted"] is not None
+                 and (r["predicted"] > 0.5) != (r["true"] > 0.5))
         cells = [name]
         for key, _, kind, signed in columns:
             cell = labelled(r[key], kind, signed=signed)
             if key == "margin":
                 cell += " " + _bar(r[key], max(abs(x["margin"] or 0.0) for x in rows))
+            if key == "predicted" and wrong:
+                cell = f'<span class="bad" title="on the other side of 0.5 from its label">{cell}</span>'
             cells.append(cell)
         body.append(cells)
-        wrong = (not attention_only and r["true"] is not None and r["predicted"] is not None
-                 and (r["predicted"] > 0.5) != (r["true"] > 0.5))
         classes.append(" ".join(c for c in ("hit" if r["intervened"] else "", "miss" if wrong else "") if c))
     notes = []
+    if not record.get("complete", True):
+        notes.append(f'<span class="warn">These parts do not add up exactly: {esc(record.get("exact"))}.</span>')
     if any("miss" in c for c in classes):
-        notes.append("A concept whose predicted probability is on the other side of 0.5 from its label is shown in "
-                     "red in the predicted column.")
+        notes.append("A predicted probability on the other side of 0.5 from the concept's label is shown in red.")
     if has.get("effect"):
         notes.append(f"Effect of flipping: how the {esc(out)} of {esc(explained)} changes when that concept alone is "
                      f"set to the opposite of its current value (an intervention).")

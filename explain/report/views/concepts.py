@@ -74,7 +74,7 @@ def concept_rows(record: dict[str, Any], ctx: ReportContext) -> list[dict[str, A
         rows.append({"concept": i, "name": name, "margin": margin, "contribution": contribution,
                      "runner_up": runner, "predicted": at("predicted", i), "true": at("true", i),
                      "used": at("used", i), "effect": at("effects", i), "attention": at("attention", i),
-                     "before": at("contributions_before", i), "intervened": i in set_to or i in intervened,
+                     "before": at("contributions_before", i), "intervened": i in intervened,
                      "set_to": set_to.get(i)})
     key = "margin" if contrast is not None else "contribution"
     return sorted(rows, key=lambda r: (-abs(r[key] or 0.0), r["concept"]))

@@ -82,14 +82,19 @@ class SyntheticTask:
     num_features: int
     concept_names: tuple[str, ...]
     recipe: str
+    feature_names: tuple[str, ...]  # what each input feature is (reports name an input's values by them)
 
 
 SYNTHETIC_TASKS = {
-    "xor": SyntheticTask(xor_data, 2, ("x1 > 0.5", "x2 > 0.5"), "x ~ U(0,1)^2; c = x > 0.5; y = c1 xor c2"),
+    "xor": SyntheticTask(xor_data, 2, ("x1 > 0.5", "x2 > 0.5"), "x ~ U(0,1)^2; c = x > 0.5; y = c1 xor c2",
+                         ("x1", "x2")),
     "trig": SyntheticTask(trig_data, 7, ("h1 > 0", "h2 > 0", "h3 > 0"),
-                          "h ~ N(0, 2^2)^3; x = [sin h + h, cos h + h, |h|^2]; c = h > 0; y = sum(h) > 1"),
+                          "h ~ N(0, 2^2)^3; x = [sin h + h, cos h + h, |h|^2]; c = h > 0; y = sum(h) > 1",
+                          ("sin h1 + h1", "cos h1 + h1", "sin h2 + h2", "cos h2 + h2", "sin h3 + h3", "cos h3 + h3",
+                           "h1^2 + h2^2 + h3^2")),
     "dot": SyntheticTask(dot_data, 4, ("v1 . w+ > 0", "v2 . w- > 0"),
-                         "v1, v2 ~ 2 N(0, I); x = [v1 + v2, v1 - v2]; c = [v1.w+ > 0, v2.w- > 0]; y = v1.v2 > 0"),
+                         "v1, v2 ~ 2 N(0, I); x = [v1 + v2, v1 - v2]; c = [v1.w+ > 0, v2.w- > 0]; y = v1.v2 > 0",
+                         ("(v1 + v2)_1", "(v1 + v2)_2", "(v1 - v2)_1", "(v1 - v2)_2")),
 }
 SPLIT_FRACTIONS = {"train": 0.7, "test": 0.2, "val": 0.1}  # drawn in this order (cem's loader)
 
@@ -125,7 +130,8 @@ class SyntheticConceptDataModule(ZooDataModule):
             concept_groups={name: [i] for i, name in enumerate(names)},
             preprocessing={"source": "generated (cem/data/synthetic_loaders.py recipe)", "recipe": spec_task.recipe,
                            "dataset_size": dataset_size, "seed": seed,
-                           "split": "train 0.7 N, test 0.2 N, val 0.1 N, drawn in that order from one stream"})
+                           "split": "train 0.7 N, test 0.2 N, val 0.1 N, drawn in that order from one stream",
+                           "feature_names": list(spec_task.feature_names)})
         self._splits: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] | None = None
 
     def setup(self, stage: str | None = None) -> None:

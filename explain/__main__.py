@@ -3,13 +3,14 @@
     python -m explain --checkpoint runs/demo/release --data digits --split test --out out/
     python -m explain --checkpoint protopnet_small.mnist5k --images my_digits/ --out out/ --limit 20
     python -m explain --checkpoint tp_sort.default --text sequences.txt --out out/
-    python -m explain --checkpoint cbm.xor --data xor --option interventions='{"c0": 1}' --out out/
+    python -m explain --checkpoint cbm_joint_mlp.xor --data xor --option intervene='["x1 > 0.5"]' --limit 20 --out out/
 
 ``--checkpoint`` takes a release folder, a Lightning ``.ckpt`` or a released ``name.tag``. ``--images`` reads a
 file or a folder (class sub-folders named like the model's classes give the targets); ``--text`` reads one
 sequence per line, tokenised by the model's own tokenizer. ``--option KEY=VALUE`` passes a family option to
-``model.explain`` (``model.explain_options()`` lists them). Before explaining, the data's spec is compared
-with the checkpoint's field by field. User errors print one ``error: ...`` line and exit with status 2.
+``model.explain`` (``model.explain_options()`` lists them; a concept model's ``intervene`` sets the named concepts
+to their labels). Before explaining, the data's spec is compared with the checkpoint's field by field. User
+errors print one ``error: ...`` line and exit with status 2.
 """
 
 from __future__ import annotations

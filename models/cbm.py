@@ -34,7 +34,7 @@ import torch.nn.functional as F
 
 from .base import Decomposition
 from .concept_base import ConceptState, InterventionModel, concept_encoder, mlp
-from .explanation import GlobalExplanation, GlobalUnit
+from .explanation import GlobalExplanation, GlobalUnit, UnitScore
 from .interventions import InterventionError
 from .registry import register_model
 
@@ -109,6 +109,21 @@ class ConceptBottleneckModel(InterventionModel):
     @property
     def reads_logits(self) -> bool:
         return self.hparams.concept_activation == "logits"
+
+    @property
+    def unit_score(self) -> UnitScore:
+        """A unit's score is what f reads for it, c_hat_j (its contribution is w_cj c_hat_j)."""
+        what = {"logits": ("concept logit", "its logit (log-odds; an intervened concept reads the 5th / 95th "
+                                            "percentile of its training logits)"),
+                "sigmoid": ("concept probability", "its probability (an intervened concept reads 0 or 1)"),
+                "bool": ("concept (0/1)", "1 where its probability is above 0.5, else 0")}
+        name, read = what[self.hparams.concept_activation]
+        if self.mode == "standard":
+            name, read = "bottleneck value", "the value of an unsupervised bottleneck unit (not a concept)"
+        elif self.num_extra:  # a hybrid: the extra units are LeakyReLU activations, not concepts
+            name, read = "bottleneck value", f"for a concept {read}; for an extra unit its (LeakyReLU) activation"
+        return UnitScore(name=name, about=f"The score is what the label predictor reads for a unit: {read}; a "
+                                          f"unit's part is its weight times this value.")
 
     def encode(self, x: torch.Tensor) -> ConceptState:
         """g(x): concept logits (B, K) and, in a hybrid model, the extra units (B, E) after LeakyReLU."""

@@ -26,12 +26,15 @@ from torch import nn
 
 from .base import Decomposition
 from .concept_base import ConceptState, InterventionModel, concept_encoder, mlp
-from .explanation import GlobalExplanation, GlobalUnit
+from .explanation import GlobalExplanation, GlobalUnit, UnitScore
 from .registry import register_model
 
 
 class ConceptEmbeddingModel(InterventionModel):
     phases = ("joint",)
+    unit_score = UnitScore(name="concept probability", about="The score is the probability p_i that mixes concept "
+                           "i's two embeddings (1 or 0 where set from outside); its part is f's weights on the mixed "
+                           "embedding p_i c+_i + (1 - p_i) c-_i, not a weight times p_i.")
 
     def __init__(
         self,
@@ -117,10 +120,10 @@ class ConceptEmbeddingModel(InterventionModel):
         if self.complete:
             linear = self.label_predictor[0]
             contributions = torch.einsum("ckm,nkm->nck", linear.weight.view(-1, k, m), mixed)
-            return Decomposition(outputs, contributions=contributions, bias=linear.bias)
+            return Decomposition(outputs, scores=probabilities, contributions=contributions, bias=linear.bias)
         jacobian = torch.func.vmap(torch.func.jacrev(self.label_predictor))(mixed.detach().flatten(1))  # (N, C, K m)
         contributions = (jacobian.view(n, -1, k, m) * mixed.detach().unsqueeze(1)).sum(-1)
-        return Decomposition(outputs, contributions=contributions, complete=False,
+        return Decomposition(outputs, scores=probabilities, contributions=contributions, complete=False,
                              exact="the outputs, concept probabilities and intervention effects are exact; a "
                                    "non-linear label predictor has no additive decomposition: a concept's "
                                    "contribution is gradient x input summed over its embedding")

@@ -367,20 +367,38 @@ class InterventionModel(InterpretableModel):
         from outside, each concept's contribution and the effect of intervening on it."""
         state, mask = decomposition.extras["state"], decomposition.extras["mask"]
         predicted = state.probabilities.detach().double().cpu().numpy()
+        current = self.current_values(decomposition).detach().double().cpu().numpy()
         used = self.used_values(decomposition).detach().double().cpu().numpy()
         contributions = self.concept_contributions(decomposition, classes).detach().double().cpu().numpy()
         # a logit model without its training percentiles cannot be intervened on: no effects then
         fitted = not (self.reads_logits and self.intervention_low.isnan().any())
         effects = self.flip_effects(decomposition, classes).detach().double().cpu().numpy() if fitted else None
         true = None if batch.concepts is None else batch.concepts.detach().double().cpu().numpy()
+        before = self.before_intervention(decomposition, classes)
         sections = []
         for n in range(len(predicted)):
             truth = None if true is None else [None if math.isnan(v) else float(v) for v in true[n]]
             intervened = [] if mask is None else torch.nonzero(mask[n]).flatten().tolist()
+            unchanged = before is None or not intervened  # a row the intervention left alone has no "before"
             sections.append({"concepts": ConceptSection(
                 predicted=predicted[n].tolist(), true=truth, used=used[n].tolist(), intervened=intervened,
-                contributions=contributions[n].tolist(), effects=None if effects is None else effects[n].tolist())})
+                intervened_values=[float(current[n, i]) for i in intervened] if intervened else None,
+                contributions=contributions[n].tolist(), effects=None if effects is None else effects[n].tolist(),
+                outputs_before=None if unchanged else before[0][n].tolist(),
+                prediction_before=None if unchanged else int(before[0][n].argmax()),
+                contributions_before=None if unchanged else before[1][n].tolist())})
         return sections
+
+    def before_intervention(self, decomposition: Decomposition, classes: torch.Tensor
+                            ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(outputs (N, C), each concept's part of the explained output (N, K)) with no concept set from outside,
+        the same head on the same encoded concepts; None when nothing was intervened on."""
+        mask = decomposition.extras["mask"]
+        if mask is None or not mask.any():
+            return None
+        plain = self.head(decomposition.extras["state"], None, None)
+        outputs = plain.outputs.detach().double().cpu().numpy()
+        return outputs, self.concept_contributions(plain, classes).detach().double().cpu().numpy()
 
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
         state, mask = decomposition.extras["state"], decomposition.extras["mask"]
@@ -533,11 +551,22 @@ class InterventionModel(InterpretableModel):
         checks: dict[str, Any] = {"intervention_curve": files["json"], "intervention_plot": files["png"]}
         if self.reads_logits:
             checks["intervention_percentiles"] = curves["random"]["percentiles"]
+        checks["intervention_curves"] = card_curves(curves)  # the card carries the curve to every export's report
         for policy, curve in curves.items():
             checks[f"intervention_area_{policy}"] = round(curve["area"], 6)
             checks[f"intervention_acc_all_{policy}"] = round(curve["accuracy_mean"][-1], 6)
         checks["cas"] = round(concept_alignment_score(self, loader), 6)
         return checks
+
+
+CARD_CURVE_KEYS = ("policy", "orders", "competence", "inputs", "groups", "group_names", "accuracy_mean",
+                   "accuracy_std")
+
+
+def card_curves(curves: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What a card keeps of each intervention curve: the points (accuracy against the number of groups set) and
+    how they were measured, without every order's accuracies (those stay in intervention_curve.json)."""
+    return {policy: {k: curve[k] for k in CARD_CURVE_KEYS if k in curve} for policy, curve in curves.items()}
 
 
 # ---- concept alignment score (CEM paper, App. A.4; cem/metrics/cas.py) ---------------------------------------

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -41,7 +40,7 @@ from torchmetrics import Metric, MetricCollection
 
 from .backbones import create_token_backbone
 from .base import Decomposition, InputError, InterpretableModel
-from .explanation import ConceptSection, GlobalExplanation, GlobalUnit
+from .explanation import ConceptSection, GlobalExplanation, GlobalUnit, UnitScore
 from .registry import register_model
 
 
@@ -141,9 +140,16 @@ class AttentionConceptAccuracy(Metric):
         return self.correct / self.total.clamp_min(1)
 
 
+MAX_PATCH_MAPS = 12  # spatial concepts whose per-patch parts a record keeps (those that move the margin most)
+
+
 class ConceptTransformer(InterpretableModel):
     kind = "concept"
     memories = ("parameters",)  # where the concepts come from: CT learns them as parameters
+    unit_score = UnitScore(name="attention", about="The score is the concept's attention (mean over heads; for a "
+                           "spatial concept, mean over the patch tokens): how much the query reads it. It is not "
+                           "the concept's part: that is attention x the concept's value for the class, and only "
+                           "its part in the margin over the runner-up decides the prediction.")
 
     def __init__(
         self,
@@ -269,7 +275,8 @@ class ConceptTransformer(InterpretableModel):
             attention, values = out["attention"][name], out["values"][name]
             part = torch.einsum("bhqn,bhnc->bcn", attention, values.expand(b, -1, -1, -1)) / attention.shape[2]
             contributions[:, :, units] = part
-        return Decomposition(out["logits"], contributions=contributions, bias=bias, extras=out)
+        return Decomposition(out["logits"], scores=self.unit_attention(out["attention"], num_units),
+                             contributions=contributions, bias=bias, extras=out)
 
     # ---- losses (ctc/ctc_model.py) ----------------------------------------------------------------------------
     def check_training_batch(self, batch) -> None:
@@ -353,17 +360,46 @@ class ConceptTransformer(InterpretableModel):
         return list(self.spec.concept_names) + [f"unsupervised concept {u}"
                                                 for u in range(self.hparams.unsupervised_concepts)]
 
-    def concept_attention(self, decomposition: Decomposition) -> torch.Tensor:
-        """(B, K) each concept's attention: the global query's (mean over heads), or for a spatial concept the
-        mean over the patch tokens; NaN for a concept in no stream."""
-        attention = decomposition.extras["attention"]
-        b = len(decomposition.outputs)
-        values = decomposition.outputs.new_full((b, self.spec.num_concepts), math.nan)
-        if "global" in attention:
-            values[:, self.global_index] = attention["global"].mean(1)[:, 0]
-        if "spatial" in attention:
-            values[:, self.spatial_index] = attention["spatial"].mean(1).mean(1)
+    def unit_attention(self, attention: dict[str, torch.Tensor], num_units: int) -> torch.Tensor:
+        """(B, U) each unit's attention: its query's (mean over heads), for a spatial concept the mean over the
+        patch tokens; NaN for a concept in no stream."""
+        first = next(iter(attention.values()))
+        values = first.new_full((len(first), num_units), math.nan)
+        for name, units in self.unit_streams():
+            values[:, units] = attention[name].mean(1).mean(1)
         return values
+
+    def concept_attention(self, decomposition: Decomposition) -> torch.Tensor:
+        """(B, K) each concept's attention (``unit_attention`` of the spec's concepts)."""
+        return self.unit_attention(decomposition.extras["attention"], self.spec.num_concepts +
+                                   self.hparams.unsupervised_concepts)[:, : self.spec.num_concepts]
+
+    def patch_contrast(self, decomposition: Decomposition, classes: torch.Tensor) -> list[dict[int, list]] | None:
+        """Per row, {spatial concept: (h, w) each patch's part in the margin over the runner-up through that
+        concept}: (1/N) sum_h alpha[h, q, j] (v_hj[class] - v_hj[runner-up]), the patch's term of the concept's
+        contribution (so the cells add up to its part of the margin). Kept for the ``MAX_PATCH_MAPS`` spatial
+        concepts that move the margin most. Unlike the attention alpha alone, this is what the patch adds."""
+        attention = decomposition.extras["attention"].get("spatial")
+        if attention is None or self.num_classes < 2:
+            return None
+        b, _, tokens, n = attention.shape
+        rows = torch.arange(b, device=classes.device)
+        others = decomposition.outputs.detach().clone()
+        others[rows, classes] = -torch.inf
+        runner_up = others.argmax(-1)  # as the record builder picks it
+        values = decomposition.extras["values"]["spatial"].expand(b, -1, -1, -1)  # (B, H, n, C)
+
+        def value_for(c: torch.Tensor) -> torch.Tensor:  # (B, H, n): each row's concept values for its class c
+            return values.gather(-1, c.view(b, 1, 1, 1).expand(-1, values.shape[1], n, 1))[..., 0]
+
+        parts = torch.einsum("bhqn,bhn->bqn", attention, value_for(classes) - value_for(runner_up)) / tokens
+        parts = parts.detach().double().cpu()
+        h, w = self.backbone.grid
+        maps = []
+        for row in range(b):
+            strongest = parts[row].sum(0).abs().argsort(descending=True)[:MAX_PATCH_MAPS].tolist()
+            maps.append({self.spatial_index[j]: parts[row, :, j].view(h, w).tolist() for j in sorted(strongest)})
+        return maps
 
     def explanation_sections(self, decomposition: Decomposition, batch, classes: torch.Tensor) -> list[dict[str, Any]]:
         """Attention over concepts (``predicted`` and ``attention``: the model's only concept output), the true
@@ -372,12 +408,14 @@ class ConceptTransformer(InterpretableModel):
         contributions = decomposition.contributions_for(classes)[:, : self.spec.num_concepts]
         contributions = contributions.detach().double().cpu().numpy()
         true = None if batch.concepts is None else batch.concepts.detach().double().cpu().numpy()
+        maps = self.patch_contrast(decomposition, classes)
         sections = []
         for n in range(len(classes)):
             row = [None if math.isnan(v) else float(v) for v in attention[n]]
             sections.append({"concepts": ConceptSection(
                 predicted=row, attention=row, contributions=contributions[n].tolist(),
-                true=None if true is None else [None if math.isnan(v) else float(v) for v in true[n]]),
+                true=None if true is None else [None if math.isnan(v) else float(v) for v in true[n]],
+                patch_contrast=None if maps is None else maps[n]),
                 "extras": self.record_claims()})
         return sections
 
@@ -385,15 +423,9 @@ class ConceptTransformer(InterpretableModel):
         return {"concept_values": "fixed: each concept's value for each class is a learned constant (CT), so a "
                                   "contribution is attention x a fixed concept-to-class weight"}
 
-    def unit_maps(self, decomposition: Decomposition, row: int, units: list[int]) -> dict[int, np.ndarray]:
-        """For spatial concepts: the patch tokens' attention to the concept (mean over heads) on the grid."""
-        attention = decomposition.extras["attention"].get("spatial")
-        if attention is None:
-            return {}
-        position = {unit: j for j, unit in enumerate(self.spatial_index)}
-        maps = attention[row].mean(0).detach().float().cpu().numpy()  # (N, n_s)
-        h, w = self.backbone.grid
-        return {unit: maps[:, position[unit]].reshape(h, w) for unit in units if unit in position}
+    # No ``unit_maps``: the patches' attention to a spatial concept is not the concept's part (a background patch
+    # that attends to "has blue" adds that concept's value to every class alike). The faithful map is each patch's
+    # part in the margin, which the records carry as ``concepts.patch_contrast`` (signed, drawn by the report).
 
     def unit_details(self, decomposition: Decomposition, row: int, units: list[int]) -> list[dict[str, Any]]:
         stream = {u: name for name, members in self.unit_streams() for u in members}
@@ -566,9 +598,11 @@ class ConceptCentricTransformer(ConceptTransformer):
         return concepts
 
     def record_claims(self) -> dict[str, Any]:
-        return {"concept_values": "input-dependent: the concepts come from a concept memory (slot attention over "
-                                  "this input's tokens), so the contributions add up to the logit exactly but a "
-                                  "concept's value for a class is not a fixed weight"}
+        built = [name for name in self.streams if name not in self.concepts]  # SA keeps spatial concepts as parameters
+        return {"concept_values": f"input-dependent: the {', '.join(built)} concepts come from a concept memory (slot "
+                                  f"attention over this input's tokens), so the contributions add up to the logit "
+                                  f"exactly but such a concept's value for a class is not a fixed weight",
+                "concepts_from_memory": built}
 
 
 _CT = "Rigotti et al., Attention-based Interpretability with Concept Transformers, ICLR 2022"

@@ -97,9 +97,18 @@ class ConceptSection(_Section):
     true: list[float | None] | None = None  # the label, None where unknown
     used: list[float] | None = None  # what the label predictor read (after interventions)
     intervened: list[int] = field(default_factory=list)  # concepts set from outside
+    intervened_values: list[float] | None = None  # the value each of them was set to (0 / 1), in that order
     contributions: list[float] | None = None  # each concept's part in the explained value
     effects: list[float] | None = None  # change of the explained value when the concept is flipped
     attention: list[float] | None = None  # attention over concepts (concept transformers)
+    # Before the intervention (None without one): every output, the prediction, and each concept's part in the
+    # explained value, as the model gives them with no concept set from outside.
+    outputs_before: list[float] | None = None
+    prediction_before: int | None = None
+    contributions_before: list[float] | None = None
+    # Concept transformers: {concept: (h, w) each patch's part in the margin over the runner-up through that
+    # spatial concept}; a map's cells add up to the concept's part of the margin (the record's contrast).
+    patch_contrast: dict[int, list[list[float]]] | None = None
 
 
 @dataclass

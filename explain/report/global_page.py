@@ -16,6 +16,7 @@ from .pictures import unit_picture
 MAX_UNITS_SHOWN = 2_000  # the gallery's rows; the page says how many more there are
 MAX_UNITS_OPEN = 60  # a longer table starts folded (a family view may show the units more compactly)
 GLOBAL_VIEWS: dict[str, Callable[[ReportContext], tuple[str, str] | None]] = {}  # name -> (title, html)
+FAMILY_MATRICES: dict[str, set[str]] = {}  # kind -> matrices its family view draws labelled (not repeated here)
 
 
 def global_view(name: str):
@@ -54,7 +55,10 @@ def units_gallery(ctx: ReportContext) -> str:
 
 def matrices(ctx: ReportContext) -> str:
     parts = []
+    claimed = FAMILY_MATRICES.get(str((ctx.global_explanation or {}).get("kind")), set())
     for name, values in ((ctx.global_explanation or {}).get("matrices") or {}).items():
+        if name in claimed:
+            continue
         shape = _shape(values)
         axis = ctx.matrix_axes(name, shape)  # rows / columns labels and titles, where the model names them
         path = plots.matrix(values, name, axis.get("rows"), axis.get("columns"),

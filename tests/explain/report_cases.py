@@ -36,6 +36,7 @@ CASES: dict[str, Case] = {
     "cem": Case("cem_mlp.xor", "xor"),
     "ct": Case("ct_small_vit.shapes", "shapes"),
     "cct": Case("cct_small_vit.shapes", "shapes"),
+    "cbm_intervened": Case("cbm_joint_cnn.shapes", "shapes", limit=3, options={"intervene": ["has red", "has green"]}),
     "transformer_program": Case("tp_sort.default", "sort", limit=3),
     "lm_moex": Case("moex_small.python_docs", "python_docs", limit=1),
     "lm_monet": Case("monet_hd_small.python_docs", "python_docs", limit=1),

@@ -156,6 +156,39 @@ def test_records_are_complete_and_carry_the_concept_section(trig):
     assert all(not r.complete and "gradient x input" in r.exact for r in assert_complete(mlp, batch))
 
 
+def test_an_intervened_record_keeps_the_outputs_before_the_intervention():
+    """The shipped joint CBM of the issue: setting "has red" and "has green" (3, 4) to their labels moves the first
+    test input's logit of busy from 6.48 to 7.60; the record holds both, the prediction before, each concept's part
+    before, and the values the concepts were set to."""
+    model = create_model("cbm_joint_cnn", pretrained="shapes")
+    dm = create_datamodule("shapes")
+    dm.setup("test")
+    batch = next(iter(dm.eval_dataloader("test"))).select(slice(0, 3))
+    records = model.explain(batch, intervene=[3, 4])
+    with torch.no_grad():
+        plain = model(batch.inputs).double()
+    plain_records = model.explain(batch)
+    for n, (record, untouched) in enumerate(zip(records, plain_records)):
+        section = record.concepts
+        assert section.intervened == [3, 4] and section.intervened_values == batch.concepts[n, [3, 4]].tolist()
+        np.testing.assert_allclose(section.outputs_before, plain[n].numpy(), rtol=1e-6)
+        assert section.prediction_before == int(plain[n].argmax()) == untouched.prediction
+        if record.explained_class == untouched.explained_class:
+            np.testing.assert_allclose(section.contributions_before, untouched.concepts.contributions, rtol=1e-6)
+        assert untouched.concepts.outputs_before is None and untouched.concepts.prediction_before is None
+    first = records[0]
+    assert round(first.concepts.outputs_before[first.explained_class], 2) == 6.48 and round(first.value, 2) == 7.60
+
+
+def test_the_unit_score_is_what_f_reads(trig):
+    names = {variant: build(variant, trig.spec).unit_score.name for variant in
+             ("cbm_joint_mlp", "cbm_fuzzy_mlp", "cbm_bool_mlp", "cbm_hybrid_mlp", "cbm_no_concepts_mlp")}
+    assert names == {"cbm_joint_mlp": "concept logit", "cbm_fuzzy_mlp": "concept probability",
+                     "cbm_bool_mlp": "concept (0/1)", "cbm_hybrid_mlp": "bottleneck value",
+                     "cbm_no_concepts_mlp": "bottleneck value"}
+    assert "LeakyReLU" in build("cbm_hybrid_mlp", trig.spec).unit_score.about
+
+
 def test_records_of_a_policy_intervention(trig):
     model = build("cbm_independent_mlp", trig.spec).eval()
     batch = next(iter(trig.test_dataloader())).select(slice(0, 8))

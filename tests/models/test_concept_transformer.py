@@ -1,8 +1,11 @@
 """Concept Transformer and Concept-Centric Transformer: the cross-attention is CT's, logits are linear in the
 attention (complete records), the explanation and sparsity losses, spatial maps on the patch grid, the concept
-memory variants, and the patch-grid errors."""
+memory variants, and the patch-grid errors; records carry each patch's part in the margin, not attention maps."""
+
+import json
 
 import lightning as L
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -151,7 +154,7 @@ def test_explanation_and_sparsity_costs():
 
 
 @pytest.mark.parametrize("name", ["ct_small_vit", "cct_small_vit", "cct_isa_small_vit", "cct_qsa_small_vit"])
-def test_records_are_complete_with_spatial_maps(shapes, name):
+def test_records_are_complete_with_each_patchs_part_of_the_margin(shapes, name):
     model = build(name, shapes.spec)
     batch = next(iter(shapes.test_dataloader())).select(slice(0, 5))
     records = assert_complete(model, batch)
@@ -159,12 +162,19 @@ def test_records_are_complete_with_spatial_maps(shapes, name):
     for n, record in enumerate(records):
         section = record.concepts
         assert len(section.predicted) == 15 and section.true == batch.concepts[n].tolist()
-        spatial_units = [e.index for e in record.evidence if e.index < 12]
-        assert set(record.unit_maps) == set(spatial_units)
-        assert all(m.shape == (4, 4) for m in record.unit_maps.values())
+        # no attention maps (an attention map is not a concept's part); each spatial concept's part in the margin,
+        # patch by patch, whose cells add up to the concept's contrast
+        assert record.unit_maps == {} and sorted(section.patch_contrast) == list(range(12))
+        contrast = record.dense_contrast()
+        for unit, grid in section.patch_contrast.items():
+            assert np.shape(grid) == (4, 4) and np.sum(grid) == pytest.approx(contrast[unit], abs=1e-5)
+        assert [e.score for e in record.evidence] == pytest.approx([section.attention[e.index] for e in
+                                                                     record.evidence])
         assert sum(section.predicted[12:]) == pytest.approx(1.0, abs=1e-5)  # softmax over the global concepts
     claim = records[0].extras["concept_values"]
     assert claim.startswith("fixed") if name == "ct_small_vit" else claim.startswith("input-dependent")
+    built = {"ct_small_vit": None, "cct_small_vit": ["global"]}.get(name, ["global", "spatial"])
+    assert records[0].extras.get("concepts_from_memory") == built  # CCT-SA keeps its spatial concepts as parameters
     with torch.no_grad():  # evaluation is deterministic (CCT-SA starts its slots at mu)
         torch.testing.assert_close(model(batch.inputs), model(batch.inputs))
 
@@ -228,11 +238,27 @@ def test_spatial_targets_need_a_patch_grid(shapes, tmp_path):
         model.check_training_batch(batch)
 
 
-def test_spatial_attention_exports_png_overlays(shapes, tmp_path):
+def test_exports_no_attention_overlays_and_the_patch_parts_in_the_records(shapes, tmp_path):
     model = build("ct_small_vit", shapes.spec)
     batch = next(iter(shapes.test_dataloader())).select(slice(0, 2))
     result = export_explanations(model, (batch.inputs, batch.targets), tmp_path / "out", formats=["jsonl", "png"])
-    assert result.overlays >= 2 and any((tmp_path / "out" / "overlays").glob("*.png"))
+    assert result.overlays == 0 and not (tmp_path / "out" / "overlays").exists()
+    record = json.loads((tmp_path / "out" / "explanations.jsonl").read_text().splitlines()[0])
+    assert sorted(record["concepts"]["patch_contrast"], key=int) == [str(u) for u in range(12)]
+
+
+def test_a_patchs_part_is_its_attention_times_the_concepts_value_difference(shapes):
+    model = build("ct_small_vit", shapes.spec)
+    batch = next(iter(shapes.test_dataloader())).select(slice(0, 2))
+    with torch.no_grad():
+        decomposition = model.decompose(batch.inputs)
+    record = model.records(decomposition, batch)[0]
+    attention = decomposition.extras["attention"]["spatial"][0]  # (H, 16, 12)
+    values = decomposition.extras["values"]["spatial"][0]  # (H, 12, C)
+    c, r = record.explained_class, record.runner_up
+    expected = torch.einsum("hqn,hn->qn", attention, values[..., c] - values[..., r]) / 16
+    for unit, grid in record.concepts.patch_contrast.items():
+        np.testing.assert_allclose(np.ravel(grid), expected[:, unit].numpy(), atol=1e-6)
 
 
 def test_timm_token_backbones_and_offline_weights(tmp_path):

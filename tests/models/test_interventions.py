@@ -202,3 +202,20 @@ def test_explain_cli_takes_interventions_and_reports_bad_ones(trained_xor, tmp_p
     assert len(record["concepts"]["intervened"]) == 1
     assert explain_main(common + ["--option", "intervene=[x3 > 0.5]", "--out", str(tmp_path / "bad")]) == 2
     assert "unknown concept or group 'x3 > 0.5'" in capsys.readouterr().err
+
+
+def test_the_documented_intervention_example_runs(tmp_path, monkeypatch, capsys):
+    """explain/__main__.py's docstring example of an intervention, run as written (in an empty folder)."""
+    import shlex
+
+    import explain.__main__ as command
+
+    (line,) = [line.strip() for line in command.__doc__.splitlines() if line.strip().startswith("python -m explain")
+                and "--option" in line]
+    argv = shlex.split(line)
+    assert argv[:3] == ["python", "-m", "explain"]
+    monkeypatch.chdir(tmp_path)
+    assert command.main(argv[3:]) == 0, capsys.readouterr().err
+    records = [json.loads(r) for r in (tmp_path / "out" / "explanations.jsonl").read_text().splitlines()]
+    assert records and all(r["concepts"]["intervened"] == [0] for r in records)
+    assert all(r["concepts"]["outputs_before"] is not None for r in records)

@@ -47,6 +47,7 @@ Samples = Annotated[int, Range(1, 10_000)]  # Monte Carlo samples per input: per
 NonNegative = Annotated[float, Range(0.0, None)]  # weights of loss terms, learning rates, decays
 Positive = Annotated[float, Range(1e-30, None)]  # scales, epsilons, temperatures
 Probability = Annotated[float, Range(0.0, 1.0)]
+Percent = Annotated[float, Range(0.0, 100.0)]
 
 
 def _parameters(fn: Callable) -> tuple[dict[str, inspect.Parameter], bool]:

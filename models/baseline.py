@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from configs.validation import Count, Depth, NonNegative, Probability
+
 from .backbones import create_backbone
 from .base import Decomposition, InterpretableModel
 from .explanation import GlobalExplanation, GlobalUnit, UnitScore
@@ -32,7 +34,7 @@ class LinearHeadClassifier(InterpretableModel):
         "much of the logit passes through it, not what it sees."))
 
     def __init__(self, spec: dict[str, Any], backbone: str = "small_cnn_28", backbone_pretrained: bool = False,
-                 backbone_weights: str | None = None, lr: float = 1e-3, weight_decay: float = 1e-4):
+                 backbone_weights: str | None = None, lr: NonNegative = 1e-3, weight_decay: NonNegative = 1e-4):
         super().__init__(spec)
         self.save_hyperparameters()
         self.features = create_backbone(backbone, self.spec.input_shape[0], backbone_pretrained,
@@ -59,8 +61,8 @@ class StandardTransformer(SequenceModel):
 
     kind = "residual"
 
-    def __init__(self, spec: dict[str, Any], d_model: int = 32, n_layers: int = 3, n_heads: int = 4,
-                 d_mlp: int = 64, dropout: float = 0.0, lr: float = 1e-3):
+    def __init__(self, spec: dict[str, Any], d_model: Count = 32, n_layers: Depth = 3, n_heads: Depth = 4,
+                 d_mlp: Count = 64, dropout: Probability = 0.0, lr: NonNegative = 1e-3):
         super().__init__(spec)
         self.save_hyperparameters()
         self.embed = nn.Embedding(len(self.vocab), d_model)

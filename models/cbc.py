@@ -59,6 +59,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics import MeanMetric, MetricCollection
 
+from configs.validation import Count, Depth, Epochs, NonNegative, Positive, Probability
+
 from .base import Decomposition, InputError, InterpretableModel, evaluating
 from .explanation import CertificateSection, GlobalExplanation, GlobalUnit, ReasoningSection, SourceRef, UnitScore
 from .registry import register_model
@@ -197,17 +199,17 @@ class ShallowCBC(InterpretableModel):
         spec: dict[str, Any],
         reasoning: str = "stable",
         loss: str = "margin",
-        num_components: int = 20,
-        reasoning_per_class: int = 1,
+        num_components: Count | None = 20,
+        reasoning_per_class: Depth = 1,
         distance: str = "euclidean",
-        sigma_init: float = 58.0,
+        sigma_init: Positive = 58.0,
         trainable_sigma: bool = True,
         component_prior: bool = False,
-        margin: float = 0.3,
-        robust_margin: float = 1.58,
-        lr: float = 5e-3,
-        certify_eps: list[float] | None = None,
-        sigma_eps: float = 1e-7,
+        margin: NonNegative = 0.3,
+        robust_margin: NonNegative = 1.58,
+        lr: NonNegative = 5e-3,
+        certify_eps: list[NonNegative] | None = None,
+        sigma_eps: Positive = 1e-7,
     ):
         # metrics() runs inside the base constructor and needs the radii
         self.certify_eps = tuple(CERTIFIED_EPS if certify_eps is None else certify_eps)
@@ -619,10 +621,10 @@ class DeepCBC(InterpretableModel):
                   f"d r+ + (1 - d) r-: an absent component still adds its negative reasoning r-.")
 
     def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
-                 backbone_weights: str | None = None, reasoning: str = "stable", num_components: int | None = None,
-                 margin: float = 0.025, detection_threshold: float = 0.1, pretrain_epochs: int = 12,
-                 finetune_epochs: int = 48, joint_epochs: int = 36, lr: float = 3.75e-4,
-                 head_lr: float = 5e-3, tanh_weight: float = 5.0, joint_align_weight: float = 0.0):
+                 backbone_weights: str | None = None, reasoning: str = "stable", num_components: Count | None = None,
+                 margin: NonNegative = 0.025, detection_threshold: Probability = 0.1, pretrain_epochs: Epochs = 12,
+                 finetune_epochs: Epochs = 48, joint_epochs: Epochs = 36, lr: NonNegative = 3.75e-4,
+                 head_lr: NonNegative = 5e-3, tanh_weight: NonNegative = 5.0, joint_align_weight: NonNegative = 0.0):
         super().__init__(spec)
         self.save_hyperparameters()
         if reasoning not in ("stable", "rbf"):
@@ -896,13 +898,13 @@ class DeepRBF(DeepCBC):
                   f"an absent component adds nothing.")
 
     def __init__(self, spec: dict[str, Any], backbone: str = "convnext_tiny", backbone_pretrained: bool = False,
-                 backbone_weights: str | None = None, num_components: int | None = None,
-                 detection_threshold: float = 0.1, pretrain_epochs: int = 12, finetune_epochs: int = 3,
-                 partial_epochs: int = 21, joint_epochs: int = 60, head_lr: float = 0.05, head_min_lr: float = 1e-3,
-                 head_restart_epochs: int | None = None, lr_block: float = 5e-4, lr_net: float = 5e-4,
-                 multiplier: float = 2.0, align_weight: float = 5.0, tanh_weight: float = 2.0,
-                 class_weight: float = 2.0, pretrain_tanh_weight: float = 5.0, clamp_step: float = 1e-3,
-                 clamp_every: int = 30):
+                 backbone_weights: str | None = None, num_components: Count | None = None,
+                 detection_threshold: Probability = 0.1, pretrain_epochs: Epochs = 12, finetune_epochs: Epochs = 3,
+                 partial_epochs: Epochs = 21, joint_epochs: Epochs = 60, head_lr: NonNegative = 0.05,
+                 head_min_lr: NonNegative = 1e-3, head_restart_epochs: Count | None = None,
+                 lr_block: NonNegative = 5e-4, lr_net: NonNegative = 5e-4, multiplier: Positive = 2.0,
+                 align_weight: NonNegative = 5.0, tanh_weight: NonNegative = 2.0, class_weight: NonNegative = 2.0,
+                 pretrain_tanh_weight: NonNegative = 5.0, clamp_step: NonNegative = 1e-3, clamp_every: Count = 30):
         super(DeepCBC, self).__init__(spec)  # InterpretableModel's: DeepCBC builds another head
         self.save_hyperparameters()
         if min(pretrain_epochs, finetune_epochs, partial_epochs, joint_epochs) < 0 or self.second_stage_epochs < 1:

@@ -32,6 +32,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from configs.validation import Count, Epochs, NonNegative, NonNegativeCount
+
 from .base import Decomposition
 from .concept_base import ConceptState, InterventionModel, concept_encoder, mlp
 from .explanation import GlobalExplanation, GlobalUnit, UnitScore
@@ -52,28 +54,28 @@ class ConceptBottleneckModel(InterventionModel):
         spec: dict[str, Any],
         mode: str = "joint",
         backbone: str = "mlp",
-        hidden: list[int] | tuple[int, ...] = (128, 128),
+        hidden: list[Count] | tuple[Count, ...] = (128, 128),
         backbone_pretrained: bool = False,
         backbone_weights: str | None = None,
         pooling: str = "avg",
         concept_activation: str = "logits",
-        extra_dims: int = 0,
-        extra_dims_per_concept: int = 0,
-        label_hidden: list[int] | tuple[int, ...] = (),
-        concept_weight: float = 1.0,
+        extra_dims: NonNegativeCount = 0,
+        extra_dims_per_concept: NonNegativeCount = 0,
+        label_hidden: list[Count] | tuple[Count, ...] = (),
+        concept_weight: NonNegative = 1.0,
         concept_reduction: str = "sum",
         normalize_loss: bool = False,
-        concept_weights: str | list[float] | None = None,
+        concept_weights: str | list[NonNegative] | None = None,
         optimizer: str = "adam",
-        lr: float = 0.01,
-        weight_decay: float = 4e-5,
-        momentum: float = 0.9,
-        label_lr: float | None = None,
-        label_weight_decay: float | None = None,
-        epochs: int = 100,
-        label_epochs: int | None = None,
-        lr_step: int | str | None = None,
-        lr_gamma: float = 0.1,
+        lr: NonNegative = 0.01,
+        weight_decay: NonNegative = 4e-5,
+        momentum: NonNegative = 0.9,
+        label_lr: NonNegative | None = None,
+        label_weight_decay: NonNegative | None = None,
+        epochs: Epochs = 100,
+        label_epochs: Epochs | None = None,
+        lr_step: Count | str | None = None,
+        lr_gamma: NonNegative = 0.1,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")

@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from configs.validation import Count, Epochs, NonNegative, Probability
+
 from .base import Decomposition
 from .concept_base import ConceptState, InterventionModel, concept_encoder, mlp
 from .explanation import GlobalExplanation, GlobalUnit, UnitScore
@@ -40,26 +42,26 @@ class ConceptEmbeddingModel(InterventionModel):
         self,
         spec: dict[str, Any],
         backbone: str = "mlp",
-        hidden: list[int] | tuple[int, ...] = (128, 128),
-        latent_dim: int = 128,
+        hidden: list[Count] | tuple[Count, ...] = (128, 128),
+        latent_dim: Count = 128,
         backbone_pretrained: bool = False,
         backbone_weights: str | None = None,
         pooling: str = "avg",
-        embedding_size: int = 16,
+        embedding_size: Count = 16,
         shared_prob_gen: bool = True,
         embedding_activation: str = "leakyrelu",
-        label_hidden: list[int] | tuple[int, ...] = (),
-        concept_weight: float = 1.0,
-        concept_weights: str | list[float] | None = None,
-        randint: float = 0.25,
+        label_hidden: list[Count] | tuple[Count, ...] = (),
+        concept_weight: NonNegative = 1.0,
+        concept_weights: str | list[NonNegative] | None = None,
+        randint: Probability = 0.25,
         randint_per: str = "batch",
         optimizer: str = "adam",
-        lr: float = 0.01,
-        weight_decay: float = 4e-5,
-        momentum: float = 0.9,
-        epochs: int = 100,
-        lr_step: int | str | None = None,
-        lr_gamma: float = 0.1,
+        lr: NonNegative = 0.01,
+        weight_decay: NonNegative = 4e-5,
+        momentum: NonNegative = 0.9,
+        epochs: Epochs = 100,
+        lr_step: Count | str | None = None,
+        lr_gamma: NonNegative = 0.1,
     ):
         super().__init__(spec)
         hidden, label_hidden = list(hidden), list(label_hidden)  # as a card stores them (JSON lists)

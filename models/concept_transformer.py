@@ -38,6 +38,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchmetrics import Metric, MetricCollection
 
+from configs.validation import Count, Depth, Epochs, NonNegative, NonNegativeCount, Positive, Probability
+
 from .backbones import create_token_backbone
 from .base import Decomposition, InputError, InterpretableModel
 from .explanation import ConceptSection, GlobalExplanation, GlobalUnit, UnitScore
@@ -157,25 +159,25 @@ class ConceptTransformer(InterpretableModel):
         backbone: str = "small_vit",
         backbone_pretrained: bool = False,
         backbone_weights: str | None = None,
-        patch_size: int = 12,
-        embed_dim: int = 64,
-        depth: int = 2,
-        backbone_heads: int = 2,
-        mlp_ratio: float = 2.0,
-        num_heads: int = 2,
-        global_concepts: list[int] | None = None,
-        spatial_concepts: list[int] | None = None,
-        unsupervised_concepts: int = 0,
+        patch_size: Count = 12,
+        embed_dim: Count = 64,
+        depth: Depth = 2,
+        backbone_heads: Depth = 2,
+        mlp_ratio: Positive = 2.0,
+        num_heads: Depth = 2,
+        global_concepts: list[NonNegativeCount] | None = None,
+        spatial_concepts: list[NonNegativeCount] | None = None,
+        unsupervised_concepts: NonNegativeCount = 0,
         memory: str = "parameters",
-        slot_iterations: int | None = None,
-        attention_dropout: float = 0.1,
-        projection_dropout: float = 0.1,
-        expl_lambda: float = 1.0,
-        attention_sparsity: float = 0.0,
-        lr: float = 4e-4,
-        weight_decay: float = 1e-3,
-        epochs: int = 50,
-        warmup_epochs: int = 5,
+        slot_iterations: Depth | None = None,
+        attention_dropout: Probability = 0.1,
+        projection_dropout: Probability = 0.1,
+        expl_lambda: NonNegative = 1.0,
+        attention_sparsity: NonNegative = 0.0,
+        lr: NonNegative = 4e-4,
+        weight_decay: NonNegative = 1e-3,
+        epochs: Epochs = 50,
+        warmup_epochs: Epochs = 5,
     ):
         super().__init__(spec)
         self.save_hyperparameters()

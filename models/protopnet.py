@@ -34,6 +34,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 from torchmetrics.classification import MulticlassAccuracy
 
+from configs.validation import Count, Epochs, NonNegative, Positive
 from datamodules.batch import as_batch, collate
 
 from .backbones import create_backbone, receptive_field_boxes
@@ -108,31 +109,31 @@ class ProtoPNet(InterpretableModel):
         backbone: str = "small_cnn_28",
         backbone_pretrained: bool = False,
         backbone_weights: str | None = None,
-        prototypes_per_class: int = 10,
-        prototype_dim: int = 128,
+        prototypes_per_class: Count = 10,
+        prototype_dim: Count = 128,
         add_on: str = "regular",
         similarity: str = "log",
-        epsilon: float = 1e-4,
+        epsilon: Positive = 1e-4,
         incorrect_class_connection: float = -0.5,
-        cluster_cost_weight: float = 0.8,
-        separation_cost_weight: float = 0.08,
-        l1_weight: float = 1e-4,
-        train_epochs: int = 31,
-        warm_epochs: int = 5,
-        push_start: int = 10,
-        push_every: int = 10,
-        last_layer_epochs: int = 20,
-        warm_lr: float = 3e-3,
-        features_lr: float = 1e-4,
-        add_on_lr: float = 3e-3,
-        prototype_lr: float = 3e-3,
-        last_layer_lr: float = 1e-4,
-        weight_decay: float = 1e-3,
-        joint_lr_step: int = 5,
+        cluster_cost_weight: NonNegative = 0.8,
+        separation_cost_weight: NonNegative = 0.08,
+        l1_weight: NonNegative = 1e-4,
+        train_epochs: Epochs = 31,
+        warm_epochs: Epochs = 5,
+        push_start: Epochs = 10,
+        push_every: Count = 10,
+        last_layer_epochs: Epochs = 20,
+        warm_lr: NonNegative = 3e-3,
+        features_lr: NonNegative = 1e-4,
+        add_on_lr: NonNegative = 3e-3,
+        prototype_lr: NonNegative = 3e-3,
+        last_layer_lr: NonNegative = 1e-4,
+        weight_decay: NonNegative = 1e-3,
+        joint_lr_step: Count = 5,
         joint_lr_gamma: float = 0.1,
         prune: bool = False,
-        prune_k: int = 6,
-        prune_threshold: int = 3,
+        prune_k: Count = 6,
+        prune_threshold: Count = 3,
     ):
         super().__init__(spec)
         self.save_hyperparameters()

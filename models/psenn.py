@@ -52,6 +52,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from configs.validation import Count, Epochs, NonNegative, Percent, Positive, Samples
+
 from .base import Decomposition, InputError, InterpretableModel, evaluating
 from .explanation import GlobalExplanation, GlobalUnit, SumsToSection, UncertaintySection, UnitScore
 from .phases import PhaseSchedule
@@ -120,10 +122,10 @@ class PrototypeAutoencoder(InterpretableModel):
     # wide: a per-cell map upsampled onto the image would point at places it does not measure.
     draw_unit_maps = False
 
-    def __init__(self, spec: dict[str, Any], num_prototypes: int = 15,
-                 channels: tuple[int, ...] | list[int] = (32, 32, 32, 10), lr: float = 2e-3,
-                 class_weight: float = 20.0, ae_weight: float = 1.0, r1_weight: float = 1.0,
-                 r2_weight: float = 1.0, init_std: float | None = None):
+    def __init__(self, spec: dict[str, Any], num_prototypes: Count = 15,
+                 channels: tuple[Count, ...] | list[Count] = (32, 32, 32, 10), lr: NonNegative = 2e-3,
+                 class_weight: NonNegative = 20.0, ae_weight: NonNegative = 1.0, r1_weight: NonNegative = 1.0,
+                 r2_weight: NonNegative = 1.0, init_std: Positive | None = None):
         super().__init__(spec)
         self.save_hyperparameters()
         if not self.spec.is_image:
@@ -250,11 +252,11 @@ class ProbPSENN(PrototypeAutoencoder):
     selection_metric = "val/acc"
 
     def __init__(self, spec: dict[str, Any], distribution: str = "gauss_full",
-                 channels: tuple[int, ...] | list[int] = (32, 32, 32, 10),
-                 train_samples: int = 16, eval_samples: int = 32, lr: float = 1e-3, nll_weight: float = 1.0,
-                 reconstruction_weight: float = 10.0, r1_weight: float = 0.0, r2_weight: float = 0.05,
-                 autoencoder_epochs: int = 5, joint_epochs: int = 40, uninformed_percentile: float = 95.0,
-                 init_std: float | None = None, base: str | None = None):
+                 channels: tuple[Count, ...] | list[Count] = (32, 32, 32, 10), train_samples: Samples = 16,
+                 eval_samples: Samples = 32, lr: NonNegative = 1e-3, nll_weight: NonNegative = 1.0,
+                 reconstruction_weight: NonNegative = 10.0, r1_weight: NonNegative = 0.0,
+                 r2_weight: NonNegative = 0.05, autoencoder_epochs: Epochs = 5, joint_epochs: Epochs = 40,
+                 uninformed_percentile: Percent = 95.0, init_std: Positive | None = None, base: str | None = None):
         super(PrototypeAutoencoder, self).__init__(spec)  # the base only: the prototypes here are distributions
         self.save_hyperparameters()
         if distribution not in DISTRIBUTIONS:

@@ -119,14 +119,28 @@ class CertificateSection(_Section):
 
 @dataclass
 class TokenSection(_Section):
-    context: list[str]  # the tokens the prediction read (up to and including ``position``)
+    context: list[str]  # the tokens the prediction read (a causal model: up to ``position``; else all of them)
     token: str  # the token at ``position``
     predicted: str  # the predicted label or next token
     target: str | None = None
+    sequence: list[str] | None = None  # the whole input sequence (token-labelling models), read or not
+    predicted_sequence: list[str] | None = None  # the model's label at every position of ``sequence``
+    target_sequence: list[str | None] | None = None  # the label at every position; None: no label (BOS, EOS)
+
+
+@dataclass
+class ProgramSection(_Section):
+    """How a Transformer Program computed one position: every variable at every position, what each head read
+    and selected for this position, and the lines of the decompiled program that ran for it."""
+
+    values: dict[str, list[Any]]  # variable -> its value at each position of the sequence
+    heads: list[dict[str, Any]]  # per head: name, kind, query/key/value variables, selected positions, matched
+    lines: list[dict[str, Any]] = field(default_factory=list)  # per module: function, arguments, lines, result
 
 
 SECTIONS = {"concepts": ConceptSection, "uncertainty": UncertaintySection, "certificate": CertificateSection,
             "tokens": TokenSection}
+SECTIONS["program"] = ProgramSection
 
 
 @dataclass
@@ -151,6 +165,7 @@ class Explanation:
     uncertainty: UncertaintySection | None = None
     certificate: CertificateSection | None = None
     tokens: TokenSection | None = None
+    program: ProgramSection | None = None  # Transformer Programs: the program's trace at this position
     extras: dict[str, Any] = field(default_factory=dict)
     runner_up: int | None = None  # the highest output other than the explained class's
     contrast: np.ndarray | None = None  # (n,) each unit's part in value - outputs[runner_up] (units as contributions)

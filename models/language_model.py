@@ -40,7 +40,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from datamodules.batch import Batch
 
 from .base import Decomposition, InputError, evaluating
-from .explanation import GlobalExplanation, GlobalUnit, TokenSection
+from .explanation import GlobalExplanation, GlobalUnit, TokenSection, UnitScore
 from .moex import MoEX
 from .monet import EXPERT_LAYERS, MonetRouter, composed_scores, routing_losses
 from .registry import register_model
@@ -339,6 +339,11 @@ class LanguageModel(SequenceModel):
     """A causal LM over a ``next_token`` data spec (see the module docstring). ``mlp`` picks the family."""
 
     kind = "expert"
+    unit_score = UnitScore(name="activation", about="An MLP unit's activation at this token: a dense neuron's value, "
+                           "a MoE-X neuron's gated value g h, a Monet expert's routing score (what its atlas page, "
+                           "where linked, ranks contexts by). Parts are the direct logit attribution: each unit's "
+                           "write into the final residual stream, read out with the final norm's scale held at this "
+                           "token; an effect through later layers is counted in the later units it changes.")
     selection_metric = "val/loss"
     selection_mode = "min"
 
@@ -648,7 +653,7 @@ class LanguageModel(SequenceModel):
     def explain_decompose(self, batch: Batch, **options: Any) -> LogitAttribution:
         decomposition = self.decompose(batch.inputs, **options)
         if batch.targets is not None:
-            decomposition.targets = batch.targets[decomposition.sequence, decomposition.position]
+            decomposition.targets = self.labelled(batch.targets[decomposition.sequence, decomposition.position])
         return decomposition
 
     def readout_bias(self) -> torch.Tensor:
@@ -707,6 +712,9 @@ class LanguageModel(SequenceModel):
             keep = np.flatnonzero(nonzero)
             record.units, record.contributions = keep, record.contributions[keep]
             record.evidence = [e for e in record.evidence if e.contribution != 0]
+            for e in record.evidence:  # an MLP unit's score: its activation, as ``unit_activity`` ranks it
+                d = e.details
+                e.score = d["gate"] * d["activation"] if "gate" in d else d.get("routing_score", d.get("activation"))
         return records
 
     def unit_details(self, decomposition: LogitAttribution, row: int, units: list[int]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 from models.explanation import UnitScore
 
 from ..images import file_stem
+from .tokens import token_label
 
 OUTPUT_LABELS = {"logit": "logit", "probability": "probability", "mean_probability": "mean probability"}
 
@@ -44,6 +45,7 @@ class ReportContext:
     global_explanation: dict[str, Any] | None = None
     unit_pictures: dict[int, dict[str, Any]] = field(default_factory=dict)  # unit -> units/index.json entry
     units: dict[int, dict[str, Any]] = field(default_factory=dict)  # unit -> its global entry
+    unit_pages: dict[int, str] = field(default_factory=dict)  # unit -> its atlas page (units/<page>), if written
 
     @classmethod
     def read(cls, root: Path, title: str) -> ReportContext:
@@ -51,7 +53,8 @@ class ReportContext:
         explanation = read_json(root / "global_explanation.json")
         pictures = {int(e["unit"]): e for e in read_json(root / "units" / "index.json") or [] if "png" in e}
         units = {int(u["index"]): u for u in (explanation or {}).get("units", [])}
-        return cls(root, title, manifest, explanation, pictures, units)
+        pages = {int(e["unit"]): str(e["page"]) for e in read_json(root / "units" / "index.json") or [] if "page" in e}
+        return cls(root, title, manifest, explanation, pictures, units, unit_pages=pages)
 
     # ---- what the numbers are ------------------------------------------------------------------------------
     @property
@@ -66,7 +69,8 @@ class ReportContext:
 
     @property
     def class_names(self) -> list[str]:
-        return list(self.manifest.get("class_names") or [])
+        """The class names as pages show them (a whitespace token as a visible mark: ``␣ (space)``)."""
+        return [token_label(str(c)) for c in self.manifest.get("class_names") or []]
 
     @property
     def spec(self) -> dict[str, Any]:

@@ -42,7 +42,8 @@ def evidence_rows(record: dict[str, Any], ctx: ReportContext) -> tuple[list[dict
     units = []
     for u in shown:
         e = evidence.get(u, {})
-        units.append({"unit": u, "name": e.get("unit") or ctx.unit_name(u), "score": e.get("score"),
+        score = e.get("score") if e.get("score") is not None else (e.get("details") or {}).get("value")  # programs
+        units.append({"unit": u, "name": e.get("unit") or ctx.unit_name(u), "score": score,
                       "weight": e.get("weight"), "contribution": contributions.get(u, 0.0),
                       "contrast": contrast.get(u, 0.0) if "contrast" in record else None,
                       "absent": ctx.unit_score.is_absent(e.get("score"))})
@@ -87,7 +88,9 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
             where = f'<span class="note">absent ({esc(score.name)} below {num(score.absent_below)})</span>'
         else:
             where = img(f"../{overlay}", f"{r['name']} on this input", "thumb") if overlay else ""
-        cells = [esc(r["name"]), pic, where, labelled(r["score"], score.name), labelled(r["weight"], "weight"),
+        atlas = ctx.unit_pages.get(u)  # the unit's atlas page (top-activating contexts), where the export wrote one
+        name = link(f"../units/{atlas}", esc(r["name"])) if atlas else esc(r["name"])
+        cells = [name, pic, where, labelled(r["score"], score.name), labelled(r["weight"], "weight"),
                  labelled(r["contribution"], f"part of the {ctx.output_label}", signed=True)]
         if has_contrast:
             cells.append(labelled(r["contrast"], "part of the margin", signed=True) + " " + _bar(r["contrast"], scale))

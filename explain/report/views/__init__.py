@@ -1,3 +1,5 @@
 """Family views: what a family's records and global explanation hold beyond the shared sections, drawn by
 views registered with ``sections.section_view``, ``inputs.input_view`` and ``global_page.global_view``.
 Importing this package registers them all (the report imports it once)."""
+
+from . import language, programs  # noqa: F401 (sequence models: chess boards, Transformer Programs)

@@ -831,7 +831,8 @@ class LanguageModel(SequenceModel):
 
     def global_explanation(self) -> GlobalExplanation:
         """Every MLP unit that was active on the atlas data: its share of active tokens, mean activation and
-        top-activating contexts (items of the training split; the export shows them as text pages)."""
+        top-activating contexts (items of the training split; the export shows them as text pages); and the
+        embeddings, attention heads and biases, by role (they have no contexts)."""
         offsets = {}
         start = 0
         for part, layer, count in self.layout:
@@ -855,6 +856,17 @@ class LanguageModel(SequenceModel):
                     details.update(expert=k // self.cfg.d_mlp, neuron=k % self.cfg.d_mlp)
                 unit = offsets[layer] + k
                 units.append(GlobalUnit(index=unit, name=self.unit_name(unit), role=role, details=details))
+        # The other parts of a logit (embeddings, heads, biases) are units too: listed with what they are, so that a
+        # page sums them as "other attention heads", never into "other neurons".
+        roles = {"token": "embedding", "position": "embedding", "heads": "attention head",
+                 "attention_bias": "bias term", "mlp_bias": "bias term"}
+        start = 0
+        for part, layer, count in self.layout:
+            if part != "mlp":
+                units += [GlobalUnit(index=start + k, name=self.unit_name(start + k), role=roles[part],
+                                     details={"layer": layer, "part": part}) for k in range(count)]
+            start += count
+        units.sort(key=lambda u: u.index)
         matrices = {"unit_usage": usage.numpy(), "unit_mean_activation": mean.numpy()}
         if self.cfg.mlp == "moex":  # share of tokens routed to each expert: a neuron's usage is within it
             experts = (usage.view(self.cfg.n_layers, self.cfg.n_experts, -1) > 0).any(-1)

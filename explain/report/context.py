@@ -92,8 +92,10 @@ class ReportContext:
         """What the units are called ("prototype", "component", "concept", "expert", ...)."""
         if unit is not None and unit in self.units:
             return str(self.units[unit].get("role") or "unit")
-        roles = {str(u.get("role")) for u in self.units.values() if u.get("role")}
-        return roles.pop() if len(roles) == 1 else "unit"
+        if "_roles" not in self.__dict__:  # computed once: a page asks for every unit it sums
+            self.__dict__["_roles"] = {str(u.get("role")) for u in self.units.values() if u.get("role")}
+        roles = self.__dict__["_roles"]
+        return next(iter(roles)) if len(roles) == 1 else "unit"
 
     def unit_group(self, unit: int, explained: int, runner_up: int | None = None) -> str:
         """The remainder row a unit not shown on its own is summed into: by the class it belongs to (the

@@ -192,6 +192,25 @@ def test_expert_rows_link_to_their_atlas_pages(browser_driver):
         assert linked[e["unit"]].endswith(f"/units/{pages[e['index']]}")
 
 
+def test_remainder_rows_sum_units_of_the_kind_they_name():
+    """The units a page does not show are summed by what they are: attention heads and embeddings are never
+    "other neurons"."""
+    from explain.report.prediction import evidence_rows, shown_units
+
+    root = exported("chess")
+    ctx = ReportContext.read(root, "t")
+    record = _records("chess")[0]
+    roles = {u: unit["role"] for u, unit in ctx.units.items()}
+    assert {"neuron", "attention head", "embedding", "bias term"} <= set(roles.values())
+    hidden = set(record["contributions"]["units"]) | set(record["contrast"]["units"])
+    hidden -= set(shown_units(record))
+    _, remainders = evidence_rows(record, ctx)
+    counts = {g["name"]: g["count"] for g in remainders}
+    for role in ("neuron", "attention head", "embedding", "bias term"):
+        expected = sum(1 for u in hidden if roles.get(u) == role)
+        assert counts.get(f"other {role}s ({expected})", 0) == expected, counts
+
+
 def test_the_expert_atlas_is_opt_in_past_a_size_and_a_12_record_chess_export_takes_seconds(tmp_path):
     from datamodules import create_datamodule
     from explain import export_explanations
@@ -233,7 +252,8 @@ def test_unit_pages_all_writes_every_page_and_a_limit_keeps_the_units_shown(tmp_
     model.collect_atlas([Batch(inputs=x, targets=x, ids=torch.arange(2))])
     items = TensorItems(inputs=x, targets=torch.roll(x, -1, 1))
     every = export_explanations(model, (x, None), tmp_path / "all", source_data=items, unit_pages_limit=None)
-    assert every.atlas["pages"] == every.atlas["units"] == len(model.global_explanation().units) > 2
+    with_contexts = [u for u in model.global_explanation().units if u.details.get("top_contexts")]
+    assert every.atlas["pages"] == every.atlas["units"] == len(with_contexts) > 2
     some = export_explanations(model, (x, None), tmp_path / "two", source_data=items, unit_pages_limit=2)
     assert some.atlas["pages"] <= 2 and some.atlas["left_out"] == some.atlas["units"] - some.atlas["pages"]
     shown = {e["index"] for r in read_records(tmp_path / "two") for e in r["evidence"]}

@@ -60,6 +60,8 @@ svg.heads .pos{fill:#888;font-size:10px}
 svg.heads .result{fill:#444}
 svg.heads .none{fill:#999;font-size:10px}
 pre.text{overflow-wrap:anywhere}
+.highlighttable pre{white-space:pre;line-height:125%;margin:0}
+.highlighttable td.code{max-width:1000px;overflow-x:auto}
 details{margin:.5em 0}
 """
 

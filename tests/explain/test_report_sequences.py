@@ -112,6 +112,22 @@ def test_a_program_page_draws_the_sequences_the_heads_the_variables_and_the_line
     assert all("return" in text for text in _texts(browser_driver, "#program table.fired pre.code"))
 
 
+@pytest.mark.slow
+def test_the_decompiled_program_reads_with_its_line_numbers_level_with_its_lines(browser_driver):
+    """A prediction page cites the program by line number: on the global page every number must sit beside its
+    own line (long lines scroll instead of wrapping and pushing the code below its numbers)."""
+    root = exported("transformer_program")
+    open_page(browser_driver, root / "global.html")
+    count = browser_driver.execute_script("return document.querySelectorAll('td.code a[id^=line-]').length")
+    source = json.loads((root / "global_explanation.json").read_text())["details"]["program"]
+    assert count == len(source.splitlines()) > 100
+    for n in range(1, count + 1, 7):
+        line, number = browser_driver.execute_script(
+            f"return [document.getElementById('line-{n}').getBoundingClientRect().top,"
+            f" document.querySelector('td.linenos a[href=\"#line-{n}\"]').getBoundingClientRect().top]")
+        assert abs(line - number) < 2, f"line {n} is drawn {line - number:+.0f} px from its number"
+
+
 # ---- language models --------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_a_language_model_page_shows_the_end_of_its_context_decoded(browser_driver):

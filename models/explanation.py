@@ -134,7 +134,7 @@ class ProgramSection(_Section):
     and selected for this position, and the lines of the decompiled program that ran for it."""
 
     values: dict[str, list[Any]]  # variable -> its value at each position of the sequence
-    heads: list[dict[str, Any]]  # per head: name, kind, query/key/value variables, selected positions, matched
+    heads: list[dict[str, Any]]  # per head: name, kind, the positions it selected here, whether a key matched
     lines: list[dict[str, Any]] = field(default_factory=list)  # per module: function, arguments, lines, result
 
 

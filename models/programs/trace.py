@@ -99,9 +99,9 @@ def program_trace(model, values: dict[str, list[Any]], selected: dict[str, Any],
             query, key = program_value(values[reads["query"]][t]), program_value(values[reads["key"]][key_at])
             result, ran = tracer.branch(function, query, key)
             matched = bool(result) if kind == "cat_attn" else bool(chosen)
+            # what the head reads is the same at every position: the global explanation holds it
             heads.append({"name": head, "kind": "categorical" if kind == "cat_attn" else "numerical",
-                          "layer": layer, "query": reads["query"], "key": reads["key"], "value": reads["value"],
-                          "output": v.name, "selected": chosen, "matched": matched})
+                          "selected": chosen, "matched": matched})
             names = tracer.parameters(function)
             lines.append({"variable": v.name, "function": function, "arguments": {names[0]: query}, "lines": ran,
                           "result": program_value(values[v.name][t])})

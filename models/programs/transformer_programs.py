@@ -50,7 +50,7 @@ from ..base import Decomposition
 from ..explanation import GlobalExplanation, GlobalUnit, ProgramSection, UnitScore
 from ..registry import register_model
 from ..sequence import MASKED_LOGIT, SequenceModel
-from .decompile import decompile, program_agreement, save_program, save_program_name, variable_types
+from .decompile import _reads, decompile, program_agreement, save_program, save_program_name, variable_types
 from .trace import program_trace, sequence_values, tracer_for
 
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
@@ -488,9 +488,11 @@ class TransformerProgram(SequenceModel):
         return variables
 
     def global_explanation(self) -> GlobalExplanation:
-        """The decompiled program, and every variable with the modules that read it."""
+        """The decompiled program, and every variable with what the module that writes it reads (a head: its
+        query, key and value variables; an MLP: its inputs)."""
         source = decompile(self, self.spec.name)
-        units = [GlobalUnit(index=i, name=name, role="variable", details={"kind": v.kind, "source": v.source})
+        units = [GlobalUnit(index=i, name=name, role="variable", details={
+                     "kind": v.kind, "source": v.source, **({"reads": _reads(self, v)} if v.module else {})})
                  for i, (name, v) in enumerate(zip(self.unit_names(), self.cat_variables + self.num_variables))]
         return GlobalExplanation(
             kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,

@@ -21,7 +21,18 @@ def _value(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def head_arrows(record: dict[str, Any]) -> str:
+def head_reads(ctx: ReportContext) -> dict[str, dict[str, str]]:
+    """Each head's query, key and value variables, by head name (the global explanation's variables say what
+    the module writing them reads)."""
+    reads = {}
+    for unit in ctx.units.values():
+        name, details = str(unit.get("name", "")), unit.get("details") or {}
+        if name.endswith("_outputs") and "query" in (details.get("reads") or {}):
+            reads[name[: -len("_outputs")]] = details["reads"]
+    return reads
+
+
+def head_arrows(record: dict[str, Any], ctx: ReportContext) -> str:
     """An inline SVG: the sequence on top, one lane per head, an arrow from the explained position to each key
     the head selected there (a categorical head: the one it copies from; a numerical head: every key it counts)."""
     program, tokens = record["program"], record.get("tokens") or {}
@@ -29,7 +40,7 @@ def head_arrows(record: dict[str, Any]) -> str:
     here, heads = record.get("position") or 0, program.get("heads") or []
     n = len(sequence)
     x = lambda j: LABEL + j * COLUMN + COLUMN // 2  # noqa: E731 (a column's centre)
-    width, height = LABEL + n * COLUMN + 190, TOP + LANE * len(heads) + 8
+    width, height = LABEL + n * COLUMN + 320, TOP + LANE * len(heads) + 8
     parts = [f'<svg class="heads" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="where each head looked from position {here}">',
              '<defs><marker id="tip" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" '
@@ -40,23 +51,24 @@ def head_arrows(record: dict[str, Any]) -> str:
     for j, token in enumerate(sequence):
         parts.append(f'<text x="{x(j)}" y="16" text-anchor="middle" class="tok">{esc(token_text(token))}</text>'
                      f'<text x="{x(j)}" y="32" text-anchor="middle" class="pos">{j}</text>')
-    values = program.get("values") or {}
+    values, wiring = program.get("values") or {}, head_reads(ctx)
     for row, head in enumerate(heads):
         y = TOP + row * LANE + LANE // 2
         selected = [int(j) for j in head.get("selected") or []]
-        output = (values.get(head.get("output")) or [None] * (here + 1))[here]
+        reads = wiring.get(head.get("name"), {})
+        output = (values.get(f"{head.get('name')}_outputs") or [None] * (here + 1))[here]
         categorical = head.get("kind") == "categorical"
         if categorical:
-            what = f"copies {head.get('value')} from position {selected[0] if selected else 0}"
+            what = f"copies {reads.get('value', 'its value')} from position {selected[0] if selected else 0}"
             if not head.get("matched"):
                 what += " (no key matched: the BOS)"
-            result = f"= {_value(output)}"
         else:
-            what = (f"sums {head.get('value')} over {len(selected)} matching key(s)" if selected
+            what = (f"sums {reads.get('value', 'its value')} over {len(selected)} matching key(s)" if selected
                     else "no key matched: 0")
-            result = f"= {_value(output)}"
-        tip = (f"{head.get('name')}: the query {head.get('query')} at position {here} against the key "
-               f"{head.get('key')} at every position; {what}")
+        source = reads.get("value")
+        result = f"= {_value(output)}" + (f" ({'copied' if categorical else 'summed'} {source})" if source else "")
+        tip = (f"{head.get('name')}: the query {reads.get('query', '?')} at position {here} against the key "
+               f"{reads.get('key', '?')} at every position; {what}")
         parts.append(f'<g><title>{esc(tip)}</title>'
                      f'<line x1="{LABEL}" x2="{LABEL + n * COLUMN}" y1="{y}" y2="{y}" stroke="#eee"/>'
                      f'<text x="4" y="{y + 4}" class="head">{esc(head.get("name"))}</text>'
@@ -136,6 +148,6 @@ def program_view(record: dict[str, Any], ctx: ReportContext) -> str:
             'selected. A categorical head copies its value variable from the one key it selects (dashed: no key '
             'matched, so it reads the BOS); a numerical head sums its value over every matching key. Hover a lane '
             'for what the head reads.</p>'
-            f'<div class="scroll">{head_arrows(record)}</div>'
+            f'<div class="scroll">{head_arrows(record, ctx)}</div>'
             "<h3>The program lines that fired</h3>" + fired_lines(record, ctx)
             + "<h3>Every variable at every position</h3>" + f'<div class="scroll">{variables_grid(record, ctx)}</div>')

@@ -6,7 +6,9 @@ spec's ``pad`` token are ignored by the loss and the token accuracy; ``sequence_
 sequences (pooled). Inputs may be shorter than the spec's maximum length when the spec says
 ``variable_length``. Output classes that are the spec's ``pad`` or ``unk`` token are never predicted: their
 logit is the constant ``MASKED_LOGIT``. ``explain`` gives one record per non-pad position (``sequence``,
-``position``) with the token context in its ``tokens`` section.
+``position``) with a ``tokens`` section: what the prediction read (a causal model: the prefix; any other model:
+every token), the whole input and the labels predicted at every position of it. A position labelled ``pad`` (the
+BOS, the EOS) has no label: its record has no target, and it is neither right nor wrong.
 """
 
 from __future__ import annotations

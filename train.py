@@ -236,7 +236,9 @@ def _check_identity(path: Path, cfg: DictConfig) -> None:
 
     from models.registry import class_key, model_entry
 
-    identity = torch.load(path, map_location="cpu", weights_only=True).get("intrinsic_zoo") or {}
+    identity = torch.load(path, map_location="cpu", weights_only=True).get("intrinsic_zoo")
+    if not identity:  # a grid's checkpoint holds its members (no single identity): Lightning checks its keys
+        return
     expected = class_key(model_entry(cfg.model.name).model_class)
     if identity.get("model_class") != expected or identity.get("variant") not in (None, cfg.model.name):
         raise ConfigError(f"{path} is a checkpoint of {identity.get('variant') or identity.get('model_class')!r}, "

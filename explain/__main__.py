@@ -31,6 +31,7 @@ from models import InputError, load_any
 from models.release import CheckpointError
 
 from .export import FORMATS, ExportTargetError, export_explanations
+from .unit_pages import DEFAULT_PAGES
 
 
 class ExportError(ValueError):
@@ -71,6 +72,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="--data: accept data other than the checkpoint's own if its format and preprocessing "
                              "(shape, classes, normalisation, vocabulary...) are the same")
     parser.add_argument("--device", default="cpu", help="e.g. cpu, cuda, cuda:1")
+    parser.add_argument("--unit-pages", default=str(DEFAULT_PAGES), metavar="N|all",
+                        help=f"sequence models' unit atlas: a page per unit when there are at most N units (default "
+                             f"{DEFAULT_PAGES}), else pages only for the units the explained predictions show; "
+                             f"'all' writes a page for every unit (slow for thousands of experts)")
     return parser.parse_args(argv)
 
 
@@ -125,7 +130,9 @@ def image_batches(source: str, model, batch_size: int, limit: int | None,
 
 
 def text_batches(source: str, model, batch_size: int, limit: int | None) -> tuple[Iterator[Batch], list[str]]:
-    """One sequence per non-blank line, tokenised by the model's tokenizer and padded to the longest."""
+    """One sequence per non-blank line, tokenised by the model's tokenizer and padded to the longest of its
+    batch; a vocabulary without ``<pad>`` (a byte-level language model) reads each line at its own length, in
+    batches of consecutive lines of equal length (the order, and so the ids, stay the lines')."""
     path = Path(source)
     if not path.is_file():
         raise ExportError(f"--text {source}: no such file")
@@ -144,12 +151,16 @@ def text_batches(source: str, model, batch_size: int, limit: int | None) -> tupl
         except TokenizerError as err:
             raise ExportError(f"{source}:{n}: {err}") from None
     pad = model.spec.token_id("pad")
-    if pad is None and len({len(ids) for ids in encoded}) > 1:
-        raise ExportError(f"{source}: lines of different lengths, and the vocabulary has no <pad> to pad them")
+    chunks: list[list[list[int]]] = []
+    for ids in encoded:
+        fits = chunks and len(chunks[-1]) < batch_size and (pad is not None or len(chunks[-1][0]) == len(ids))
+        if fits:
+            chunks[-1].append(ids)
+        else:
+            chunks.append([ids])
 
     def batches() -> Iterator[Batch]:
-        for start in range(0, len(encoded), batch_size):
-            chunk = encoded[start:start + batch_size]
+        for chunk in chunks:
             width = max(len(ids) for ids in chunk)
             x = torch.full((len(chunk), width), pad if pad is not None else 0, dtype=torch.long)
             for row, ids in enumerate(chunk):
@@ -173,11 +184,25 @@ def device(name: str) -> torch.device:
     return chosen
 
 
+def unit_pages_limit(value: str) -> int | None:
+    """``--unit-pages``: a number of pages, or ``all`` (None: no limit)."""
+    if value.strip().lower() == "all":
+        return None
+    try:
+        pages = int(value)
+    except ValueError:
+        pages = -1
+    if pages < 0:
+        raise ExportError(f"--unit-pages {value}: give a number of pages (0 or more) or 'all'")
+    return pages
+
+
 def run(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ExportError(f"--formats: unknown {unknown}; choose from {', '.join(FORMATS)}")
+    pages = unit_pages_limit(args.unit_pages)
     model = load_any(args.checkpoint).to(device(args.device))
     options = key_values(args.option, "--option")
     unknown = sorted(set(options) - set(model.explain_options()))
@@ -206,7 +231,8 @@ def run(args: argparse.Namespace) -> int:
     result = export_explanations(model, data, args.out, formats=formats, ids=ids, id_prefix=prefix,
                                  top_k=args.top_k, limit=args.limit, image_limit=args.image_limit,
                                  source_data=source_data, explain_class=args.explain_class, options=options,
-                                 overwrite=args.overwrite, inputs=[p for p in (args.images, args.text) if p])
+                                 overwrite=args.overwrite, inputs=[p for p in (args.images, args.text) if p],
+                                 unit_pages_limit=pages)
     records = "" if result.records == result.inputs else f" ({result.records} records)"
     print(f"explained {result.inputs} input(s){records} with {model.variant or type(model).__name__}; wrote:")
     for kind, path in result.files.items():

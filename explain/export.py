@@ -33,6 +33,7 @@ from models.explanation import Explanation, json_safe
 from models.release import atomic_path
 
 from . import images, report, unit_pages
+from .report.prediction import shown_units
 
 FORMATS = ("jsonl", "png", "html", "global")
 REPORT_READS = ("jsonl", "png", "global")  # the html report is built from these files
@@ -54,9 +55,11 @@ class JsonlWriter:
         self.handle: IO[str] = stack.enter_context(open(path, "w", encoding="utf-8"))
         self.count, self.top_k = 0, top_k
 
-    def add(self, record: Explanation) -> None:
-        self.handle.write(json.dumps(record.to_dict(self.top_k), allow_nan=False) + "\n")
+    def add(self, record: Explanation) -> dict[str, Any]:
+        data = record.to_dict(self.top_k)
+        self.handle.write(json.dumps(data, allow_nan=False) + "\n")
         self.count += 1
+        return data
 
 
 def write_jsonl(records: Iterable[Explanation], path: str | Path, top_k: int = 5) -> int:
@@ -104,6 +107,7 @@ class ExportResult:
     files: dict[str, Path] = field(default_factory=dict)
     overlays: int = 0
     unit_images: int = 0
+    atlas: dict[str, Any] | None = None  # the unit atlas: units with contexts, pages written, what was left out
 
 
 class ExportTargetError(ValueError):
@@ -148,7 +152,8 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
                         explain_class: str = "prediction", title: str | None = None,
                         options: dict[str, Any] | None = None, overwrite: bool = False,
                         inputs: Iterable[str | Path] = (), card: dict[str, Any] | None = None,
-                        training_log: str | Path | list[Path] | None = None, progress: bool = False) -> ExportResult:
+                        training_log: str | Path | list[Path] | None = None, progress: bool = False,
+                        unit_pages_limit: int | None = unit_pages.DEFAULT_PAGES) -> ExportResult:
     """Explain every input of ``data`` and write the chosen ``formats`` into ``out_dir`` (see the module
     docstring). ``ids`` names the inputs in order (default ``<id_prefix><position>``); ``limit`` caps the
     inputs, ``image_limit`` the records whose input and unit maps are drawn (every record gets a page);
@@ -158,7 +163,8 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
     must be new, empty or an earlier export (``overwrite``: any folder), and never hold the ``inputs`` files
     (``check_export_target``). The ``html`` report is built from the other formats' files, so it writes them
     too; ``card`` (default: the loaded release's) and ``training_log`` (a run's ``metrics.csv``) go into its
-    overview."""
+    overview. ``unit_pages_limit``: a sequence model's unit atlas writes a page per unit up to this many units,
+    past it only for the units the records show (None: every unit; ``explain.unit_pages``)."""
     formats = list(formats)
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -183,6 +189,7 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
         images.flag_background(explanation, sources)  # training patches that show no foreground, in the details
     id_iter = iter(ids) if ids is not None else None
     overlay_index: list[dict[str, Any]] = []
+    shown: dict[int, None] = {}  # the units the records' pages show, in order: their atlas pages come first
     with atomic_path(out_dir, is_dir=True) as tmp:
         result = ExportResult(out_dir)
         with ExitStack() as stack:
@@ -201,7 +208,7 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
                     if "png" in formats and (image_limit is None or result.records < image_limit):
                         overlay_index += images.save_record_pictures(record, tmp, model.unit_score)
                     if jsonl is not None:
-                        jsonl.add(record)
+                        shown.update(dict.fromkeys(shown_units(jsonl.add(record))))
                     record.image, record.unit_maps = None, {}  # written; keep memory flat
                     result.records += 1
                 position += len(batch)
@@ -217,7 +224,9 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
             result.files["global"] = out_dir / "global_explanation.json"
             unit_index = images.write_unit_images(explanation, sources, source_set, tmp / "units")
             if source_set is not None and model.spec.is_sequence and unit_pages.has_text_contexts(explanation):
-                unit_index += unit_pages.write_unit_pages(explanation, model.spec, source_set, tmp / "units")
+                pages, result.atlas = unit_pages.write_unit_pages(explanation, model.spec, source_set, tmp / "units",
+                                                                  unit_pages_limit, shown)
+                unit_index += pages
             if unit_index:
                 write_json(tmp / "units" / "index.json", unit_index)
                 result.files["units"] = out_dir / "units"
@@ -254,7 +263,7 @@ def manifest(model, result: ExportResult, formats: list[str], options: dict[str,
         "card": {k: card.get(k) for k in CARD_KEYS if k in card},
         "unit_names": units if units is not None and len(units) <= MAX_LISTED_UNITS else None,
         "inputs": result.inputs, "records": result.records, "overlays": result.overlays, "formats": formats,
-        "image_limit": image_limit,
+        "image_limit": image_limit, "atlas": result.atlas,
         "options": options, "files": {k: str(Path(v).relative_to(result.out_dir)) for k, v in result.files.items()
                                       if k != "manifest"},
     }

@@ -137,14 +137,25 @@ class CertificateSection(_Section):
 
 @dataclass
 class TokenSection(_Section):
-    context: list[str]  # the tokens the prediction read (up to and including ``position``)
+    context: list[str]  # the tokens the prediction read (a causal model: up to ``position``; else all of them)
     token: str  # the token at ``position``
     predicted: str  # the predicted label or next token
     target: str | None = None
+    sequence: list[str] | None = None  # the whole input sequence (token-labelling models), read or not
+    predicted_sequence: list[str] | None = None  # the model's label at every position of ``sequence``
+    target_sequence: list[str | None] | None = None  # the label at every position; None: no label (BOS, EOS)
 
 
-SECTIONS = {"concepts": ConceptSection, "uncertainty": UncertaintySection, "certificate": CertificateSection,
-            "tokens": TokenSection}
+@dataclass
+class ProgramSection(_Section):
+    """How a Transformer Program computed one position: every variable at every position, what each head read
+    and selected for this position, and the lines of the decompiled program that ran for it."""
+
+    values: dict[str, list[Any]]  # variable -> its value at each position of the sequence
+    heads: list[dict[str, Any]]  # per head: name, kind, the positions it selected here, whether a key matched
+    lines: list[dict[str, Any]] = field(default_factory=list)  # per module: function, arguments, lines, result
+
+
 
 
 @dataclass
@@ -157,9 +168,6 @@ class SumsToSection(_Section):
     value: float  # the number for the explained class
     margin: float | None  # value minus the number for the record's runner-up (the contrast adds up to it)
     outputs: list[float]  # the number for every class
-
-
-SECTIONS["sums_to"] = SumsToSection
 
 
 @dataclass
@@ -182,7 +190,10 @@ class ReasoningSection(_Section):
     runner_up_concept: int | None = None
 
 
-SECTIONS["reasoning"] = ReasoningSection
+# Every typed section a record may carry (record key -> class): the exporters render them by these keys.
+SECTIONS = {"concepts": ConceptSection, "uncertainty": UncertaintySection, "certificate": CertificateSection,
+            "tokens": TokenSection, "program": ProgramSection, "sums_to": SumsToSection,
+            "reasoning": ReasoningSection}
 
 
 @dataclass
@@ -209,6 +220,7 @@ class Explanation:
     tokens: TokenSection | None = None
     sums_to: SumsToSection | None = None  # what the contributions add up to, where it is not the output
     reasoning: ReasoningSection | None = None
+    program: ProgramSection | None = None  # Transformer Programs: the program's trace at this position
     extras: dict[str, Any] = field(default_factory=dict)
     runner_up: int | None = None  # the highest output other than the explained class's
     contrast: np.ndarray | None = None  # (n,) each unit's part in value - outputs[runner_up] (units as contributions)

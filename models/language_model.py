@@ -40,7 +40,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from datamodules.batch import Batch
 
 from .base import Decomposition, InputError, evaluating
-from .explanation import GlobalExplanation, GlobalUnit, TokenSection
+from .explanation import GlobalExplanation, GlobalUnit, TokenSection, UnitScore
 from .moex import MoEX
 from .monet import EXPERT_LAYERS, MonetRouter, composed_scores, routing_losses
 from .registry import register_model
@@ -339,6 +339,11 @@ class LanguageModel(SequenceModel):
     """A causal LM over a ``next_token`` data spec (see the module docstring). ``mlp`` picks the family."""
 
     kind = "expert"
+    unit_score = UnitScore(name="activation", about="An MLP unit's activation at this token: a dense neuron's value, "
+                           "a MoE-X neuron's gated value g h, a Monet expert's routing score (what its atlas page, "
+                           "where linked, ranks contexts by). Parts are the direct logit attribution: each unit's "
+                           "write into the final residual stream, read out with the final norm's scale held at this "
+                           "token; an effect through later layers is counted in the later units it changes.")
     selection_metric = "val/loss"
     selection_mode = "min"
 
@@ -648,7 +653,7 @@ class LanguageModel(SequenceModel):
     def explain_decompose(self, batch: Batch, **options: Any) -> LogitAttribution:
         decomposition = self.decompose(batch.inputs, **options)
         if batch.targets is not None:
-            decomposition.targets = batch.targets[decomposition.sequence, decomposition.position]
+            decomposition.targets = self.labelled(batch.targets[decomposition.sequence, decomposition.position])
         return decomposition
 
     def readout_bias(self) -> torch.Tensor:
@@ -707,6 +712,9 @@ class LanguageModel(SequenceModel):
             keep = np.flatnonzero(nonzero)
             record.units, record.contributions = keep, record.contributions[keep]
             record.evidence = [e for e in record.evidence if e.contribution != 0]
+            for e in record.evidence:  # an MLP unit's score: its activation, as ``unit_activity`` ranks it
+                d = e.details
+                e.score = d["gate"] * d["activation"] if "gate" in d else d.get("routing_score", d.get("activation"))
         return records
 
     def unit_details(self, decomposition: LogitAttribution, row: int, units: list[int]) -> list[dict[str, Any]]:
@@ -823,7 +831,8 @@ class LanguageModel(SequenceModel):
 
     def global_explanation(self) -> GlobalExplanation:
         """Every MLP unit that was active on the atlas data: its share of active tokens, mean activation and
-        top-activating contexts (items of the training split; the export shows them as text pages)."""
+        top-activating contexts (items of the training split; the export shows them as text pages); and the
+        embeddings, attention heads and biases, by role (they have no contexts)."""
         offsets = {}
         start = 0
         for part, layer, count in self.layout:
@@ -847,6 +856,17 @@ class LanguageModel(SequenceModel):
                     details.update(expert=k // self.cfg.d_mlp, neuron=k % self.cfg.d_mlp)
                 unit = offsets[layer] + k
                 units.append(GlobalUnit(index=unit, name=self.unit_name(unit), role=role, details=details))
+        # The other parts of a logit (embeddings, heads, biases) are units too: listed with what they are, so that a
+        # page sums them as "other attention heads", never into "other neurons".
+        roles = {"token": "embedding", "position": "embedding", "heads": "attention head",
+                 "attention_bias": "bias term", "mlp_bias": "bias term"}
+        start = 0
+        for part, layer, count in self.layout:
+            if part != "mlp":
+                units += [GlobalUnit(index=start + k, name=self.unit_name(start + k), role=roles[part],
+                                     details={"layer": layer, "part": part}) for k in range(count)]
+            start += count
+        units.sort(key=lambda u: u.index)
         matrices = {"unit_usage": usage.numpy(), "unit_mean_activation": mean.numpy()}
         if self.cfg.mlp == "moex":  # share of tokens routed to each expert: a neuron's usage is within it
             experts = (usage.view(self.cfg.n_layers, self.cfg.n_experts, -1) > 0).any(-1)

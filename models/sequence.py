@@ -6,7 +6,9 @@ spec's ``pad`` token are ignored by the loss and the token accuracy; ``sequence_
 sequences (pooled). Inputs may be shorter than the spec's maximum length when the spec says
 ``variable_length``. Output classes that are the spec's ``pad`` or ``unk`` token are never predicted: their
 logit is the constant ``MASKED_LOGIT``. ``explain`` gives one record per non-pad position (``sequence``,
-``position``) with the token context in its ``tokens`` section.
+``position``) with a ``tokens`` section: what the prediction read (a causal model: the prefix; any other model:
+every token), the whole input and the labels predicted at every position of it. A position labelled ``pad`` (the
+BOS, the EOS) has no label: its record has no target, and it is neither right nor wrong.
 """
 
 from __future__ import annotations
@@ -101,7 +103,15 @@ class SequenceModel(InterpretableModel):
         return replace(decomposition, outputs=decomposition.outputs[valid], scores=rows(decomposition.scores, 3),
                        weights=rows(decomposition.weights, 4), bias=rows(decomposition.bias, 3),
                        contributions=rows(decomposition.contributions, 4), sequence=where[:, 0],
-                       position=where[:, 1], targets=None if batch.targets is None else batch.targets[valid])
+                       position=where[:, 1], targets=self.labelled(None if batch.targets is None
+                                                                   else batch.targets[valid]))
+
+    def labelled(self, targets: torch.Tensor | None) -> torch.Tensor | None:
+        """The targets with the ignored label (``<pad>``: the BOS, the EOS, padding) as -100: a position
+        without a label is no right or wrong prediction, and records give it no target."""
+        if targets is None or self.ignore_index < 0:
+            return targets
+        return targets.masked_fill(targets == self.ignore_index, -100)
 
     def explanation_sections(self, decomposition: Decomposition, batch: Batch,
                              classes: torch.Tensor) -> list[dict[str, Any]]:
@@ -110,11 +120,25 @@ class SequenceModel(InterpretableModel):
                   for row, keep in zip(batch.inputs.tolist(), self.valid_positions(batch.inputs).tolist())]
         targets = decomposition.targets
         predictions = decomposition.outputs.argmax(-1).tolist()
+        rows = decomposition.sequence.tolist()
+        labels = [None if targets is None or int(y) < 0 else names[int(y)] for y in
+                  (targets.tolist() if targets is not None else rows)]
+        # Token tasks: each sequence's labels at every position, so that a record shows the whole output.
+        outputs: dict[int, list[str]] = {}
+        expected: dict[int, list[str | None]] = {}
+        if decomposition.position is not None:
+            for n, b in enumerate(rows):
+                outputs.setdefault(b, []).append(names[predictions[n]])
+                expected.setdefault(b, []).append(labels[n])
         sections = []
-        for n, b in enumerate(decomposition.sequence.tolist()):
+        for n, b in enumerate(rows):
             t = None if decomposition.position is None else int(decomposition.position[n])
-            target = None if targets is None or int(targets[n]) < 0 else names[int(targets[n])]
-            context = tokens[b] if t is None else tokens[b][: t + 1]
-            sections.append({"tokens": TokenSection(context=context, token=context[-1],
-                                                    predicted=names[predictions[n]], target=target)})
+            # What the prediction read: a causal model the prefix up to its position, any other every token.
+            context = tokens[b] if t is None or not self.causal else tokens[b][: t + 1]
+            token = tokens[b][-1] if t is None else tokens[b][t]
+            section = TokenSection(context=context, token=token, predicted=names[predictions[n]], target=labels[n])
+            if t is not None:
+                section.sequence, section.predicted_sequence = tokens[b], outputs[b]
+                section.target_sequence = expected[b] if targets is not None else None
+            sections.append({"tokens": section})
         return sections

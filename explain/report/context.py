@@ -13,6 +13,7 @@ from typing import Any
 from models.explanation import UnitScore
 
 from ..images import file_stem
+from .tokens import token_label
 
 OUTPUT_LABELS = {"logit": "logit", "probability": "probability", "mean_probability": "mean probability"}
 
@@ -44,6 +45,7 @@ class ReportContext:
     global_explanation: dict[str, Any] | None = None
     unit_pictures: dict[int, dict[str, Any]] = field(default_factory=dict)  # unit -> units/index.json entry
     units: dict[int, dict[str, Any]] = field(default_factory=dict)  # unit -> its global entry
+    unit_pages: dict[int, str] = field(default_factory=dict)  # unit -> its atlas page (units/<page>), if written
 
     @classmethod
     def read(cls, root: Path, title: str) -> ReportContext:
@@ -51,7 +53,8 @@ class ReportContext:
         explanation = read_json(root / "global_explanation.json")
         pictures = {int(e["unit"]): e for e in read_json(root / "units" / "index.json") or [] if "png" in e}
         units = {int(u["index"]): u for u in (explanation or {}).get("units", [])}
-        return cls(root, title, manifest, explanation, pictures, units)
+        pages = {int(e["unit"]): str(e["page"]) for e in read_json(root / "units" / "index.json") or [] if "page" in e}
+        return cls(root, title, manifest, explanation, pictures, units, unit_pages=pages)
 
     # ---- what the numbers are ------------------------------------------------------------------------------
     @property
@@ -71,7 +74,8 @@ class ReportContext:
 
     @property
     def class_names(self) -> list[str]:
-        return list(self.manifest.get("class_names") or [])
+        """The class names as pages show them (a whitespace token as a visible mark: ``␣ (space)``)."""
+        return [token_label(str(c)) for c in self.manifest.get("class_names") or []]
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -93,8 +97,10 @@ class ReportContext:
         """What the units are called ("prototype", "component", "concept", "expert", ...)."""
         if unit is not None and unit in self.units:
             return str(self.units[unit].get("role") or "unit")
-        roles = {str(u.get("role")) for u in self.units.values() if u.get("role")}
-        return roles.pop() if len(roles) == 1 else "unit"
+        if "_roles" not in self.__dict__:  # computed once: a page asks for every unit it sums
+            self.__dict__["_roles"] = {str(u.get("role")) for u in self.units.values() if u.get("role")}
+        roles = self.__dict__["_roles"]
+        return next(iter(roles)) if len(roles) == 1 else "unit"
 
     def unit_group(self, unit: int, explained: int, runner_up: int | None = None) -> str:
         """The remainder row a unit not shown on its own is summed into: by the class it belongs to (the

@@ -41,7 +41,9 @@ def units_gallery(ctx: ReportContext) -> str:
             best = pick(range(len(weights)), key=lambda c: weights[c])
             strongest = f"{esc(ctx.class_name(best))} ({num(weights[best])})"
         flags = [esc(k) for k, v in (unit.get("details") or {}).items() if v is True]
-        rows.append([num(u), esc(unit.get("name")), esc(unit.get("role")), esc(ctx.class_name(unit.get("class_index"))
+        name = esc(unit.get("name"))
+        name = link(f"units/{ctx.unit_pages[u]}", name) if u in ctx.unit_pages else name  # its atlas page
+        rows.append([num(u), name, esc(unit.get("role")), esc(ctx.class_name(unit.get("class_index"))
                                                                                or "—"),
                      pic, strongest, esc(", ".join(flags))])
     more = len(units) - min(len(units), MAX_UNITS_SHOWN)
@@ -96,7 +98,19 @@ def program(ctx: ReportContext) -> str:
     from pygments.formatters import HtmlFormatter
     from pygments.lexers import PythonLexer
 
-    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, linenos="table"))
+    # lineanchors: a prediction page links the lines that fired to line-<n> here
+    return highlight(source, PythonLexer(), HtmlFormatter(noclasses=True, linenos="table", lineanchors="line",
+                                                          anchorlinenos=True))
+
+
+def atlas_note(ctx: ReportContext) -> str:
+    """What the atlas left out: past a size it writes pages only for the units the predictions show."""
+    atlas = ctx.manifest.get("atlas") or {}
+    if not atlas.get("left_out"):
+        return ""
+    return (f'<p class="note">Pages for {num(atlas["pages"])} of the {num(atlas["units"])} units with contexts '
+            f'({esc(atlas.get("which"))}; their evidence rows link to them); the index lists the other '
+            f'{num(atlas["left_out"])} without a page. Export with <code>--unit-pages all</code> for every page.</p>')
 
 
 def details(ctx: ReportContext) -> str:
@@ -125,6 +139,7 @@ def global_page(ctx: ReportContext) -> tuple[str, list[tuple[str, str]]]:
         if shown:
             add(name, *shown)
     if (ctx.root / "units" / "index.html").is_file():
-        add("atlas", "Unit atlas", link("units/index.html", "every unit with its top-activating contexts"))
+        add("atlas", "Unit atlas", link("units/index.html", "the units and their top-activating contexts")
+            + atlas_note(ctx))
     add("details", "Details", details(ctx))
     return "".join(parts), toc

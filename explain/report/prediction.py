@@ -74,6 +74,8 @@ def evidence_rows(record: dict[str, Any], ctx: ReportContext) -> tuple[list[dict
     for u in shown:
         e = evidence.get(u, {})
         score = e.get("score") if e.get("score") is not None else facts.scores.get(u)
+        if score is None:
+            score = (e.get("details") or {}).get("value")  # programs: the value the variable holds
         units.append({"unit": u, "name": e.get("unit") or ctx.unit_name(u), "score": score,
                       "weight": e.get("weight"), "contribution": contributions.get(u, 0.0),
                       "contrast": contrast.get(u, 0.0) if "contrast" in record else None,
@@ -119,7 +121,9 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
         else:
             where = img(f"../{overlay}", f"{r['name']} on this input", "thumb") if overlay else ""
         weight = r["weight_html"] if r["weight_html"] is not None else labelled(r["weight"], "weight")
-        cells = [esc(r["name"]), pic, where, labelled(r["score"], score.name), weight,
+        atlas = ctx.unit_pages.get(u)  # the unit's atlas page (top-activating contexts), where the export wrote one
+        name = link(f"../units/{atlas}", esc(r["name"])) if atlas else esc(r["name"])
+        cells = [name, pic, where, labelled(r["score"], score.name), weight,
                  labelled(r["contribution"], f"part of the {summed}", signed=True)]
         if has_contrast:
             cells.append(labelled(r["contrast"], "part of the margin", signed=True) + " " + _bar(r["contrast"], scale))

@@ -42,6 +42,26 @@ pre.text .ws{color:#aaa}
 #pager button{margin-right:.4em}
 th.sortable{cursor:pointer;text-decoration:underline dotted}
 .board svg{width:320px;height:320px}
+table.seq td,table.seq th{text-align:center;font-family:ui-monospace,monospace;min-width:1.6em}
+table.seq td.here{outline:2px solid #222;outline-offset:-2px}
+table.seq td.bad{background:#f8d7d3;color:var(--bad);font-weight:600}
+table.seq td.ok{color:var(--ok)}
+table.seq td.nolabel{color:var(--muted)}
+table.seq td.unread{opacity:.45}
+table.grid td,table.grid th{font-family:ui-monospace,monospace;font-size:.85em;text-align:center;padding:1px 5px}
+table.grid tbody th{text-align:left}
+table.grid th small{display:block;color:var(--muted);font-size:.75em}
+table.grid .here{background:#fff6d5}
+table.grid tr.ev th{background:#e8f0fb}
+pre.code{margin:0;padding:.2em .4em;font-size:.85em}
+.scroll{overflow-x:auto}
+svg.heads text{font:12px ui-monospace,monospace}
+svg.heads .pos{fill:#888;font-size:10px}
+svg.heads .result{fill:#444}
+svg.heads .none{fill:#999;font-size:10px}
+pre.text{overflow-wrap:anywhere}
+.highlighttable pre{white-space:pre;line-height:125%;margin:0}
+.highlighttable td.code{max-width:1000px;overflow-x:auto}
 details{margin:.5em 0}
 """
 

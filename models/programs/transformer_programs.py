@@ -47,10 +47,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..base import Decomposition
-from ..explanation import GlobalExplanation, GlobalUnit
+from ..explanation import GlobalExplanation, GlobalUnit, ProgramSection, UnitScore
 from ..registry import register_model
 from ..sequence import MASKED_LOGIT, SequenceModel
-from .decompile import decompile, program_agreement, save_program, save_program_name, variable_types
+from .decompile import _reads, decompile, program_agreement, save_program, save_program_name, variable_types
+from .trace import program_trace, sequence_values, tracer_for
 
 LOG_EPS = 1e-20  # log(S + eps) turns a 0/1 match matrix into attention scores
 
@@ -199,6 +200,9 @@ class Trace:
 
 class TransformerProgram(SequenceModel):
     kind = "program"
+    unit_score = UnitScore(name="value held", about="A variable's part is the read-out weight of the value it holds "
+                           "at this position (times the value, for a numerical variable); the program section below "
+                           "shows every variable at every position and the lines that computed it.")
 
     def __init__(self, spec: dict[str, Any], n_layers: int = 2, n_cat_heads: int = 2, n_num_heads: int = 2,
                  n_cat_mlps: int = 1, n_num_mlps: int = 1, d_mlp: int = 64, d_var: int | None = None,
@@ -456,6 +460,9 @@ class TransformerProgram(SequenceModel):
         if decomposition.position is None:
             return sections
         trace = decomposition.extras["trace"]
+        tracer = tracer_for(self)
+        lengths = trace.valid.sum(1).tolist()
+        grids: dict[int, dict[str, list[Any]]] = {}
         for n, section in enumerate(sections):
             b, t = int(decomposition.sequence[n]), int(decomposition.position[n])
             attention = {}
@@ -463,6 +470,10 @@ class TransformerProgram(SequenceModel):
                 selected = pattern[b, t].nonzero().flatten().tolist()  # one key (categorical), every match
                 attention[head] = selected[0] if head.startswith("attn") else selected
             section["extras"] = {"variables": self._position_variables(decomposition, n), "attention": attention}
+            if b not in grids:
+                grids[b] = sequence_values(self, decomposition.extras["cat_values"], trace.x_num, b, int(lengths[b]))
+            heads, lines = program_trace(self, grids[b], attention, t, tracer)
+            section["program"] = ProgramSection(values=grids[b], heads=heads, lines=lines)
         return sections
 
     def _position_variables(self, decomposition: Decomposition, row: int) -> dict[str, Any]:
@@ -477,9 +488,11 @@ class TransformerProgram(SequenceModel):
         return variables
 
     def global_explanation(self) -> GlobalExplanation:
-        """The decompiled program, and every variable with the modules that read it."""
+        """The decompiled program, and every variable with what the module that writes it reads (a head: its
+        query, key and value variables; an MLP: its inputs)."""
         source = decompile(self, self.spec.name)
-        units = [GlobalUnit(index=i, name=name, role="variable", details={"kind": v.kind, "source": v.source})
+        units = [GlobalUnit(index=i, name=name, role="variable", details={
+                     "kind": v.kind, "source": v.source, **({"reads": _reads(self, v)} if v.module else {})})
                  for i, (name, v) in enumerate(zip(self.unit_names(), self.cat_variables + self.num_variables))]
         return GlobalExplanation(
             kind=self.kind, model=self.variant, class_names=list(self.spec.class_names), units=units,

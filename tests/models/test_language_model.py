@@ -185,7 +185,10 @@ def test_atlas_finds_the_top_activating_contexts_and_travels_with_the_release(tm
     model.collect_atlas([Batch(inputs=x, targets=x, ids=ids)])
     explanation = model.global_explanation()
     assert explanation.units and int(model.atlas_tokens) == 48
-    unit = max(explanation.units, key=lambda u: u.details["top_contexts"][0]["score"])
+    mlp_units = [u for u in explanation.units if "top_contexts" in u.details]  # heads, embeddings: no contexts
+    others = {u.role for u in explanation.units} - {u.role for u in mlp_units}
+    assert others == {"embedding", "attention head", "bias term"}
+    unit = max(mlp_units, key=lambda u: u.details["top_contexts"][0]["score"])
     best = unit.details["top_contexts"][0]
     layer, k = unit.details["layer"], unit.details["expert"] * 12 + unit.details["neuron"]
     with torch.no_grad():

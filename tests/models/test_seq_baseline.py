@@ -34,7 +34,9 @@ def test_causal_masked_and_complete_per_position(dyck):
     assert (records[1].sequence, records[1].position) == (0, 1) and records[1].tokens.token in ("(", ")")
     assert records[1].tokens.context == ["<s>", records[1].tokens.token]
     targets = model.explain((x[:4], y[:4]), explain_class="target")
-    assert [r.explained_class for r in targets] == y[:4][x[:4] != 0].tolist()
+    labels = y[:4][x[:4] != 0].tolist()  # a <pad> label (the BOS) is no label: there the prediction is explained
+    assert [r.explained_class for r in targets] == [r.prediction if t == 0 else t for r, t in zip(targets, labels)]
+    assert [r.target for r in targets] == [None if t == 0 else t for t in labels]
 
 
 def test_pooled_classification_and_input_errors():

@@ -2,4 +2,4 @@
 views registered with ``sections.section_view``, ``inputs.input_view`` and ``global_page.global_view``.
 Importing this package registers them all (the report imports it once)."""
 
-from . import cbc, concepts, prototypes  # noqa: F401
+from . import cbc, concepts, language, programs, prototypes  # noqa: F401

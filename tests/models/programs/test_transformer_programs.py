@@ -129,12 +129,41 @@ def test_explanations_are_complete_per_position(hist_spec):
         assert r.extras["variables"]["positions"] == t
         assert all(e.details["value"] == r.extras["variables"][e.unit] for e in r.evidence)
     assert records[3].tokens.context == ["<s>", "1", "2", "1"]
-    y[:, 0] = 0  # the BOS is labelled <pad>, a masked class: its constant logit is explained as bias
+    y[:, 0] = 0  # the BOS is labelled <pad>: no label, so no target, and its prediction is what is explained
     target_records = model.explain((x, y), explain_class="target")
-    assert all(r.explained_class == r.target for r in target_records)
     for r in target_records:
+        assert (r.target is None) == (r.position == 0)
+        assert r.explained_class == (r.prediction if r.target is None else r.target)
         r.check_complete(1e-9)
     assert records[0].to_dict()["kind"] == "program"
+
+
+def test_records_trace_the_decompiled_program_at_their_position(hist_spec):
+    """Each record's program section: every variable at every position (the record's own position is its
+    extras), each head's selected keys, and the branch of the decompiled program that gave each module its
+    value there, which the program itself reproduces."""
+    from models.programs import decompile
+
+    torch.manual_seed(3)
+    model = create_model("tp_hist", spec=hist_spec, n_layers=2).eval()
+    x = torch.stack([ids(["<s>", "1", "2", "1", "3"])[0], ids(["<s>", "5", "5"])[0]])
+    records = model.explain(x)
+    source = decompile(model, hist_spec.name).splitlines()
+    for r in records:
+        program, t = r.program, r.position
+        length = len(r.tokens.sequence)
+        assert set(program.values) == set(model.unit_names()) and all(len(v) == length for v in program.values.values())
+        assert {name: values[t] for name, values in program.values.items()} == r.extras["variables"]
+        assert {h["name"]: h["selected"] for h in program.heads} == {
+            k: [v] if isinstance(v, int) else v for k, v in r.extras["attention"].items()}
+        modules = [v for v in model.variables if v.module is not None]
+        assert [entry["variable"] for entry in program.lines] == [v.name for v in modules]
+        for entry in program.lines:
+            lines = [source[n - 1].strip() for n in entry["lines"]]
+            assert lines[-1].startswith("return") and entry["lines"] == sorted(entry["lines"])
+            assert len(lines) == 1 or lines[0].startswith(("if ", "elif "))
+            if not entry["function"].startswith(("predicate", "num_predicate")):
+                assert entry["result"] == r.extras["variables"][entry["variable"]]
 
 
 def test_temperature_schedule_is_geometric_and_smoothed():

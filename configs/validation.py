@@ -42,12 +42,15 @@ class Range:
 Count = Annotated[int, Range(1, 2**20)]  # units, prototypes, widths, experts, classes of something
 NonNegativeCount = Annotated[int, Range(0, 2**20)]
 Depth = Annotated[int, Range(1, 1024)]  # layers, heads, blocks: each is a module built in Python
+Modules = Annotated[int, Range(0, 1024)]  # modules of a kind a model may have none of (a program's MLPs)
 Epochs = Annotated[int, Range(0, 100_000)]
 Samples = Annotated[int, Range(1, 10_000)]  # Monte Carlo samples per input: per-call work
 NonNegative = Annotated[float, Range(0.0, None)]  # weights of loss terms, learning rates, decays
 Positive = Annotated[float, Range(1e-30, None)]  # scales, epsilons, temperatures
 Probability = Annotated[float, Range(0.0, 1.0)]
 Percent = Annotated[float, Range(0.0, 100.0)]
+Seed = Annotated[int, Range(0, 2**63 - 1)]
+GeneratedTokens = Annotated[int, Range(0, 1_000_000)]
 
 
 def _parameters(fn: Callable) -> tuple[dict[str, inspect.Parameter], bool]:

@@ -35,7 +35,7 @@ from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
-from configs.validation import check_kwargs
+from configs.validation import ConfigError, check_kwargs, validate_args
 from datamodules.base import DataSpec
 from datamodules.batch import Batch, BatchError, as_batch
 
@@ -310,6 +310,10 @@ class InterpretableModel(L.LightningModule):
             check_kwargs(self.decompose, options, f"{type(self).__name__}.explain", skip=("x",))
         except TypeError as err:
             raise OptionError(str(err)) from None
+        try:  # the options' values by the family's annotations (a sample count, a seed, a competence)
+            validate_args(self.decompose, options, f"{type(self).__name__}.explain option")
+        except ConfigError as err:
+            raise InputError(str(err)) from None
         batch = self.check_batch(batch).to(self.device)
         if explain_class == "target" and batch.targets is None:
             raise InputError("explain_class='target' explains each input's target class, and these inputs have no "

@@ -29,6 +29,7 @@ from torch import nn
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
+from configs.validation import NonNegativeCount, Probability, Seed
 from datamodules.batch import as_batch
 
 from .backbones import create_backbone
@@ -222,8 +223,8 @@ class InterventionModel(InterpretableModel):
 
     # ---- interventions ------------------------------------------------------------------------------------
     def decompose(self, x: torch.Tensor, intervene: Any = None, values: Any = None, policy: str | None = None,
-                  budget: int | None = None, order: Sequence[str] | None = None, competence: float = 1.0,
-                  seed: int = 0) -> Decomposition:
+                  budget: NonNegativeCount | None = None, order: Sequence[str] | None = None,
+                  competence: Probability = 1.0, seed: Seed = 0) -> Decomposition:
         """Outputs and their parts for raw inputs ``x``, with the concepts in ``intervene`` (or ``budget`` groups
         chosen by ``policy``) set to ``values`` (see ``models.interventions``)."""
         state = self.encode(x)

@@ -37,6 +37,17 @@ from torch import nn
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy
 
+from configs.validation import (
+    ConfigError,
+    Count,
+    Depth,
+    GeneratedTokens,
+    NonNegative,
+    NonNegativeCount,
+    Positive,
+    Probability,
+    validate_args,
+)
 from datamodules.batch import Batch
 
 from .base import Decomposition, InputError, evaluating
@@ -347,16 +358,16 @@ class LanguageModel(SequenceModel):
     selection_metric = "val/loss"
     selection_mode = "min"
 
-    def __init__(self, spec: dict[str, Any], n_layers: int = 4, n_heads: int = 4, d_model: int = 128,
-                 mlp: str = "gelu", d_mlp: int = 512, n_experts: int = 8, top_k: int = 2, router: str = "sparsity",
-                 monet_experts: int = 16, monet_dim: int = 32, monet_heads: int = 4, monet_topk: int = 4,
-                 moe_groups: int = 2, router_momentum: float = 0.1, norm: str = "layer", norm_eps: float = 1e-5,
-                 positions: str = "learned", rope_theta: float = 10000.0, bias: bool = True,
-                 tie_embeddings: bool = True, dropout: float = 0.0, lr: float = 1e-3, min_lr: float = 1e-4,
-                 warmup_steps: int = 100, weight_decay: float = 0.1, beta2: float = 0.95,
-                 load_balance_weight: float = 0.01, routing_loss_weight: float = 1e-3,
-                 upcycle_from: str | None = None, upcycle_noise: float = 0.01, atlas_contexts: int = 8,
-                 atlas_batches: int | None = 50):
+    def __init__(self, spec: dict[str, Any], n_layers: Depth = 4, n_heads: Depth = 4, d_model: Count = 128,
+                 mlp: str = "gelu", d_mlp: Count = 512, n_experts: Count = 8, top_k: Count = 2,
+                 router: str = "sparsity", monet_experts: Count = 16, monet_dim: Count = 32, monet_heads: Depth = 4,
+                 monet_topk: Count = 4, moe_groups: Depth = 2, router_momentum: Probability = 0.1, norm: str = "layer",
+                 norm_eps: Positive = 1e-5, positions: str = "learned", rope_theta: Positive = 10000.0,
+                 bias: bool = True, tie_embeddings: bool = True, dropout: Probability = 0.0, lr: NonNegative = 1e-3,
+                 min_lr: NonNegative = 1e-4, warmup_steps: NonNegativeCount = 100, weight_decay: NonNegative = 0.1,
+                 beta2: NonNegative = 0.95, load_balance_weight: NonNegative = 0.01,
+                 routing_loss_weight: NonNegative = 1e-3, upcycle_from: str | None = None,
+                 upcycle_noise: NonNegative = 0.01, atlas_contexts: NonNegativeCount = 8, atlas_batches: NonNegativeCount | None = 50):
         super().__init__(spec)
         if self.spec.task != "next_token":
             raise ValueError(f"a language model needs next_token data; {self.spec.name!r} is a {self.spec.task} task")
@@ -565,26 +576,33 @@ class LanguageModel(SequenceModel):
 
     # ---- generation and perplexity -----------------------------------------------------------------------
     @torch.no_grad()
-    def generate(self, prompt: torch.Tensor | str, max_new_tokens: int, temperature: float = 1.0,
-                 top_k: int | None = None, expert_mask: Any = None, use_cache: bool = True,
-                 generator: torch.Generator | None = None) -> torch.Tensor:
+    def generate(self, prompt: torch.Tensor | str, max_new_tokens: GeneratedTokens,
+                 temperature: NonNegative = 1.0, top_k: Count | None = None, expert_mask: Any = None,
+                 use_cache: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
         """Continue ``prompt`` (token ids (T,) or (B, T), or text for the model's tokenizer) by
         ``max_new_tokens`` sampled tokens; ``temperature`` 0 is greedy, ``top_k`` keeps the k likeliest.
 
         A prompt longer than the context is cut to its last ``n_ctx`` tokens with a warning (nanoGPT's rule);
         once the sequence fills the context, each step reads the last ``n_ctx`` tokens afresh (learned positions
         cannot slide, so the KV cache is rebuilt)."""
+        try:  # the numbers by their annotations: a count, a finite temperature >= 0
+            validate_args(self.generate, {"max_new_tokens": max_new_tokens, "temperature": temperature,
+                                          "top_k": top_k}, "generate")
+        except ConfigError as err:
+            raise InputError(str(err)) from None
         if isinstance(prompt, str):
             from datamodules.tokenizers import tokenizer_for
 
+            try:
+                prompt.encode("utf-8")
+            except UnicodeEncodeError as err:  # a lone surrogate: not text any tokenizer can read
+                raise InputError(f"the prompt is not valid text: {err.reason} at character {err.start}") from None
             prompt = torch.tensor(tokenizer_for(self.spec).encode(prompt))
         idx = prompt.unsqueeze(0) if prompt.dim() == 1 else prompt
         idx = idx.to(self.device)
         if idx.shape[1] > self.n_ctx:
             warnings.warn(f"the prompt has {idx.shape[1]} tokens and the context {self.n_ctx}: only its last "
                           f"{self.n_ctx} tokens are read", stacklevel=2)
-        if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
         self.check_input(idx[:, -self.n_ctx:])
         masks = self.parse_mask(expert_mask)
         cache, fed = None, 0  # fed: tokens of ``idx`` already in the cache

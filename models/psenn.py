@@ -52,7 +52,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from configs.validation import Count, Epochs, NonNegative, Percent, Positive, Samples
+from configs.validation import Count, Epochs, NonNegative, Percent, Positive, Samples, Seed
 
 from .base import Decomposition, InputError, InterpretableModel, evaluating
 from .explanation import GlobalExplanation, GlobalUnit, SumsToSection, UncertaintySection, UnitScore
@@ -324,8 +324,8 @@ class ProbPSENN(PrototypeAutoencoder):
         return self.prototype_loc[torch.arange(self.num_classes), log_density.argmax(1)]
 
     # ---- prediction ---------------------------------------------------------------------------------------
-    def decompose(self, x: torch.Tensor, samples: int | None = None, mode: bool = False,
-                  seed: int = 0) -> Decomposition:
+    def decompose(self, x: torch.Tensor, samples: Samples | None = None, mode: bool = False,
+                  seed: Seed = 0) -> Decomposition:
         """E_s softmax(D_s W) over ``samples`` prototype samples (default ``eval_samples``; drawn with ``seed``),
         or from the prototype modes (``mode=True``). Contributions: E_s[D_sj] W_jc, the mean logit's exact
         parts."""
@@ -531,7 +531,7 @@ class ProbPSENN(PrototypeAutoencoder):
         return sections
 
     @torch.no_grad()
-    def uncertainty_scores(self, x: torch.Tensor, samples: int | None = None, seed: int = 0,
+    def uncertainty_scores(self, x: torch.Tensor, samples: Samples | None = None, seed: Seed = 0,
                            batch_size: int = 500) -> dict[str, torch.Tensor]:
         """(N,) predictive, aleatoric and epistemic entropy and the distance percentile of every input."""
         parts: dict[str, list[torch.Tensor]] = {"predictive": [], "aleatoric": [], "epistemic": [], "percentile": []}

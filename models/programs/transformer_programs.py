@@ -46,6 +46,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from configs.validation import Count, Depth, Modules, NonNegative, Positive
+
 from ..base import Decomposition
 from ..explanation import GlobalExplanation, GlobalUnit, ProgramSection, UnitScore
 from ..registry import register_model
@@ -100,6 +102,8 @@ def read(stream: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
     (R, B, T[, k]), one matrix product for every reader."""
     return (gates.to(stream.dtype) @ stream.flatten(1)).view(len(gates), *stream.shape[1:])
 
+
+MAX_CONTEXT = 4096
 
 def closest_match_bias(n_ctx: int) -> torch.Tensor:
     """(n_ctx, n_ctx) fixed bias b[i, j] ordering the keys j of query i: distance 1 first, the earlier key
@@ -204,16 +208,19 @@ class TransformerProgram(SequenceModel):
                            "at this position (times the value, for a numerical variable); the program section below "
                            "shows every variable at every position and the lines that computed it.")
 
-    def __init__(self, spec: dict[str, Any], n_layers: int = 2, n_cat_heads: int = 2, n_num_heads: int = 2,
-                 n_cat_mlps: int = 1, n_num_mlps: int = 1, d_mlp: int = 64, d_var: int | None = None,
-                 causal: bool | None = None, token_embedding: str = "one_hot", n_embed_vars: int = 1,
-                 mask_special_logits: bool = True, lr: float = 5e-2, tau_start: float = 3.0,
-                 tau_end: float = 0.01, compile: bool = False):
+    def __init__(self, spec: dict[str, Any], n_layers: Depth = 2, n_cat_heads: Modules = 2, n_num_heads: Modules = 2,
+                 n_cat_mlps: Modules = 1, n_num_mlps: Modules = 1, d_mlp: Count = 64, d_var: Count | None = None,
+                 causal: bool | None = None, token_embedding: str = "one_hot", n_embed_vars: Depth = 1,
+                 mask_special_logits: bool = True, lr: NonNegative = 5e-2, tau_start: Positive = 3.0,
+                 tau_end: Positive = 0.01, compile: bool = False):
         super().__init__(spec, mask_special_logits)
         self.save_hyperparameters(ignore=["compile"])  # how it is trained, not what it is: not in a card
         if token_embedding not in ("one_hot", "learned"):
             raise ValueError(f"token_embedding must be 'one_hot' or 'learned', got {token_embedding!r}")
         self.causal = self.causal if causal is None else causal
+        if self.n_ctx > MAX_CONTEXT:  # positions are one-hot values and n_ctx x n_ctx tables: refused before building
+            raise ValueError(f"a Transformer Program reads at most {MAX_CONTEXT} positions (one-hot positions and "
+                             f"n_ctx x n_ctx masks), got sequences of {self.n_ctx}")
         default_d = max(len(self.vocab), self.n_ctx) if token_embedding == "one_hot" else self.n_ctx
         self.d_var = k = d_var or default_d
         if token_embedding == "one_hot" and len(self.vocab) > k:

@@ -2,6 +2,7 @@
 KV-cache generation, perplexity, training terms, upcycling, the atlas and the release round trip."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -295,3 +296,23 @@ def test_the_paper_configurations_parse_and_build(experiment):
         total = sum(p.numel() for p in model.parameters())
         assert 0.75e9 < total < 1.0e9, total  # ~850M with a 32k vocabulary and untied embeddings
         assert sum(b.router is not None for b in model.gpt.blocks) == 6
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"max_new_tokens": "5"}, "max_new_tokens='5' has type str"), ({"max_new_tokens": -5}, "max_new_tokens=-5"),
+    ({"temperature": float("nan")}, "temperature=nan"), ({"temperature": float("inf")}, "temperature=inf"),
+    ({"top_k": 0}, "top_k=0"), ({"top_k": -1}, "top_k=-1")])
+def test_generation_arguments_are_checked_before_anything_runs(options, message):
+    from models import InputError
+
+    model = create_model("moex_small")
+    arguments = {"max_new_tokens": 2, **options}
+    with pytest.raises(InputError, match=re.escape(message)):
+        model.generate(torch.tensor([1, 2, 3]), **arguments)
+
+
+def test_a_prompt_with_a_lone_surrogate_is_refused_as_text():
+    from models import InputError
+
+    with pytest.raises(InputError, match="not valid text"):
+        create_model("moex_small").generate("print(\ud800)", 2)

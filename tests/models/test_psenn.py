@@ -3,6 +3,7 @@ Monte Carlo mean and its exact mean-logit decomposition, the distributions, the 
 inputs."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -205,3 +206,15 @@ def test_distance_scores_are_declared_and_no_map_is_drawn_but_the_metrics_keep_t
     assert all(r.unit_maps == {} for r in records)  # a 2 x 2 latent grid is no map of the image
     decomposition = model.decompose(x)
     assert model.unit_maps(decomposition, 0, [1])[1].shape == (2, 2)  # still there for the explanation metrics
+
+
+@pytest.mark.parametrize("options, message", [({"samples": 10**9}, "samples=1000000000 is outside"),
+                                              ({"seed": "abc"}, "seed='abc' has type str"),
+                                              ({"seed": -5}, "seed=-5 is outside"),
+                                              ({"seed": 2**70}, "is outside")])
+def test_explain_options_are_checked_by_their_bounds(options, message):
+    from models import InputError
+
+    model = create_model("prob_psenn8")
+    with pytest.raises(InputError, match=re.escape(message)):
+        model.explain(torch.rand(2, 1, 8, 8), **options)

@@ -46,6 +46,10 @@ class InputError(ValueError):
     """An input batch the model cannot take; the message says what was expected."""
 
 
+class CertificateError(ValueError):
+    """A certificate asked of a model or norm it does not hold for; the message says why."""
+
+
 class OptionError(InputError, TypeError):
     """An option a family's ``explain`` / ``forward`` does not take; the message lists the ones it does."""
 
@@ -280,6 +284,15 @@ class InterpretableModel(L.LightningModule):
         ``dataset`` (the un-augmented training split) and the box where the unit is found most strongly, so the
         exporters cut its picture from there. Default: nothing (units are images, or their sources are stored)."""
 
+    def certificate_refusal(self, norm: str = "l2") -> str | None:
+        """Why this model gives no certified radius in ``norm`` (None: it does). Default: it gives none."""
+        return f"{type(self).__name__} ({self.variant or 'unnamed'}) gives no certified radius"
+
+    def certified_radius(self, x: torch.Tensor, classes: torch.Tensor | None = None, norm: str = "l2",
+                         clamp: bool = True) -> torch.Tensor:
+        """(B,) radius within which no input changes the prediction; a family that certifies overrides this."""
+        raise CertificateError(self.certificate_refusal(norm) or f"{type(self).__name__} gives no radius")
+
     def release_files(self, directory) -> dict[str, Any]:
         """Write any files a release carries beside the weights (e.g. a decompiled program) into
         ``directory`` and return entries for the model card. Called inside the release's atomic write."""
@@ -492,4 +505,5 @@ class InterpretableModel(L.LightningModule):
                                        "version": __version__}
 
 
-__all__ = ["Batch", "Decomposition", "InputError", "InterpretableModel", "SECTIONS", "evaluating", "in_eval_mode"]
+__all__ = ["Batch", "CertificateError", "Decomposition", "InputError", "InterpretableModel", "SECTIONS", "evaluating",
+           "in_eval_mode"]

@@ -680,9 +680,6 @@ class DeepCBC(InterpretableModel):
 
         return release_evaluation(self, datamodule)
 
-    def certified_radius(self, x, classes=None, norm: str = "l2", clamp: bool = True):
-        raise CertificateError(self.certificate_refusal(norm))
-
     # ---- training phases ------------------------------------------------------------------------------------
     @property
     def total_epochs(self) -> int:

@@ -367,7 +367,8 @@ class LanguageModel(SequenceModel):
                  min_lr: NonNegative = 1e-4, warmup_steps: NonNegativeCount = 100, weight_decay: NonNegative = 0.1,
                  beta2: NonNegative = 0.95, load_balance_weight: NonNegative = 0.01,
                  routing_loss_weight: NonNegative = 1e-3, upcycle_from: str | None = None,
-                 upcycle_noise: NonNegative = 0.01, atlas_contexts: NonNegativeCount = 8, atlas_batches: NonNegativeCount | None = 50):
+                 upcycle_noise: NonNegative = 0.01, atlas_contexts: NonNegativeCount = 8,
+                 atlas_batches: NonNegativeCount | None = 50):
         super().__init__(spec)
         if self.spec.task != "next_token":
             raise ValueError(f"a language model needs next_token data; {self.spec.name!r} is a {self.spec.task} task")

@@ -66,3 +66,8 @@ def test_a_two_class_model_is_verified_with_a_loss_that_fits_it():
     x, y = torch.rand(6, 1, 8, 8), torch.tensor([0, 1] * 3)
     result = verify_certificates(model, (x, y), (0.5,), max_iter=5)
     assert result["losses"] == ["cross_entropy"] and result["violations"] == 0
+
+
+def test_certified_radius_of_a_model_without_certificates_is_a_certificate_error():
+    with pytest.raises(CertificateError, match="gives no certified radius"):
+        create_model("protopnet_small8").certified_radius(torch.rand(1, 1, 8, 8))

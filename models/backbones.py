@@ -115,7 +115,16 @@ def create_backbone(name: str, in_chans: int, pretrained: bool = False,
         if pretrained or weights_file:
             raise ValueError(f"{name} has no pretrained weights; it is trained from scratch")
         return SmallCNN(in_chans, **SMALL_BACKBONES[name])
+    check_timm_name(name)
     return TimmFeatures(name, in_chans, pretrained, weights_file)
+
+
+def check_timm_name(name: str) -> None:
+    import timm
+
+    if not isinstance(name, str) or not timm.is_model(name):
+        raise ValueError(f"unknown backbone {name!r}: use one of {', '.join(SMALL_BACKBONES)} or a timm model name "
+                         f"(timm.list_models())")
 
 
 def receptive_field_boxes(backbone: nn.Module, input_shape: tuple[int, ...]) -> torch.Tensor:
@@ -237,4 +246,5 @@ def create_token_backbone(name: str, in_chans: int, image_size: tuple[int, int],
         if pretrained or weights_file:
             raise ValueError("small_vit has no pretrained weights; it is trained from scratch")
         return SmallViT(in_chans, image_size, **small)
+    check_timm_name(name)
     return TimmTokens(name, in_chans, image_size, pretrained, weights_file)

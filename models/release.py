@@ -253,15 +253,15 @@ def _build(model_class: type, args: dict[str, Any], spec: DataSpec, variant: str
         try:
             with torch.device("meta"):
                 probe = model_class(spec=spec, **args)
-        except (ValueError, TypeError, SpecError) as err:
-            raise CheckpointError(f"{source}: its model arguments are invalid: {err}") from None
+        except Exception as err:  # noqa: BLE001 (a card is data: whatever its arguments break is the card's fault)
+            raise CheckpointError(f"{source}: its model arguments are invalid ({type(err).__name__}: {err})") from None
         expected = {k: tuple(v.shape) for k, v in probe.state_dict().items()}
         _compare_shapes(expected, shapes, tied or {}, source, model_class.__name__)
         del probe
     try:
         model = model_class(spec=spec, **args)
-    except (ValueError, TypeError, SpecError) as err:
-        raise CheckpointError(f"{source}: its model arguments are invalid: {err}") from None
+    except Exception as err:  # noqa: BLE001 (as above)
+        raise CheckpointError(f"{source}: its model arguments are invalid ({type(err).__name__}: {err})") from None
     model.variant = variant
     return model
 

@@ -317,6 +317,11 @@ class Perplexity(Metric):
         return (self.nll / self.count.clamp_min(1)).exp()
 
 
+def _whole(value: Any) -> bool:
+    """An integer (an int, or a string of one as parsed from "layer:id"), not a bool or a float."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, str) and value.isdigit())
+
+
 class ExpertMaskError(InputError):
     """An expert mask that names a layer or an expert the model does not have."""
 
@@ -478,6 +483,9 @@ class LanguageModel(SequenceModel):
                  "monet_vd": cfg.monet_experts ** 2}.get(cfg.mlp, cfg.d_mlp)
         what = "experts" if cfg.mlp in ("moex", "monet_hd", "monet_vd") else "neurons"
         for layer, ids in expert_mask.items():
+            ids = list(ids) if isinstance(ids, (list, tuple)) else [ids]
+            if not all(_whole(v) for v in [layer, *ids]):  # 2.5 or "3" is no expert: never rounded silently
+                raise ExpertMaskError(f"expert mask {{{layer!r}: {ids!r}}}: layers and expert ids must be integers")
             layer = int(layer)
             if not 0 <= layer < cfg.n_layers:
                 raise ExpertMaskError(f"expert mask names layer {layer}; the model has layers 0..{cfg.n_layers - 1}")

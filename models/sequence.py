@@ -71,7 +71,28 @@ class SequenceModel(InterpretableModel):
                              f"{self.spec.name!r}), got values in [{int(x.min())}, {int(x.max())}]")
         if self.pad_id is not None and bool((x == self.pad_id).all(1).any()):
             raise InputError("a sequence holds only padding: there is nothing to predict from")
+        if self.spec.task != "next_token":  # one example per sequence: <s> first and only there, padding at the end
+            self._check_special_positions(x)
         return x
+
+    def _check_special_positions(self, x: torch.Tensor) -> None:
+        """A model would explain ``<s>`` or ``<pad>`` anywhere; the data (and a decompiled program) have the BOS
+        at position 0 only and padding only after the last token, so anything else is refused, saying where."""
+        bos = self.spec.token_id("bos")
+        if bos is not None:
+            inside = (x[:, 1:] == bos).nonzero()
+            missing = (x[:, 0] != bos).nonzero()
+            if len(inside) or len(missing):
+                row, t = (inside[0, 0].item(), inside[0, 1].item() + 1) if len(inside) else (missing[0, 0].item(), 0)
+                raise InputError(f"sequence {row}: {self.spec.special_tokens['bos']!r} belongs at position 0 and "
+                                 f"only there (position {t} breaks that)")
+        if self.pad_id is not None:
+            padded = x == self.pad_id
+            after = padded.int().cummax(1).values.bool() & ~padded  # a real token after a pad
+            if bool(after.any()):
+                row, t = after.nonzero()[0].tolist()
+                raise InputError(f"sequence {row}: padding must come after the last token, but position {t} "
+                                 f"follows a {self.spec.special_tokens['pad']!r}")
 
     def valid_positions(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T) True at real tokens (every position when the vocabulary has no pad)."""

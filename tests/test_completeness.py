@@ -40,10 +40,11 @@ def inputs_for(spec: DataSpec) -> torch.Tensor:
     torch.manual_seed(0)
     if spec.is_image or spec.task == "vector_classification":
         return torch.rand(3, *spec.input_shape)
-    ids = torch.randint(1, len(spec.vocab), (3, spec.input_shape[0]))
+    special = set(spec.special_tokens.values())
+    ordinary = torch.tensor([i for i, t in enumerate(spec.vocab) if t not in special])
+    ids = ordinary[torch.randint(0, len(ordinary), (3, spec.input_shape[0]))]
     ids[:, 0] = spec.token_id("bos") if "bos" in spec.special_tokens else ids[:, 0]
     if spec.token_id("pad") is not None:
-        ids[ids == spec.token_id("pad")] = 1
         ids[1, -2:] = spec.token_id("pad")  # one padded sequence
     return ids
 

@@ -316,3 +316,11 @@ def test_a_prompt_with_a_lone_surrogate_is_refused_as_text():
 
     with pytest.raises(InputError, match="not valid text"):
         create_model("moex_small").generate("print(\ud800)", 2)
+
+
+@pytest.mark.parametrize("mask", [{0: [1.5]}, {0: [True]}, {0.0: [1]}, {0: ["x"]}])
+def test_expert_ids_must_be_integers(mask):
+    from models.language_model import ExpertMaskError
+
+    with pytest.raises(ExpertMaskError, match="must be integers"):
+        create_model("moex_small").parse_mask(mask)

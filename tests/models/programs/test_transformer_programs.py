@@ -288,3 +288,20 @@ def test_a_compiled_run_killed_mid_epoch_resumes_to_the_uninterrupted_result(tmp
     assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stderr[-2000:]
     whole, killed = (load_file(str(tmp_path / run / "release" / "model.safetensors")) for run in ("whole", "killed"))
     assert whole.keys() == killed.keys() and all(torch.equal(whole[k], killed[k]) for k in whole)
+
+
+def test_special_tokens_out_of_place_are_refused_as_the_program_refuses_them():
+    """The model would explain a mid-sequence <s> or a token after <pad>; the data and the program never have
+    them, so the model refuses them too, naming the position."""
+    from models import InputError, create_model
+
+    model = create_model("tp_sort", pretrained=True)
+    vocab = model.vocab
+    ids = lambda tokens: torch.tensor([[vocab.index(t) for t in tokens]])  # noqa: E731
+    with pytest.raises(InputError, match="position 2 breaks that"):
+        model(ids(["<s>", "3", "<s>", "1"]))
+    with pytest.raises(InputError, match="position 0 breaks that"):
+        model(ids(["3", "1"]))
+    with pytest.raises(InputError, match="position 3 follows"):
+        model(ids(["<s>", "3", "<pad>", "1"]))
+    assert model(ids(["<s>", "3", "1", "<pad>"])).shape[1] == 4

@@ -232,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
                                  top_k=args.top_k, limit=args.limit, image_limit=args.image_limit,
                                  source_data=source_data, explain_class=args.explain_class, options=options,
                                  overwrite=args.overwrite, inputs=[p for p in (args.images, args.text) if p],
-                                 unit_pages_limit=pages)
+                                 unit_pages_limit=pages, progress=sys.stderr.isatty())
     records = "" if result.records == result.inputs else f" ({result.records} records)"
     print(f"explained {result.inputs} input(s){records} with {model.variant or type(model).__name__}; wrote:")
     for kind, path in result.files.items():

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import torch
+from rich.progress import Progress
 from torch.utils.data import DataLoader, Dataset
 
 from datamodules.batch import Batch, as_batch
@@ -194,6 +195,8 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
         result = ExportResult(out_dir)
         with ExitStack() as stack:
             jsonl = JsonlWriter(stack, tmp / "explanations.jsonl", top_k) if "jsonl" in formats else None
+            bar = stack.enter_context(Progress(disable=not progress, transient=True))
+            task = bar.add_task("explaining inputs", total=limit)
             position = 0  # inputs explained so far
             for batch in iterate_batches(data):
                 if limit is not None and position >= limit:
@@ -212,6 +215,7 @@ def export_explanations(model, data: Any, out_dir: str | Path, formats: Iterable
                     record.image, record.unit_maps = None, {}  # written; keep memory flat
                     result.records += 1
                 position += len(batch)
+                bar.advance(task, len(batch))
             result.inputs = position
         if jsonl is not None:
             result.files["jsonl"] = out_dir / "explanations.jsonl"

@@ -61,3 +61,5 @@ def test_every_familys_report_opens_and_shows_the_records_numbers(family, browse
     _clean(browser_driver, root)
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["records"] == len(records)
+    largest = max(root.rglob("*.html"), key=lambda p: p.stat().st_size)
+    assert largest.stat().st_size < 5e6, f"{largest} is over 5 MB"

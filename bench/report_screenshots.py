@@ -22,6 +22,14 @@ from explain.report.context import read_records, record_page  # noqa: E402
 HEIGHT = 1800  # px of each page kept
 
 
+def shrink(path: Path) -> None:
+    """A palette PNG: a page's few colours fit in 256, at a third of the size (the repository keeps these)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="*", choices=sorted(CASES))
@@ -34,10 +42,10 @@ def main() -> int:
             root = exported(name)
             first = next(read_records(root))
             open_page(driver, root / record_page(first))
-            screenshot(driver, out / f"{name}.png", max_height=HEIGHT)
+            shrink(screenshot(driver, out / f"{name}.png", max_height=HEIGHT))
             if name == "protopnet":
                 open_page(driver, root / "index.html")
-                screenshot(driver, out / "overview.png", max_height=HEIGHT)
+                shrink(screenshot(driver, out / "overview.png", max_height=HEIGHT))
             print(f"{name}: {out / (name + '.png')}")
     return 0
 

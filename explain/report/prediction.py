@@ -145,6 +145,7 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
                               signed=True))
     rows += [bias, total]
     classes += ["group", "total"]
+    header, rows = _drop_empty_columns(header, rows, len(units), columns=(1, 2, 3, 4))
     notes = []
     if score.about:
         notes.append(esc(score.about))
@@ -162,6 +163,19 @@ def evidence_table(record: dict[str, Any], ctx: ReportContext) -> str:
     else:
         notes.append("The rows add up to the total (up to rounding in the last digit shown).")
     return table(header, rows, cls="evidence", row_classes=classes) + "".join(f'<p class="note">{n}</p>' for n in notes)
+
+
+def _drop_empty_columns(header: list[str], rows: list[list[str]], unit_rows: int,
+                        columns: tuple[int, ...]) -> tuple[list[str], list[list[str]]]:
+    """Leave out the picture / map / score / weight columns no unit row fills (a family without pictures or
+    read-out weights): an empty column would suggest something is missing."""
+    empty = {c for c in columns if all(_blank(row[c]) for row in rows[:unit_rows])}
+    keep = [c for c in range(len(header)) if c not in empty]
+    return [header[c] for c in keep], [[row[c] for c in keep] for row in rows]
+
+
+def _blank(cell: str) -> bool:
+    return cell == "" or (cell.startswith('<span class="n"') and cell.endswith(">—</span>"))
 
 
 def verdict(record: dict[str, Any], ctx: ReportContext) -> str:

@@ -63,25 +63,32 @@ def game_string(moves: list[str]) -> str:
 
 def parse_game(text: str, where: str = "game") -> list[str]:
     """``;1.e4 e5 ...`` -> SAN moves, each checked on a board; ``ChessDataError`` names the ply."""
-    chess = _chess()
     text = text.strip()
     if not text.startswith(";"):
         raise ChessDataError(f"{where}: a game starts with ';' (e.g. ';1.e4 e5 2.Nf3'), got {text[:20]!r}")
     bad = sorted(set(text) - set(CHARACTERS))
     if bad:
         raise ChessDataError(f"{where}: characters {bad} are not in the PGN vocabulary {''.join(CHARACTERS)!r}")
-    board, moves = chess.Board(), []
-    for token in text[1:].split():
-        san = token.split(".", 1)[1] if "." in token else token
+    board, moves, illegal = replay(text[1:].split())
+    if illegal is not None:
+        raise ChessDataError(f"{where}, ply {len(moves) + 1}: {illegal!r} is not a legal move in {board.fen()}")
+    return moves
+
+
+def replay(words: list[str]):
+    """Play move words (``1.e4``, ``e5``) from the start: (the board, the SAN moves played, the first illegal
+    move or None; the board is the position before it)."""
+    board, moves = _chess().Board(), []
+    for word in words:
+        san = word.split(".", 1)[1] if "." in word else word
         if not san:
             continue
         try:
             board.push_san(san)
         except ValueError:
-            raise ChessDataError(f"{where}, ply {len(moves) + 1}: {san!r} is not a legal move in "
-                                 f"{board.fen()}") from None
+            return board, moves, san
         moves.append(san)
-    return moves
+    return board, moves, None
 
 
 def board_grid(board) -> list[int]:

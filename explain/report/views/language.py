@@ -16,23 +16,16 @@ def game_so_far(text: str) -> tuple[Any, list[str], str, str | None]:
     it is written: until then the model may still be writing it (``Nf3`` or ``Nf3+``)."""
     import chess
 
-    board = chess.Board()
+    from datamodules.chess import replay
+
     if not text.startswith(";"):
-        return board, [], "", "the context does not start at the beginning of a game (';')"
+        return chess.Board(), [], "", "the context does not start at the beginning of a game (';')"
     body = text[1:]
     words = body.split(" ")
     done, writing = (words, "") if body.endswith(" ") else (words[:-1], words[-1])
-    moves = []
-    for word in done:
-        san = word.split(".", 1)[1] if "." in word else word
-        if not san:
-            continue
-        try:
-            board.push_san(san)
-        except ValueError:
-            return board, moves, writing, f"{san!r} is not a legal move after {len(moves)} plies"
-        moves.append(san)
-    return board, moves, writing, None
+    board, moves, illegal = replay(done)
+    problem = None if illegal is None else f"{illegal!r} is not a legal move after {len(moves)} plies"
+    return board, moves, writing, problem
 
 
 @input_view("chess")

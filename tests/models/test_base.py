@@ -1,6 +1,7 @@
 """The spine's shared contracts: input checks, registry, explanation records (tested on the linear baseline)."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -181,3 +182,23 @@ def test_model_classes_are_keyed_by_family_and_cannot_collide():
     impostor = type("ProtoPNet", (), {"__module__": "models.protopnet"})
     with pytest.raises(ValueError, match="registered twice"):
         register_class(impostor)
+
+
+@pytest.mark.parametrize("name, args, message", [
+    ("protopnet_small8", {"prototypes_per_class": 0}, "prototypes_per_class=0 is outside its allowed range"),
+    ("protopnet_small8", {"epsilon": float("nan")}, "epsilon=nan is outside"),
+    ("moex_small", {"n_experts": 0}, "n_experts=0 is outside"),
+    ("moex_small", {"n_layers": -1}, "n_layers=-1 is outside"),
+    ("moex_small", {"n_layers": 100_000}, "n_layers=100000 is outside"),
+    ("cbm_joint_mlp", {"hidden": [64, -3]}, "hidden=[64, -3] is outside"),
+    ("prob_psenn8", {"eval_samples": 10**9}, "eval_samples=1000000000 is outside")])
+def test_constructors_check_their_arguments_bounds_before_building(name, args, message):
+    """The same bound for a direct call as for a config or a card: an error naming the argument and its range."""
+    import time
+
+    from configs.validation import ConfigError
+
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        create_model(name, **args)
+    assert time.perf_counter() - start < 10

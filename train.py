@@ -160,7 +160,7 @@ def build(cfg: DictConfig):
         model = create_model(cfg.model.name, spec=spec, **model_args)
         if grid is not None:  # the members of a grid, built as their single runs build them, as one model
             model_class = model_entry(cfg.model.name).model_class
-            if not hasattr(model_class, "grid"):
+            if not model_class.supports_grid:
                 raise ConfigError(f"model {cfg.model.name!r} cannot be trained as a grid (grid.seeds, "
                                   f"grid.configs): its class has no grid training")
             seeds, configs = grid
@@ -341,7 +341,7 @@ def make_callbacks(cfg: DictConfig, model, checkpoint_dir: Path) -> tuple[ModelC
     from datamodules.resume import ExactResume
 
     callbacks: list[Callback] = [best, LearningRateMonitor(logging_interval="epoch"), ExactResume()]
-    if cfg.checkpoint.every_n_train_steps > 0 and getattr(model, "mid_epoch_resume", True):
+    if cfg.checkpoint.every_n_train_steps > 0 and model.mid_epoch_resume:
         # A second checkpoint writer: only last.ckpt, refreshed every N optimiser steps (mid-epoch resume).
         callbacks.append(ModelCheckpoint(dirpath=checkpoint_dir, save_top_k=0, save_last=True,
                                          every_n_train_steps=cfg.checkpoint.every_n_train_steps,
@@ -396,10 +396,10 @@ def run(cfg: DictConfig, callbacks: list[Callback] | None = None) -> dict[str, A
     if grid_members(cfg) is not None:
         L.seed_everything(cfg.seed, workers=True)  # building the members seeded each one
     if cfg.trainer.max_epochs is None:  # a model with a fixed phase schedule says how long it is
-        cfg.trainer.max_epochs = getattr(model, "total_epochs", None) or DEFAULT_MAX_EPOCHS
+        cfg.trainer.max_epochs = model.total_epochs or DEFAULT_MAX_EPOCHS
     if cfg.trainer.max_epochs < 1:
         raise ConfigError(f"trainer.max_epochs must be at least 1, got {cfg.trainer.max_epochs}")
-    schedule = getattr(model, "total_epochs", None)
+    schedule = model.total_epochs
     if schedule is not None and cfg.trainer.max_epochs < schedule:  # said before training, and kept in the card
         _echo(f"[bold yellow]note:[/] {cfg.model.name}'s training schedule has {schedule} epochs and "
               f"trainer.max_epochs={cfg.trainer.max_epochs} stops it early: the model is released from an "
@@ -465,7 +465,7 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
         _echo(f"[bold]resuming[/] from {resume_from}")
     start = time.time()
     # A grid trains its members on their own batch orders (the datamodule's data, the grid's sampler).
-    fit_data = model.fit_datamodule(datamodule) if hasattr(model, "fit_datamodule") else datamodule
+    fit_data = model.fit_datamodule(datamodule)
     trainer.fit(model, datamodule=fit_data, ckpt_path=resume_from)
     fit_seconds = round(time.time() - start)
     if trainer.interrupted:
@@ -483,8 +483,9 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
 
     evaluator = _evaluation_trainer(cfg, trainer, loggers)
     seed, training = cfg.seed, {}
-    if hasattr(model, "select"):  # a grid: the member best on validation is what is tested and released
-        model, selection = model.select(best_path)
+    chosen = model.select(best_path)  # a grid: the member best on validation is what is tested and released
+    if chosen is not None:
+        model, selection = chosen
         seed, training = selection["seed"], {"grid": selection["grid"]}
         best_path = None  # the member holds its weights
     metrics = _metrics(evaluator.validate(model, datamodule=datamodule, ckpt_path=best_path, verbose=False))
@@ -498,7 +499,7 @@ def _fit_and_release(cfg: DictConfig, run_dir: Path, datamodule, model, resume_f
                 paper_metrics=to_plain(cfg.release.paper_metrics),
                 training={"device": _device_name(trainer), "threads": torch.get_num_threads(),
                           "fit_seconds": fit_seconds, "best_epoch": _epoch_of(best_path), **training})
-    schedule = getattr(model, "total_epochs", None)
+    schedule = model.total_epochs
     if schedule is not None:
         card["training"].update(schedule_epochs=schedule, schedule_complete=cfg.trainer.max_epochs >= schedule)
     targets = [("release", run_dir / "release")] if cfg.release.enabled or cfg.release.publish else []

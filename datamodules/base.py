@@ -394,6 +394,10 @@ class ZooDataModule(L.LightningDataModule):
     # ``python -m models refresh`` takes these only from the user, never from the card.
     location_args: tuple[str, ...] = ("root", "download")
 
+    def annotations(self, split: str) -> dict[str, Any] | None:
+        """Part annotations of a split's items (part locations, for the part-localisation metrics); None."""
+        return None
+
     def __init__(self, batch_size: int = 64, eval_batch_size: int | None = None, num_workers: int = 0):
         super().__init__()
         for name, value in (("batch_size", batch_size), ("eval_batch_size", eval_batch_size or 1)):

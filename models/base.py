@@ -284,6 +284,37 @@ class InterpretableModel(L.LightningModule):
         ``dataset`` (the un-augmented training split) and the box where the unit is found most strongly, so the
         exporters cut its picture from there. Default: nothing (units are images, or their sources are stored)."""
 
+    # ---- training hooks (defaults: one phase, no schedule, one model) ----------------------------------
+    supports_grid = False  # the family trains many members as one batched model (``grid``)
+    mid_epoch_resume = True  # a checkpoint every N steps resumes the run mid-epoch
+
+    @property
+    def total_epochs(self) -> int | None:
+        """The length of the family's fixed phase schedule in epochs (None: no fixed schedule)."""
+        return None
+
+    @classmethod
+    def grid(cls, make_member, seeds: list[int], member_args: list[dict[str, Any]]):
+        """Members ``member_args`` x ``seeds`` as one model trained in one run (``supports_grid`` families)."""
+        raise ValueError(f"{cls.__name__} cannot be trained as a grid (grid.seeds, grid.configs)")
+
+    def fit_datamodule(self, datamodule):
+        """The data ``fit`` reads (a grid gives each member its own order); the datamodule itself."""
+        return datamodule
+
+    def select(self, checkpoint_path: str) -> tuple[Any, dict[str, Any]] | None:
+        """After fitting: the model to test and release and what chose it (a grid's best member), or None for
+        this model itself."""
+        return None
+
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool, resumed: bool = False) -> None:
+        """Called by ``PhaseSchedule`` at every epoch start (``resumed``: re-entering an epoch a killed run was
+        in, whose once-per-epoch steps already ran)."""
+
+    def uncertainty_scores(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """(N,) uncertainty scores of the family's own beyond the shared ones (Prob-PSENN's entropies); none."""
+        return {}
+
     def certificate_refusal(self, norm: str = "l2") -> str | None:
         """Why this model gives no certified radius in ``norm`` (None: it does). Default: it gives none."""
         return f"{type(self).__name__} ({self.variant or 'unnamed'}) gives no certified radius"

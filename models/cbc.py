@@ -699,7 +699,7 @@ class DeepCBC(InterpretableModel):
         return [torch.optim.Adam(body, lr=hp.lr), torch.optim.Adam([self.reasoning_logits], lr=hp.head_lr),
                 torch.optim.Adam(self.parameters(), lr=hp.lr)]
 
-    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool, resumed: bool = False) -> None:
         self.features.requires_grad_(phase != "finetune")
         self.add_on.requires_grad_(phase != "finetune")
         self.reasoning_logits.requires_grad_(phase != "pretrain")

@@ -177,7 +177,7 @@ class ConceptBottleneckModel(InterventionModel):
             return [("joint", hp.epochs)]
         return [("concepts", hp.epochs), ("label", hp.label_epochs or hp.epochs)]
 
-    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool, resumed: bool = False) -> None:
         """concepts: g learns, f waits; label: f learns on g's (sequential) or the true (independent) concepts,
         g frozen in eval mode; joint: everything learns."""
         self.train()

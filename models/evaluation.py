@@ -177,9 +177,9 @@ def part_localisation(model, batches: Iterable, annotations: dict[str, Any], hal
 # ---- deletion / insertion -----------------------------------------------------------------------------------
 def most_similar_units(model, decomposition) -> torch.Tensor:
     """(N,) each input's most similar unit: the highest score (similarity, detection), or the lowest where the
-    family's scores are distances (``scores_are_distances``)."""
+    family's scores are distances (its declared ``unit_score.distance``)."""
     scores = decomposition.scores.detach()
-    return scores.argmin(1) if getattr(model, "scores_are_distances", False) else scores.argmax(1)
+    return scores.argmin(1) if model.unit_score.distance else scores.argmax(1)
 
 
 def region_masks(maps: torch.Tensor, area: float) -> torch.Tensor:
@@ -269,7 +269,7 @@ def uncertainty_scores(model, x: torch.Tensor, batch_size: int = 500) -> dict[st
     """(N,) scores that grow with how unlike the training data an input is: one minus the highest probability,
     the predictive entropy, the distance to the nearest unit; Prob-PSENN adds its own."""
     parts: dict[str, list[torch.Tensor]] = {"max_probability": [], "entropy": [], "nearest_unit": []}
-    distances = getattr(model, "scores_are_distances", False)
+    distances = model.unit_score.distance
     with evaluating(model):
         for i in range(0, len(x), batch_size):
             decomposition = model.decompose(model.check_input(x[i : i + batch_size]))
@@ -281,8 +281,7 @@ def uncertainty_scores(model, x: torch.Tensor, batch_size: int = 500) -> dict[st
             scores = decomposition.scores.double()
             parts["nearest_unit"].append(scores.min(1).values if distances else -scores.max(1).values)
     scores = {name: torch.cat(values).cpu() for name, values in parts.items()}
-    if hasattr(model, "uncertainty_scores"):  # Prob-PSENN: the entropy decomposition and distance percentile
-        scores.update({name: value.cpu() for name, value in model.uncertainty_scores(x).items()})
+    scores.update({name: value.cpu() for name, value in model.uncertainty_scores(x).items()})  # the family's own
     return scores
 
 
@@ -311,7 +310,7 @@ def explanation_metrics(model, datamodule, split: str = "test", limit: int | Non
         result["deletion_insertion"] = deletion_insertion(model, _limited(loader, limit))
     except EvaluationError as err:
         result["deletion_insertion"] = {"not_applicable": str(err)}
-    annotations = datamodule.annotations(split) if hasattr(datamodule, "annotations") else None
+    annotations = datamodule.annotations(split)
     if annotations is None or "part_locations" not in annotations:
         result["part_localisation"] = {"not_applicable": f"the {model.spec.name!r} data has no part annotations"}
         return result

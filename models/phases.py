@@ -17,7 +17,6 @@ not smaller. Lightning runs the loop; this only says which phase an epoch belong
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -86,13 +85,7 @@ class PhaseSchedule(L.Callback):
     def _enter(self, epoch: int, pl_module: L.LightningModule, resumed: bool) -> None:
         phase = self.phase_at(epoch)
         pl_module.phase = phase
-        hook = getattr(pl_module, "on_phase_epoch_start", None)
-        if hook is None:
-            return
-        if "resumed" in inspect.signature(hook).parameters:
-            hook(phase, self.starts_phase(epoch), resumed=resumed)
-        else:
-            hook(phase, self.starts_phase(epoch))
+        pl_module.on_phase_epoch_start(phase, self.starts_phase(epoch), resumed=resumed)
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         total = self.total_epochs

@@ -111,7 +111,6 @@ class PrototypeAutoencoder(InterpretableModel):
     """Li et al. 2018; see the module docstring."""
 
     kind = "prototype"
-    scores_are_distances = True  # a unit's score is its squared distance: the nearest prototype is the lowest
     unit_score = UnitScore(name="squared distance", distance=True, about=(
         "A prototype's score is the squared distance ||z - p||^2 between the input's code z and the prototype p in "
         "the latent space: lower = closer, 0 = the prototype itself. A part is distance x weight: a prototype "
@@ -422,7 +421,7 @@ class ProbPSENN(PrototypeAutoencoder):
         if datamodule is not None and hasattr(datamodule, "eval_dataloader"):
             self.fit_prototypes(datamodule.eval_dataloader("train"))
 
-    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool) -> None:
+    def on_phase_epoch_start(self, phase: str, first_epoch_of_phase: bool, resumed: bool = False) -> None:
         if phase == "joint" and first_epoch_of_phase and self.hparams.autoencoder_epochs > 0:
             datamodule = self.trainer.datamodule if self._trainer is not None else None
             if datamodule is not None and hasattr(datamodule, "eval_dataloader"):

@@ -62,6 +62,7 @@ class ProgramGrid(L.LightningModule):
     selection_metric = "val/acc"
     selection_mode = "max"
     mid_epoch_resume = False  # last.ckpt at epoch ends only: the members' samplers restart whole epochs
+    total_epochs = None  # the schedule is the trainer's max_epochs (the temperature anneals over it)
 
     def __init__(self, members: list[TransformerProgram], seeds: list[int], generators: list[torch.Tensor]):
         super().__init__()

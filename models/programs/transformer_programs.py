@@ -424,6 +424,8 @@ class TransformerProgram(SequenceModel):
     def configure_callbacks(self):
         return [TemperatureAnnealing(self.hparams.tau_start, self.hparams.tau_end), FlushSubnormals()]
 
+    supports_grid = True
+
     @classmethod
     def grid(cls, make_member, seeds: list[int], member_args: list[dict[str, Any]]):
         """Members ``member_args x seeds`` trained as one batched model (``models.programs.grid``;

@@ -1,14 +1,15 @@
 # Two commands do all set-up on a fresh machine (Python 3.10+):
 #   make demo   create the venv if missing, train ProtoPNet on the embedded digits data, release it,
 #               export explanations for the test split, and print where everything is
-#   make test   create the venv if missing, lint (ruff) and run the test suite
+#   make test   create the venv if missing, lint (ruff) and run the test suite (what .ci/run calls)
+#   make test-quick   the edit loop: lint and every test not marked slow (about 2 minutes on 2 cores)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO ?= experiment=protopnet_digits run_dir=runs/demo
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-quick lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,10 @@ lint: $(STAMP)
 
 test: lint
 	$(VENV)/bin/pytest -q $(ARGS)
+
+# slow: browser tests, kill-and-resume runs, DDP, shipped-accuracy reproduction (all still in `make test`)
+test-quick: lint
+	$(VENV)/bin/pytest -q -m "not slow" $(ARGS)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py $(ARGS)

@@ -24,6 +24,7 @@ def test_the_issue_s_checkpoints_are_shipped():
     assert set(REQUIRED) <= set(list_pretrained())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("release", IMAGE_RELEASES)
 def test_shipped_checkpoint_reproduces_its_test_accuracy(release):
     name, tag = release.split(".", 1)

@@ -161,6 +161,7 @@ def test_missing_data_root_is_a_user_error(capsys, tmp_path):
     assert capsys.readouterr().err.startswith("error: mnist: data root")
 
 
+@pytest.mark.slow
 def test_command_line_exit_code_and_no_traceback():
     result = subprocess.run([sys.executable, "train.py", "model=linear_small8", "trainer.nope=1"], cwd=ROOT,
                             env=subprocess_env(), capture_output=True, text=True, timeout=120)
@@ -276,6 +277,7 @@ def run_subprocess(argv: list[str], kill_at_step: int = 0) -> subprocess.Complet
                           capture_output=True, text=True, timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_args", [
     ["model=linear_small8", "trainer.max_epochs=3"],  # augmented data: the data's random draws
     ["model=tp_hist", "data=hist", "data.args.dataset_size=2000", "data.args.batch_size=128",

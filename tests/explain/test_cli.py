@@ -141,6 +141,7 @@ def test_missing_data_root(tmp_path, capsys):
     assert not (tmp_path / "o" / "explanations.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_module_entry_point_exit_code(tmp_path):
     """``python -m explain`` itself: a user error is one line on stderr and exit status 2, no traceback."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}

@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEMO ?= experiment=protopnet_digits run_dir=runs/demo
 
-.PHONY: install demo test test-quick lint bench clean
+.PHONY: install browser demo test test-quick lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,15 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: lint
+# Debian's Chromium for the report's browser tests, installed when missing (.ci/install-browser)
+browser:
+	bash .ci/install-browser
+
+test: lint browser
 	$(VENV)/bin/pytest -q $(ARGS)
 
 # slow: browser tests, kill-and-resume runs, DDP, shipped-accuracy reproduction (all still in `make test`)
-test-quick: lint
+test-quick: lint browser
 	$(VENV)/bin/pytest -q -m "not slow" $(ARGS)
 
 bench: $(STAMP)

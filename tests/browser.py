@@ -39,7 +39,7 @@ CHROMIUM = os.environ.get("ZOO_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("ZOO_CHROMEDRIVER", "/usr/bin/chromedriver")
 WINDOW = (1280, 900)
 SCREENSHOT_MAX_HEIGHT = 6000
-INSTALL_HINT = "apt-get install -y chromium chromium-driver  (.ci/run does this when they are missing)"
+INSTALL_HINT = "apt-get install -y chromium chromium-driver  (make test does this when they are missing)"
 
 FLAGS = (
     "--headless=new",

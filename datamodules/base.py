@@ -394,6 +394,8 @@ class ZooDataModule(L.LightningDataModule):
     # ``python -m models refresh`` takes these only from the user, never from the card.
     location_args: tuple[str, ...] = ("root", "download")
 
+    has_board_states = False  # games whose board at each move is known (chess: ``board_states(split)``)
+
     def annotations(self, split: str) -> dict[str, Any] | None:
         """Part annotations of a split's items (part locations, for the part-localisation metrics); None."""
         return None

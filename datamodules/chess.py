@@ -226,6 +226,7 @@ class ChessDataModule(ZooDataModule):
     """Generated (or read) chess games, split by game: ``n_games`` x (0.8, 0.1, 0.1)."""
 
     location_args = ("games_file",)
+    has_board_states = True
 
     def __init__(self, n_games: int = 1500, context: int = 511, policy: str = "greedy", depth: int = 1,
                  seed: int = 0, games_file: str | None = None, batch_size: int = 16, eval_batch_size: int | None = 32,

@@ -576,7 +576,7 @@ class LanguageModel(SequenceModel):
     def release_checks(self, directory, datamodule) -> dict[str, Any]:
         """On chess data: Karvonen's board-state coverage and reconstruction of the MLP units, per layer
         (``models.board_probes``), recorded in the card."""
-        if not hasattr(datamodule, "board_states"):
+        if not datamodule.has_board_states:
             return {}
         from .board_probes import chess_board_metrics
 
